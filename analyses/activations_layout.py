@@ -36,13 +36,15 @@ class ActivationsLayout:
 
     Parameters
     ----------
-    activity : dict of str to Tensor (T, B, F)
-        The first batch's (projected) activity, areas in output order.
+    activity : dict of str to Tensor (T, B, ...)
+        The first batch's (projected) activity, areas in output order: (T, B, F),
+        or unflattened (T, B, C, H, W), whose C·H·W features are laid out in
+        ``reshape(B, -1)`` order (channel, row, column).
     """
 
     def __init__(self, activity: dict[str, torch.Tensor]) -> None:
         self.areas = list(activity)
-        self.shapes = {area: (int(values.shape[0]), int(values.shape[2])) for area, values in activity.items()}
+        self.shapes = {area: (int(values.shape[0]), _features(values)) for area, values in activity.items()}
         self.slices, start = {}, 0
         for area, (_, n_features) in self.shapes.items():
             self.slices[area] = slice(start, start + n_features)
@@ -51,15 +53,21 @@ class ActivationsLayout:
         self.n_steps = max(steps for steps, _ in self.shapes.values())
 
     def store(self, values: np.ndarray, rows: slice, activity: dict[str, torch.Tensor]) -> None:
-        """Copy one batch, {area: (T, B, F)}, into ``values`` (N, neuroid, time_step) at ``rows``."""
+        """Copy one batch, {area: (T, B, ...)}, into ``values`` (N, neuroid, time_step) at ``rows``.
+
+        Each area is copied in one pass from any memory format and device, converted
+        to the dtype of ``values`` on the way (as numpy's ``astype`` rounds).
+        """
+        target = torch.from_numpy(values)
         for area, batch in activity.items():
             expected = self.shapes[area]
-            if (batch.shape[0], batch.shape[2]) != expected:
-                raise ConfigError(f"area {area!r} gave {batch.shape[0]} steps of {batch.shape[2]} features in one "
-                                  f"batch but {expected[0]} steps of {expected[1]} in the first; a model must give "
-                                  "every image the same shape (same image size, same n_steps).")
+            if (batch.shape[0], _features(batch)) != expected:
+                raise ConfigError(f"area {area!r} gave {batch.shape[0]} steps of {_features(batch)} features in "
+                                  f"one batch but {expected[0]} steps of {expected[1]} in the first; a model must "
+                                  "give every image the same shape (same image size, same n_steps).")
             steps = expected[0]
-            values[rows, self.slices[area], :steps] = batch.to("cpu", torch.float32).permute(1, 2, 0).numpy()
+            place = target[rows, self.slices[area], :steps]
+            place.view(place.shape[0], *batch.shape[2:], steps).copy_(batch.movedim(0, -1))
             if steps < self.n_steps:
                 values[rows, self.slices[area], steps:] = np.nan
 
@@ -82,6 +90,11 @@ class ActivationsLayout:
         coords = {**presentation_coords(stimulus_set), **self.neuroid_coords(),
                   "time_step": ("time_step", steps), "time_ms": ("time_step", steps * float(step_ms))}
         return xr.DataArray(values, dims=("presentation", "neuroid", "time_step"), coords=coords, attrs=attrs)
+
+
+def _features(activity: torch.Tensor) -> int:
+    """Features per image and step of an area's activity (T, B, ...): the product of the trailing sizes."""
+    return int(np.prod(activity.shape[2:], dtype=np.int64))
 
 
 def presentation_coords(stimulus_set: StimulusSet) -> dict[str, tuple[str, np.ndarray]]:

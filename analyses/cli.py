@@ -1,7 +1,12 @@
 """The ``chronoscore`` command: a dispatcher over subcommands.
 
 Each subcommand lives in its own module that provides ``add_parser(subparsers)``
-(which registers its arguments and sets ``func``) so this file stays a list.
+(which registers its arguments and sets ``func``), listed in :data:`COMMANDS` by
+module name. Only the module of the command being run is imported, so the
+command line starts without loading torch for ``chronoscore --help`` and
+without loading the figures for ``chronoscore score``. The figures' commands
+(``figures``, ``report`` and ``demo``, which draws) live in
+:mod:`chronoscore.figures`, which builds on analyses, not the reverse.
 """
 
 from __future__ import annotations
@@ -9,27 +14,53 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 import chronoscore
 from chronoscore.errors import ChronoscoreError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["COMMANDS", "main", "build_parser"]
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("chronoscore.figures.demo_command", "run the demo on the embedded default (offline)"),
+    "fit": ("chronoscore.analyses.fit_command",
+            "regress model features onto a neural assembly (per time bin, with ceilings)"),
+    "models": ("chronoscore.analyses.models_command", "list the registered models (with --params, their sizes)"),
+    "stimuli": ("chronoscore.analyses.stimuli_command", "generate a stimulus set and write it in Brain-Score's format"),
+    "data": ("chronoscore.analyses.data_command", "build the embedded simulated V4/IT benchmark"),
+    "extract": ("chronoscore.analyses.extract_command",
+                "extract a model's activations at every time step for a stimulus set"),
+    "score": ("chronoscore.analyses.score_command", "score a model against V4/IT per time bin"),
+    "compare": ("chronoscore.analyses.compare_command",
+                "compare scored models per region and time bin (paired bootstrap, signed-rank test)"),
+    "train": ("chronoscore.analyses.train_command", "train a model from a recipe (YAML), on one or many devices"),
+    "claims": ("chronoscore.analyses.claims.command", "reproduce claims of the hGRU, ConvRNN and RSM papers"),
+    "figures": ("chronoscore.figures.figures_command", "draw every figure a results folder has the inputs for"),
+    "report": ("chronoscore.figures.report_command", "write one self-contained HTML page of a results folder"),
+}
+"""Command name -> (module providing ``add_parser``, one-line help for the command list)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every subcommand registered."""
-    from chronoscore.analyses import (compare_command, data_command, demo_command, extract_command, fit_command,
-                                      models_command, score_command, stimuli_command, train_command)
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser, with ``command``'s full arguments (every command's, if None).
 
+    Parameters
+    ----------
+    command : str, optional
+        The command about to run: only its module is imported; the others are
+        listed by name and help.
+    """
     parser = argparse.ArgumentParser(
         prog="chronoscore",
         description="Score recurrent vision models against primate V4/IT neural time courses.",
     )
     parser.add_argument("--version", action="version", version=f"chronoscore {chronoscore.__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (demo_command, fit_command, models_command, stimuli_command, data_command, extract_command,
-                    score_command, compare_command, train_command):
-        command.add_parser(subparsers)
+    for name, (module, help_text) in COMMANDS.items():
+        if command is None or name == command:
+            import_module(module).add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_text)
     return parser
 
 
@@ -39,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Errors a user can cause are printed as one line (``chronoscore: error: ...``)
     with exit code 2 instead of a traceback.
     """
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((word for word in argv if not word.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else "")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

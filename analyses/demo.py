@@ -3,8 +3,10 @@
 On the embedded default — generated object images, the simulated V4/IT
 recordings and the small trained weights shipped with chronoscore — it scores
 ``convrnn_shallow_rgc`` and ``ff_shallow`` per region and time bin, compares
-them with paired statistics over sites, draws the predictivity time courses and
-writes everything with a summary.
+them with paired statistics over sites and writes the results with a summary.
+The figures and the HTML report of these results are drawn by
+:func:`chronoscore.figures.demo_figures.draw_demo_figures` (``chronoscore demo``
+runs both).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from chronoscore.analyses.benchmark_data import load_benchmark
 from chronoscore.analyses.compare import compare, write_comparison
 from chronoscore.analyses.comparison_summary import comparison_table
 from chronoscore.analyses.score import score_model, write_results
-from chronoscore.figures.predictivity_timecourse import predictivity_timecourse
 from chronoscore.models.training.shipped import load_shipped_weights
 
 __all__ = ["DEMO_MODELS", "run_demo"]
@@ -27,11 +28,11 @@ DEMO_MODELS = ("convrnn_shallow_rgc", "ff_shallow")
 
 
 def run_demo(out_dir: str | os.PathLike = "results/demo", *, progress: bool = True) -> Path:
-    """Score, compare and draw; return the folder holding ``summary.md``.
+    """Score and compare; return the folder holding ``summary.md``.
 
     Writes ``<model>/`` results folders (scores as netCDF, ``summary.md``,
-    ``model.json``), ``comparison/``, ``predictivity.png``/``.pdf`` and
-    ``summary.md`` into ``out_dir``.
+    ``model.json``), ``comparison/`` and ``summary.md`` (which shows
+    ``predictivity.png``, drawn by the figures step) into ``out_dir``.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -44,9 +45,6 @@ def run_demo(out_dir: str | os.PathLike = "results/demo", *, progress: bool = Tr
         folders.append(write_results(result, out_dir / name))
     comparison = compare(folders, reference=DEMO_MODELS[-1])
     write_comparison(comparison, out_dir / "comparison")
-    figure = predictivity_timecourse(folders, labels=list(DEMO_MODELS))
-    for suffix in ("png", "pdf"):
-        figure.savefig(out_dir / f"predictivity.{suffix}", dpi=200)
     summary = [
         "# chronoscore demo",
         "",
@@ -57,7 +55,7 @@ def run_demo(out_dir: str | os.PathLike = "results/demo", *, progress: bool = Tr
         "",
         comparison_table(comparison),
         "",
-        f"Finished in {time.perf_counter() - started:.0f} s.",
+        f"Scored and compared in {time.perf_counter() - started:.0f} s.",
     ]
     (out_dir / "summary.md").write_text("\n".join(summary))
     return out_dir

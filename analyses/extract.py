@@ -1,12 +1,13 @@
 """Time-resolved activations of a model on a stimulus set: ``extract(model, stimulus_set)``.
 
-The model runs over the stimulus set in batches (``torch.no_grad()``, eval mode,
-restored afterwards); each batch's activity per area is flattened, optionally
-projected to at most D features (:mod:`chronoscore.analyses.projection`) and
-copied into one preallocated array, so the full activations of an area never sit
-in memory. The result is the Activations type of DESIGN.md (see
-:mod:`chronoscore.analyses.activations_layout` for how areas with different
-numbers of steps are packed) and is cached on disk
+The model runs over the stimulus set in batches (``torch.no_grad()``, eval mode
+and, on the CPU, channels-last memory format, all restored afterwards; see
+:mod:`chronoscore.analyses.activity_batches`); each batch's activity per area is
+optionally flattened and projected to at most D features
+(:mod:`chronoscore.analyses.projection`) and copied into one preallocated array,
+so the full activations of an area never sit in memory. The result is the
+Activations type of DESIGN.md (see :mod:`chronoscore.analyses.activations_layout`
+for how areas with different numbers of steps are packed) and is cached on disk
 (:mod:`chronoscore.analyses.extraction_cache`).
 
 Memory while extracting: the result, N · neuroids · T · (2 or 4) bytes, plus one
@@ -28,10 +29,15 @@ from torch import nn
 
 import chronoscore
 from chronoscore.analyses.activations_layout import ActivationsLayout
-from chronoscore.analyses.activity_batches import activity_batches, evaluation_mode, model_device
+from chronoscore.analyses.activity_batches import (
+    activity_batches,
+    channels_last_preferred,
+    evaluation_mode,
+    model_device,
+)
 from chronoscore.analyses.checks import positive_int
 from chronoscore.analyses.extraction_cache import default_cache_folder, entry_lock, entry_path, read_entry, write_entry
-from chronoscore.analyses.model_identity import configuration_hash, weights_hash
+from chronoscore.analyses.model_identity import model_identity
 from chronoscore.analyses.projection import (
     Projection,
     ProjectionSpec,
@@ -105,7 +111,9 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
         Attrs: ``model``, ``weights_hash``, ``configuration_hash``,
         ``stimulus_set``, ``stimulus_set_hash``, ``projection``, ``image_size``,
         ``model_degrees``, ``stimulus_degrees``, ``n_steps``, ``step_ms``,
-        ``chronoscore_version``.
+        ``chronoscore_version``, and the model's recorded origin (a training run's
+        ``run_folder``, ``recipe_model``, ``checkpoint``, ``checkpoint_step``,
+        ``checkpoint_sha256``; see :mod:`chronoscore.analyses.model_identity`).
 
     Raises
     ------
@@ -134,9 +142,10 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     attrs = _provenance(model, name, stimulus_set, spec, image_size, model_degrees, steps)
 
     def compute() -> xr.DataArray:
-        with evaluation_mode(model, device):
+        with evaluation_mode(model, device, channels_last=channels_last_preferred(device)):
             projector = _projector(spec, model, fit_dataset, areas, steps, batch_size, device, progress)
-            batches = activity_batches(model, dataset, areas, steps, batch_size, device, progress=progress,
+            batches = activity_batches(model, dataset, areas, steps, batch_size, device,
+                                       flatten=projector is not None, progress=progress,
                                        description=f"extracting {name}")
             values, layout = _collect(batches, len(dataset), projector, storage)
         return layout.to_dataarray(values, stimulus_set, attrs["step_ms"], attrs)
@@ -158,7 +167,7 @@ def _provenance(model: nn.Module, name: str, stimulus_set: StimulusSet, spec: Pr
                 image_size: int, model_degrees: float, steps: int | None) -> dict:
     """The Activations' attrs: what model, weights, stimuli and settings produced them."""
     return {
-        "model": name, "weights_hash": weights_hash(model), "configuration_hash": configuration_hash(model),
+        **model_identity(model, name),
         "stimulus_set": stimulus_set.identifier, "stimulus_set_hash": stimulus_set.content_hash(),
         "projection": spec.describe() if spec else "none", "image_size": int(image_size),
         "model_degrees": float(model_degrees), "stimulus_degrees": float(stimulus_set.degrees),

@@ -10,18 +10,20 @@ Examples::
 
 MODEL is a registered model name (``chronoscore models`` lists them; ``--model-arg
 key=value`` overrides a constructor argument, ``--weights FILE`` loads a state
-dict) or ``path/to/file.py:function`` returning an ``nn.Module``, whose recorded
+dict), a training run's output folder (``chronoscore train ... --out DIR``: its
+recipe's model with the weights of its best checkpoint, recorded in FILE's
+attributes), or ``path/to/file.py:function`` returning an ``nn.Module``, whose recorded
 submodules ``--areas name=submodule,...`` names (``--steps`` is then the most
-calls of any of them in one pass). For a registered model ``--areas A,B`` picks
-areas by name.
+calls of any of them in one pass). For a registered model or a training run
+``--areas A,B`` picks areas by name.
 
 DIR is a stimulus set in Brain-Score's format (the one ``.csv`` in the folder
 with its zip or image folder beside it; or give the csv itself) or a plain folder
 of images (each file's name is its stimulus id).
 
 FILE holds the Activations (presentation × neuroid × time_step) as netCDF4,
-readable by ``chronoscore fit --features``. netCDF has no float16, so with
-``--dtype float16`` (which halves memory while extracting) FILE stores float32.
+readable by ``chronoscore fit --features``, in the ``--dtype`` asked for
+(``float16`` halves memory while extracting and the file's size).
 Activations are cached (``--cache-dir``, ``--no-cache``).
 """
 
@@ -29,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import numpy as np
 
 from chronoscore.analyses.extract import extract
 from chronoscore.analyses.model_source import load_model, parse_areas
@@ -40,7 +40,7 @@ from chronoscore.neural_fit.results_io import write_features
 from chronoscore.stimuli.brainscore_format import read_image_folder, read_stimulus_set
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["add_parser", "run", "load_stimuli", "parse_projection_option"]
+__all__ = ["add_parser", "run", "load_stimuli", "parse_projection_option", "cache_option"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -49,7 +49,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "extract", help="extract a model's activations at every time step for a stimulus set",
         description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", metavar="MODEL", help="registered model name or path/to/file.py:function")
+    parser.add_argument("model", metavar="MODEL",
+                        help="registered model name, training run folder, or path/to/file.py:function")
     parser.add_argument("--stimuli", required=True, type=Path, metavar="DIR",
                         help="stimulus set folder (Brain-Score csv + images) or plain image folder")
     parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="netCDF file to write")
@@ -86,19 +87,23 @@ def run(args: argparse.Namespace) -> int:
                              model_args=model_args, image_size=args.image_size)
     stimuli = load_stimuli(args.stimuli, args.stimulus_degrees)
     projection = parse_projection_option(args.projection, args.pca_stimuli, args.stimulus_degrees)
-    cache = False if args.no_cache else (args.cache_dir if args.cache_dir is not None else True)
     activations = extract(model, stimuli, areas=names, n_steps=args.steps, image_size=args.image_size,
                           model_degrees=args.model_degrees, batch_size=args.batch_size, projection=projection,
-                          dtype=args.dtype, cache=cache, device=args.device, progress=not args.quiet,
+                          dtype=args.dtype, cache=cache_option(args), device=args.device, progress=not args.quiet,
                           model_name=name)
-    if activations.dtype == np.float16:
-        activations = activations.astype(np.float32)
     write_features(activations, args.out)
     sizes = activations.sizes
     areas = list(dict.fromkeys(activations["layer"].values.tolist()))
     print(f"wrote {args.out}: {sizes['presentation']} stimuli x {sizes['neuroid']} neuroids x "
           f"{sizes['time_step']} time steps of {name} ({', '.join(areas)})")
     return 0
+
+
+def cache_option(args: argparse.Namespace) -> bool | Path:
+    """``extract``'s ``cache`` from ``--no-cache`` (False) and ``--cache-dir DIR`` (DIR; default True)."""
+    if args.no_cache and args.cache_dir is not None:
+        raise ConfigError("--no-cache and --cache-dir contradict each other; give one of them.")
+    return False if args.no_cache else (args.cache_dir if args.cache_dir is not None else True)
 
 
 def load_stimuli(path: Path, degrees: float | None = None) -> StimulusSet:

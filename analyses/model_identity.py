@@ -1,10 +1,14 @@
-"""What identifies a model's activations: the hash of its weights and of its configuration.
+"""What identifies a model's activations: its name, the hash of its weights and of its configuration, its origin.
 
 ``weights_hash`` fingerprints the learned state (parameters and buffers);
 ``configuration_hash`` fingerprints the settings that change activations without
 changing any weight (a ConvRNN's ``image_off`` or ``readout``, a wrapped module's
-area paths, a dropout probability). Together with the model's name they key the
-activation cache and the provenance of results.
+area paths, a dropout probability). ``record_origin`` notes where a loaded
+model's weights came from (a training run's folder, its recipe's model name, the
+checkpoint used); it is kept on the model object outside its state and settings,
+so it changes neither hash, and it lapses once other weights are loaded into the
+model. :func:`model_identity` gathers all of these: they key the activation
+cache and the provenance of results.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-__all__ = ["weights_hash", "configuration_hash"]
+__all__ = ["weights_hash", "configuration_hash", "record_origin", "model_identity"]
 
 _HEX_CHARACTERS = 16
 _PLAIN_TYPES = (str, int, float, bool, type(None))
+_ORIGIN_ATTRIBUTE = "_chronoscore_origin"
 
 
 def weights_hash(model: nn.Module) -> str:
@@ -53,6 +58,30 @@ def configuration_hash(model: nn.Module) -> str:
         description.append([name, f"{type(module).__module__}.{type(module).__qualname__}", settings])
     text = json.dumps(description, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:_HEX_CHARACTERS]
+
+
+def record_origin(model: nn.Module, origin: Mapping[str, str | int]) -> nn.Module:
+    """Note on ``model`` where its current weights came from; returns ``model``.
+
+    ``origin`` maps plain names (``run_folder``, ``recipe_model``, ``checkpoint``,
+    ``checkpoint_step``, ``checkpoint_sha256``) to strings or integers. It is kept
+    in a private attribute with the weights' hash, so :func:`configuration_hash`
+    and the state dict do not see it; :func:`model_identity` reports it only while
+    the model still holds those weights. A later call replaces it.
+    """
+    setattr(model, _ORIGIN_ATTRIBUTE, (weights_hash(model), dict(origin)))
+    return model
+
+
+def model_identity(model: nn.Module, name: str) -> dict[str, str | int]:
+    """``model`` (= ``name``), ``weights_hash``, ``configuration_hash`` and the recorded origin, as one dict.
+
+    The origin noted by :func:`record_origin` is left out when the model's weights
+    have changed since (it no longer says where they came from).
+    """
+    identity = {"model": name, "weights_hash": weights_hash(model), "configuration_hash": configuration_hash(model)}
+    recorded_hash, origin = getattr(model, _ORIGIN_ATTRIBUTE, (None, {}))
+    return {**identity, **origin} if recorded_hash == identity["weights_hash"] else identity
 
 
 _SKIPPED = object()

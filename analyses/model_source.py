@@ -1,4 +1,4 @@
-"""The MODEL argument of the commands: a registered name or ``path/to/file.py:function``.
+"""The MODEL argument of the commands: a registered name, a training run's folder or ``path/to/file.py:function``.
 
 ``load_model("convrnn_intermediate_rgc", weights="rgc.pt")``
     builds the registered model with its defaults (overridden by ``model_args``)
@@ -12,8 +12,16 @@
     (``wrap_steps`` = the most calls of any area in one pass). A function that
     already returns a time-resolved model (``forward_timesteps``) is used as it is.
 
-A training run's output folder is not accepted yet (the trainer will provide its
-loader); passing a folder says so.
+``load_model("runs/rgc_seed1")``
+    the output folder of a training run (``chronoscore train RECIPE --out
+    runs/rgc_seed1``): the recipe's model with the weights of the run's best
+    checkpoint (``checkpoints/best.pt``), loaded by
+    :func:`chronoscore.models.training.load_trained_model`. The model is named
+    ``<recipe's model>@<folder name>``, and
+    :func:`~chronoscore.analyses.model_identity.record_origin` notes on it the run
+    folder (absolute), the recipe's model name and the checkpoint used (file,
+    step, SHA-256), which extraction adds to the Activations' attrs and its cache
+    key, so runs of one recipe are told apart.
 """
 
 from __future__ import annotations
@@ -28,8 +36,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from chronoscore.analyses.model_identity import record_origin
 from chronoscore.errors import ConfigError, FileFormatError
 from chronoscore.models.registry import create_model, model_constructor
+from chronoscore.models.training.checkpoints import BEST_NAME, CheckpointStore
+from chronoscore.models.training.recipe import load_recipe
+from chronoscore.models.training.trained_models import load_trained_model
 from chronoscore.models.wrap import wrap_model
 
 __all__ = ["load_model", "parse_areas"]
@@ -44,9 +56,9 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
     Parameters
     ----------
     source : str
-        A registered model name or ``path/to/file.py:function``.
+        A registered model name, a training run's output folder or ``path/to/file.py:function``.
     weights : path-like, optional
-        A state dict to load.
+        A state dict to load (not with a training run, which brings its own).
     wrap_areas : mapping of str to str, optional
         Area name -> submodule path, to wrap a plain module from a file.
     wrap_steps : int
@@ -62,22 +74,21 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
     model : nn.Module
         A time-resolved model.
     name : str
-        The registered name, or ``<file stem>:<function>``.
+        The registered name, ``<recipe's model>@<run folder name>`` or ``<file stem>:<function>``.
 
     Raises
     ------
     ConfigError
-        For an unknown name, a folder (training runs are not supported yet), a
-        file without the function, a plain module without ``wrap_areas``, or
-        ``wrap_areas`` given for a registered model.
+        For an unknown name, a folder that is not a training run with a best
+        checkpoint, ``weights`` or ``model_args`` with a training run, a file
+        without the function, a plain module without ``wrap_areas``, or
+        ``wrap_areas`` given for a registered model or a training run.
     FileFormatError
-        For a missing file or weights that do not fit the model.
+        For a missing file, weights that do not fit the model, or a corrupt checkpoint.
     """
     model_args = dict(model_args or {})
     if Path(source).is_dir():
-        raise ConfigError(f"{source} is a folder; loading a training run's output folder as MODEL is not "
-                          "supported yet. Give a registered model name with --weights CHECKPOINT.pt, or "
-                          "path/to/file.py:function.")
+        return _trained_run(Path(source), weights, wrap_areas, model_args)
     file_name, separator, function_name = source.rpartition(":")
     if separator and file_name.endswith(".py"):
         module = _call_file_function(Path(file_name), function_name, model_args)
@@ -134,6 +145,33 @@ def _registered(name: str, weights: str | os.PathLike | None, model_args: dict,
     if weights is not None and not takes_weights:
         _load_weights(model, Path(weights), name)
     return model
+
+
+def _trained_run(folder: Path, weights: str | os.PathLike | None, wrap_areas: Mapping[str, str] | None,
+                 model_args: dict) -> tuple[nn.Module, str]:
+    """The run's recipe model with its best checkpoint's weights, its origin recorded; and its name."""
+    given = [option for option, value in (("--weights", weights), ("--areas name=submodule", wrap_areas),
+                                          ("--model-arg", model_args)) if value]
+    if given:
+        raise ConfigError(f"{folder} is a training run's folder: its recipe fixes the model and its best checkpoint "
+                          f"the weights, so {', '.join(given)} cannot be used with it (select areas by name: "
+                          "--areas A,B).")
+    if not (folder / "recipe.yaml").is_file():
+        raise ConfigError(f"{folder} is a folder but not a training run's output folder (it has no recipe.yaml); "
+                          "give the --out folder of `chronoscore train`, a registered model name, or "
+                          "path/to/file.py:function.")
+    store = CheckpointStore(folder / "checkpoints")
+    best = store.best()
+    if best is None:
+        raise ConfigError(f"the training run in {folder} has no checkpoints yet ({store.folder} holds no "
+                          f"{BEST_NAME}); let `chronoscore train` run until its first checkpoint "
+                          "(checkpoint_every steps), or resume it with --resume.")
+    recipe_model = load_recipe(folder / "recipe.yaml").model.name
+    model = load_trained_model(folder, "best")
+    origin = {"run_folder": str(folder.resolve()), "recipe_model": recipe_model,
+              "checkpoint": f"{store.folder.name}/{BEST_NAME}", "checkpoint_step": int(best.step),
+              "checkpoint_sha256": best.sha256}
+    return record_origin(model, origin), f"{recipe_model}@{folder.resolve().name}"
 
 
 def _call_file_function(path: Path, function_name: str, model_args: dict) -> nn.Module:

@@ -2,8 +2,10 @@
 
 ``score_model(model, benchmark)`` returns Scores for each time handling
 (``per_bin``, ``shared`` and the step × bin ``matrix``) with ceilings,
-ceiling-normalised scores and provenance; ``write_results`` saves them as
-netCDF with a Markdown summary and a ``model.json`` describing the model.
+ceiling-normalised scores and provenance (the model's identity: weights and
+configuration hashes and, for a training run, its folder, recipe model and
+checkpoint); ``write_results`` saves them as netCDF with a Markdown summary and a
+``model.json`` describing the model.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from torch import nn
 from chronoscore.analyses.area_selection import areas_named_after_regions, select_areas, selection_split
 from chronoscore.analyses.benchmark_data import Benchmark
 from chronoscore.analyses.extract import extract
+from chronoscore.analyses.model_identity import model_identity
 from chronoscore.analyses.scored_model import write_model_info
 from chronoscore.errors import ConfigError
 from chronoscore.models.parameter_count import count_parameters
@@ -49,6 +52,9 @@ class ScoringResult:
     parameters : int
     selection : xarray.DataArray or None
         Mean predictivity (area, region) on the selection stimuli, when areas were selected.
+    identity : dict
+        ``weights_hash``, ``configuration_hash`` and the model's recorded origin
+        (see :func:`chronoscore.analyses.model_identity.model_identity`).
     """
 
     model_name: str
@@ -57,12 +63,14 @@ class ScoringResult:
     areas: dict[str, str]
     parameters: int
     selection: xr.DataArray | None = field(default=None, repr=False)
+    identity: dict[str, str | int] = field(default_factory=dict)
 
 
 def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
                 areas: Mapping[str, str] | AreaChoice = "named", settings: FitSettings | None = None,
                 time_modes: Sequence[TimeMode] = ("per_bin", "shared", "matrix"), selection_fraction: float = 0.2,
-                projection=None, n_steps: int | None = None, progress: bool = True) -> ScoringResult:
+                projection=None, n_steps: int | None = None, cache: bool | str | os.PathLike = True,
+                progress: bool = True) -> ScoringResult:
     """Score ``model`` on ``benchmark`` per region and time bin.
 
     Parameters
@@ -85,6 +93,12 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         Passed to :func:`chronoscore.analyses.extract.extract` (bounds memory).
     n_steps : int, optional
         Steps to run the model (its default otherwise).
+    cache : bool or path-like
+        The activation cache, as :func:`~chronoscore.analyses.extract.extract`
+        takes it: True for ``chronoscore.paths.cache_dir() / "activations"``, a
+        folder, or False for none.
+    progress : bool
+        Show progress bars.
     """
     settings = settings or benchmark.settings
     settings = dataclasses.replace(settings, mapping=dataclasses.replace(settings.mapping, step_ms=model.step_ms))
@@ -96,7 +110,7 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
     missing = [region for region in regions if region not in mapping]
     needed = list(model.areas) if missing else list(dict.fromkeys(mapping.values()))
     activations = extract(model, benchmark.stimulus_set, areas=needed, n_steps=n_steps, projection=projection,
-                          progress=progress, model_name=model_name)
+                          cache=cache, progress=progress, model_name=model_name)
     selection = None
     if missing:
         selecting, scoring = selection_split(neural, selection_fraction, settings.random_state, settings.stratify)
@@ -108,9 +122,10 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
                 for region in regions}
     scores = {mode: neural_predictivity(features, neural, dataclasses.replace(settings, time=mode), progress=progress)
               for mode in time_modes}
+    identity = {key: value for key, value in model_identity(model, model_name).items() if key != "model"}
     for result in scores.values():
-        result.attrs.update(benchmark=benchmark.name, model=model_name)
-    return ScoringResult(model_name, benchmark.name, scores, mapping, count_parameters(model), selection)
+        result.attrs.update(identity, benchmark=benchmark.name, model=model_name)
+    return ScoringResult(model_name, benchmark.name, scores, mapping, count_parameters(model), selection, identity)
 
 
 def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
@@ -120,7 +135,7 @@ def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
     for mode, scores in result.scores.items():
         write_scores(scores, out_dir / f"scores_{mode}.nc")
     write_model_info(out_dir, model=result.model_name, parameters=result.parameters, benchmark=result.benchmark,
-                     areas=result.areas)
+                     areas=result.areas, **result.identity)
     lines = [f"# {result.model_name} on {result.benchmark}", "",
              f"{result.parameters:,} parameters; areas: "
              + ", ".join(f"{region} ← {area}" for region, area in result.areas.items()), ""]

@@ -1,8 +1,10 @@
 """``chronoscore score MODEL --benchmark NAME_OR_PATH --out DIR``: score a model per region and time bin.
 
-MODEL is a registered model name (optionally with ``--weights FILE``) or
-``path/to/file.py:function`` returning an ``nn.Module``, wrapped with
-``--areas name=submodule,...``. The benchmark is ``simulated`` (the embedded
+MODEL is a registered model name (optionally with ``--weights FILE``), a
+training run's output folder (``chronoscore train ... --out DIR``: its recipe's
+model with its best checkpoint), or ``path/to/file.py:function`` returning an
+``nn.Module``, wrapped with ``--areas name=submodule,...``. Activations are
+cached (``--cache-dir``, ``--no-cache``). The benchmark is ``simulated`` (the embedded
 default), a Brain-Score MajajHong2015 name (files in ``--data-folder`` or
 brainio's cache), or a folder with ``assembly.nc`` and a stimulus set.
 """
@@ -13,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from chronoscore.analyses.benchmark_data import BENCHMARK_NAMES, load_benchmark
+from chronoscore.analyses.extract_command import cache_option
 from chronoscore.analyses.model_source import load_model, parse_areas
 from chronoscore.analyses.score import score_model, write_results
 from chronoscore.config import load_config, parse_override
@@ -24,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``score`` and its options."""
     parser = subparsers.add_parser("score", help="score a model against V4/IT per time bin",
                                    description=__doc__.split("\n\n")[0])
-    parser.add_argument("model", help="registered model name, or path/to/file.py:function")
+    parser.add_argument("model", help="registered model name, training run folder, or path/to/file.py:function")
     parser.add_argument("--benchmark", default="simulated",
                         help=f"one of {', '.join(BENCHMARK_NAMES)}, or a folder (default: simulated)")
     parser.add_argument("--out", required=True, type=Path, help="results folder")
@@ -42,6 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--projection", type=int, metavar="D", help="random projection to at most D features per area")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a fit setting, e.g. --set n_components=10")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help="activation cache folder (default: chronoscore's cache)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the activation cache")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
@@ -59,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
                            **_fields(benchmark.settings))
     projection = ("random", args.projection) if args.projection else None
     result = score_model(model, benchmark, model_name=name, areas=areas, settings=settings,
-                         time_modes=args.time, projection=projection, progress=not args.quiet)
+                         time_modes=args.time, projection=projection, cache=cache_option(args),
+                         progress=not args.quiet)
     folder = write_results(result, args.out)
     print((folder / "summary.md").read_text())
     print(f"results written to {folder}")

@@ -1,13 +1,27 @@
 """Activation extraction: chronoscore's ``extract`` against Brain-Score's ``PytorchWrapper``, and a ConvRNN's memory.
 
 Part 1, side by side: the same randomly initialised torchvision network (seed 0,
-no download) extracts the same layers for the same image files, once through
-Brain-Score's ``PytorchWrapper`` / ``ActivationsExtractorHelper.from_paths``
-(its own image loading and preprocessing, result caching off) and once through
+no download) extracts the same layers (for resnet18 the ones Brain-Score users
+record: layer1 to layer4 and avgpool) for the same image files at the same
+resolution, once through Brain-Score's ``PytorchWrapper`` /
+``ActivationsExtractorHelper.from_paths`` (its own image loading and
+preprocessing, result caching off) and once through
 ``chronoscore.analyses.extract`` (a file-backed stimulus set read from the same
-folder, cache off). Both keep every feature in float32; the time counted is
-that of the extraction call, from image files to the finished assembly. A sample
-of both outputs is compared to confirm that they computed the same thing.
+folder, cache off), each in a fresh process with the same number of torch
+threads (``--threads``, default: all CPUs). Both keep every feature in float32;
+the time counted is that of the extraction call, from image files to the
+finished assembly. Runs alternate, each extractor going first every other time.
+Parity: rows from the first, middle and last batches of both outputs, every
+feature of every layer, are compared; ``parity_ok`` says whether the largest
+difference in each layer is below 1e-4 of that layer's largest value
+(chronoscore runs convolutions in channels-last memory format on the CPU, which
+sums in another order: differences of a few float32 ulps).
+
+Speeds are compared by CPU time (user + system, of the process and of its
+finished children such as chronoscore's image-loading worker), which other
+work on a shared machine disturbs least; wall-clock ratios are reported beside
+it. ``speedup`` is the ratio of the median CPU times (Brain-Score /
+chronoscore), ``wall_speedup`` that of the fastest wall-clock runs.
 
 Part 2: peak memory of extracting ``convrnn_intermediate_rgc`` (10 layers, its
 default 17 steps, width 1) for 3200 images of 32 px with a random projection to
@@ -21,10 +35,11 @@ resident set size (``ru_maxrss``), imports included. chronoscore's image-loading
 worker (a forked process that shares the parent's pages until it writes them) is
 reported beside it, not added, since its resident size counts the shared pages too. The images are generated
 (smooth random colour fields) and written as PNG files to a temporary folder.
-Prints a table and ends with one JSON line: ``speedup`` (Brain-Score time /
-chronoscore time) and ``peak_gb`` (the ConvRNN run's peak).
+Prints a table and ends with one JSON line: ``speedup`` (median CPU times,
+Brain-Score / chronoscore), ``wall_speedup``, ``parity_ok`` and ``peak_gb`` (the
+ConvRNN run's peak).
 
-Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18
+Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18 --repeats 3
 --convrnn-images 3200 --convrnn-size 32]``
 """
 
@@ -34,6 +49,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,7 +65,7 @@ LAYERS = {
     "alexnet": {"conv1": "features.2", "conv2": "features.5", "conv3": "features.7", "conv4": "features.9",
                 "conv5": "features.12", "fc6": "classifier.2", "fc7": "classifier.5"},
 }
-SAMPLE_IMAGES = 8
+PARITY_TOLERANCE = 1e-4
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -58,7 +74,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--image-size", type=int, default=224, help="their side in pixels")
     parser.add_argument("--network", choices=sorted(LAYERS), default="resnet18", help="feedforward network")
     parser.add_argument("--batch-size", type=int, default=64, help="images per batch (Brain-Score's default)")
-    parser.add_argument("--repeats", type=int, default=1, help="alternating runs of each extractor; fastest counts")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating runs of each extractor")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch CPU threads of both extractors")
     parser.add_argument("--convrnn-images", type=int, default=3200, help="images for the ConvRNN run (0: skip)")
     parser.add_argument("--convrnn-size", type=int, default=32, help="ConvRNN input side in pixels (32 is its least)")
     parser.add_argument("--convrnn-width", type=float, default=1.0, help="ConvRNN channel multiplier (paper: 1)")
@@ -96,10 +113,25 @@ def seeded_network(name: str):
     return getattr(torchvision.models, name)(weights=None).eval()
 
 
-def cpu_seconds() -> float:
-    """CPU time (user + system) used so far by this process's threads and its finished child processes."""
-    usages = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
+def cpu_seconds() -> tuple[float, float]:
+    """User and system CPU time used so far by this process's threads and its finished child processes."""
+    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(usage.ru_utime for usage in usages), sum(usage.ru_stime for usage in usages)
+
+
+def timed(function):
+    """``function()``'s result with its wall-clock, user and system seconds."""
+    start, (user, system) = time.perf_counter(), cpu_seconds()
+    result = function()
+    seconds, (user_end, system_end) = time.perf_counter() - start, cpu_seconds()
+    return result, {"seconds": seconds, "user_seconds": user_end - user, "system_seconds": system_end - system,
+                    "cpu_seconds": user_end - user + system_end - system}
+
+
+def parity_rows(n: int, batch_size: int) -> list[int]:
+    """Rows compared between the two outputs: two from the first batch, two from the middle, the last two."""
+    last_batch = (n - 1) // batch_size * batch_size
+    return sorted({0, 1, n // 2, n // 2 + 1, last_batch, n - 1} & set(range(n)))
 
 
 def peak_gb(who: int = resource.RUSAGE_SELF) -> float:
@@ -115,37 +147,41 @@ def run_brainscore(args: argparse.Namespace) -> dict:
     os.environ["RESULTCACHING_DISABLE"] = "1"
     from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper, load_preprocess_images
 
+    import torch
+
+    torch.set_num_threads(args.threads)
     paths = sorted(str(path) for path in (args.folder / "images").glob("*.png"))
     preprocessing = functools.partial(load_preprocess_images, image_size=args.image_size)
     wrapper = PytorchWrapper(model=seeded_network(args.network), preprocessing=preprocessing,
                              identifier=f"bench-{args.network}", batch_size=args.batch_size)
     layers = list(LAYERS[args.network].values())
-    start, cpu_start = time.perf_counter(), cpu_seconds()
-    assembly = wrapper.from_paths(stimuli_paths=paths, layers=layers)
-    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
-    rows = [list(assembly["stimulus_path"].values).index(path) for path in paths[:SAMPLE_IMAGES]]
-    sample = [assembly.isel(presentation=rows).sel(neuroid=assembly["layer"].values == layer).values
-              for layer in layers]
-    np.save(args.folder / "brainscore_sample.npy", np.concatenate(sample, axis=1))
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_gb": peak_gb(), "shape": list(assembly.shape)}
+    assembly, times = timed(lambda: wrapper.from_paths(stimuli_paths=paths, layers=layers))
+    order = list(assembly["stimulus_path"].values)
+    rows = [order.index(paths[row]) for row in parity_rows(len(paths), args.batch_size)]
+    sample = {area: assembly.isel(presentation=rows).sel(neuroid=assembly["layer"].values == layer).values
+              for area, layer in LAYERS[args.network].items()}
+    np.savez(args.folder / "brainscore_sample.npz", **sample)
+    return {**times, "peak_gb": peak_gb(), "shape": list(assembly.shape), "threads": torch.get_num_threads()}
 
 
 def run_chronoscore(args: argparse.Namespace) -> dict:
     """chronoscore's extract on the same image files; saves a sample of its output."""
+    import torch
+
     from chronoscore.analyses.extract import extract
     from chronoscore.models import wrap_model
     from chronoscore.stimuli import read_image_folder
 
+    torch.set_num_threads(args.threads)
     model = wrap_model(seeded_network(args.network), LAYERS[args.network])
     stimuli = read_image_folder(args.folder / "images")
-    start, cpu_start = time.perf_counter(), cpu_seconds()
-    activations = extract(model, stimuli, image_size=args.image_size, batch_size=args.batch_size, cache=False,
-                          model_name=args.network)
-    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
-    sample = activations.isel(presentation=slice(0, SAMPLE_IMAGES), time_step=0).values
-    np.save(args.folder / "chronoscore_sample.npy", sample)
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_gb": peak_gb(), "shape": list(activations.shape),
-            "worker_peak_gb": peak_gb(resource.RUSAGE_CHILDREN)}
+    activations, times = timed(lambda: extract(model, stimuli, image_size=args.image_size,
+                                               batch_size=args.batch_size, cache=False, model_name=args.network))
+    rows = activations.isel(presentation=parity_rows(len(stimuli), args.batch_size), time_step=0)
+    sample = {area: rows.sel(neuroid=rows["layer"].values == area).values for area in LAYERS[args.network]}
+    np.savez(args.folder / "chronoscore_sample.npz", **sample)
+    return {**times, "peak_gb": peak_gb(), "shape": list(activations.shape),
+            "worker_peak_gb": peak_gb(resource.RUSAGE_CHILDREN), "threads": torch.get_num_threads()}
 
 
 def run_convrnn(args: argparse.Namespace) -> dict:
@@ -160,6 +196,7 @@ def run_convrnn(args: argparse.Namespace) -> dict:
     pixels = random_images(args.convrnn_images, args.convrnn_size, seed=1)
     table = pd.DataFrame({"stimulus_id": [f"image_{index:05d}" for index in range(len(pixels))]})
     stimuli = StimulusSet(table, "bench.convrnn", pixels=pixels)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = create_model("convrnn_intermediate_rgc", input_size=args.convrnn_size, width=args.convrnn_width)
     start = time.perf_counter()
@@ -192,29 +229,12 @@ def main(argv: list[str] | None = None) -> dict:
         folder = Path(folder)
         write_images(folder / "images", args.images, args.image_size)
         runs = {"brainscore": [], "chronoscore": []}
-        for _ in range(args.repeats):  # alternate, so that both see the same load on a shared machine
-            for name, results in runs.items():
-                results.append(run_part(name, argv, folder))
-        brainscore, chronoscore = (min(results, key=lambda result: result["seconds"]) for results in runs.values())
-        reference, ours = (np.load(folder / f"{name}_sample.npy") for name in runs)
-        difference = float(np.abs(reference - ours).max() / np.abs(reference).max())
+        for repeat in range(args.repeats):  # alternate, so that both see the same load on a shared machine
+            for name in list(runs)[::1 if repeat % 2 == 0 else -1]:
+                runs[name].append(run_part(name, argv, folder))
+        differences = compare_samples(folder)
         convrnn = run_part("convrnn", argv, folder) if args.convrnn_images else None
-    speedup = brainscore["seconds"] / chronoscore["seconds"]
-    cpu_ratio = brainscore["cpu_seconds"] / chronoscore["cpu_seconds"]
-    print(f"{args.network}, {args.images} images of {args.image_size} px, layers {list(LAYERS[args.network])}, "
-          f"batch {args.batch_size}, float32, {os.cpu_count()} CPUs, fastest of {args.repeats} alternating run(s)")
-    print(f"{'extractor':<28}{'wall s':>9}{'CPU s':>9}{'peak GB':>9}  output shape")
-    for name, result in (("Brain-Score PytorchWrapper", brainscore), ("chronoscore extract", chronoscore)):
-        print(f"{name:<28}{result['seconds']:>9.1f}{result['cpu_seconds']:>9.1f}{result['peak_gb']:>9.2f}"
-              f"  {result['shape']}")
-    print(f"speedup {speedup:.2f}x (CPU time {cpu_ratio:.2f}x); peak memory ratio "
-          f"{brainscore['peak_gb'] / chronoscore['peak_gb']:.2f}x; largest difference over {SAMPLE_IMAGES} images: "
-          f"{difference:.1e} of the largest value; chronoscore's loader worker peaked at "
-          f"{chronoscore['worker_peak_gb']:.2f} GB")
-    summary = {"speedup": round(speedup, 3), "cpu_time_ratio": round(cpu_ratio, 3),
-               "brainscore_s": round(brainscore["seconds"], 2), "chronoscore_s": round(chronoscore["seconds"], 2),
-               "brainscore_peak_gb": round(brainscore["peak_gb"], 3),
-               "chronoscore_peak_gb": round(chronoscore["peak_gb"], 3), "max_relative_difference": difference}
+    summary = report(args, runs, differences)
     if convrnn is not None:
         print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}), {args.convrnn_images} images of "
               f"{args.convrnn_size} px, 17 steps, random "
@@ -225,6 +245,59 @@ def main(argv: list[str] | None = None) -> dict:
                        convrnn_size=args.convrnn_size)
     print(json.dumps(summary))
     return summary
+
+
+def compare_samples(folder: Path) -> dict[str, float]:
+    """Per layer, the largest difference between the two outputs' sampled rows over that layer's largest value."""
+    reference, ours = (np.load(folder / f"{name}_sample.npz") for name in ("brainscore", "chronoscore"))
+    if sorted(reference.files) != sorted(ours.files):
+        raise RuntimeError(f"the extractors recorded different layers: {reference.files} and {ours.files}")
+    differences = {}
+    for layer in reference.files:
+        expected, values = reference[layer], ours[layer]
+        if expected.shape != values.shape:
+            raise RuntimeError(f"layer {layer}: Brain-Score gave {expected.shape}, chronoscore {values.shape}")
+        differences[layer] = float(np.abs(expected - values).max() / np.abs(expected).max())
+    return differences
+
+
+def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: dict[str, float]) -> dict:
+    """Print the side-by-side table; return the summary's key figures."""
+    median = {name: {key: statistics.median(run[key] for run in results) for key in
+                     ("seconds", "cpu_seconds", "user_seconds", "system_seconds", "peak_gb")}
+              for name, results in runs.items()}
+    fastest = {name: min(run["seconds"] for run in results) for name, results in runs.items()}
+    threads = {run["threads"] for results in runs.values() for run in results}
+    print(f"{args.network}, {args.images} images of {args.image_size} px, layers {list(LAYERS[args.network])}, "
+          f"batch {args.batch_size}, float32, {os.cpu_count()} CPUs, torch threads {sorted(threads)}, "
+          f"{args.repeats} alternating run(s) each (medians)")
+    print(f"{'extractor':<28}{'wall s':>9}{'fastest':>9}{'CPU s':>9}{'user':>9}{'system':>9}{'peak GB':>9}"
+          "   wall-clock runs")
+    labels = {"brainscore": "Brain-Score PytorchWrapper", "chronoscore": "chronoscore extract"}
+    for name, values in median.items():
+        print(f"{labels[name]:<28}{values['seconds']:>9.1f}{fastest[name]:>9.1f}{values['cpu_seconds']:>9.1f}"
+              f"{values['user_seconds']:>9.1f}{values['system_seconds']:>9.1f}{values['peak_gb']:>9.2f}   "
+              + ", ".join(f"{run['seconds']:.1f}" for run in runs[name]))
+    speedup = median["brainscore"]["cpu_seconds"] / median["chronoscore"]["cpu_seconds"]
+    wall_speedup = fastest["brainscore"] / fastest["chronoscore"]
+    wall_median_speedup = median["brainscore"]["seconds"] / median["chronoscore"]["seconds"]
+    parity_ok = all(difference <= PARITY_TOLERANCE for difference in differences.values())
+    print(f"speedup {speedup:.2f}x by CPU time (medians); wall clock {wall_speedup:.2f}x (fastest runs), "
+          f"{wall_median_speedup:.2f}x (medians); peak memory ratio "
+          f"{median['brainscore']['peak_gb'] / median['chronoscore']['peak_gb']:.2f}x; chronoscore's loader worker "
+          f"peaked at {max(run['worker_peak_gb'] for run in runs['chronoscore']):.2f} GB")
+    print(f"parity over {len(parity_rows(args.images, args.batch_size))} images, every feature: largest difference "
+          "per layer / its largest value: " + ", ".join(f"{layer} {value:.1e}" for layer, value in differences.items())
+          + f" ({'within' if parity_ok else 'OVER'} {PARITY_TOLERANCE:g})")
+    return {"speedup": round(speedup, 3), "wall_speedup": round(wall_speedup, 3),
+            "wall_median_speedup": round(wall_median_speedup, 3), "threads": sorted(threads),
+            "brainscore_cpu_s": round(median["brainscore"]["cpu_seconds"], 2),
+            "chronoscore_cpu_s": round(median["chronoscore"]["cpu_seconds"], 2),
+            "brainscore_s": round(median["brainscore"]["seconds"], 2),
+            "chronoscore_s": round(median["chronoscore"]["seconds"], 2),
+            "brainscore_peak_gb": round(median["brainscore"]["peak_gb"], 3),
+            "chronoscore_peak_gb": round(median["chronoscore"]["peak_gb"], 3),
+            "max_relative_difference": max(differences.values()), "parity_ok": parity_ok}
 
 
 if __name__ == "__main__":

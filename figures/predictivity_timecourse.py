@@ -1,70 +1,87 @@
 """Predictivity per time bin for each region, one line per model, with the ceiling band.
 
-Reads saved results only: each model's ``scores_per_bin.nc`` (written by
-``chronoscore score``) from its results folder.
+Reads saved results only: each model's scoring folder (``scores_per_bin.nc``
+or ``scores.nc``, and ``model.json`` when present) as
+:func:`chronoscore.analyses.score.write_results` writes it. All models must be
+scored on the same regions and time bins.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from chronoscore.analyses.scored_model import ScoredModel
 from chronoscore.errors import FileFormatError
-from chronoscore.neural_fit.results_io import read_scores
+from chronoscore.figures.result_files import is_feedforward, read_scored_model
+from chronoscore.figures.style import (CEILING_COLOUR, FEEDFORWARD_LINESTYLE, FONT_SIZE, PALETTE, R_LABEL,
+                                       TIME_LABEL, figure_legend, model_colours, new_figure, paper_style, style_axes)
 
-__all__ = ["predictivity_timecourse", "PALETTE"]
-
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-"""Okabe–Ito colour-blind-safe colours."""
+__all__ = ["predictivity_timecourse", "PALETTE", "bin_centres", "check_same_bins"]
 
 
-def predictivity_timecourse(result_folders: Sequence[str | os.PathLike], labels: Sequence[str] | None = None
-                            ) -> Figure:
+def predictivity_timecourse(result_folders: Sequence[str | os.PathLike], labels: Sequence[str] | None = None,
+                            colours: Mapping[str, str] | None = None) -> Figure:
     """Median held-out r per time bin, per region (one panel each), models as lines.
 
     Parameters
     ----------
     result_folders : sequence of path-like
-        Folders holding ``scores_per_bin.nc``.
+        Scoring folders (or their per-bin Scores files).
     labels : sequence of str, optional
-        Legend entries (default: each scores file's ``model`` attribute).
+        Legend entries (default: each model's name, from ``model.json`` or the Scores).
+    colours : mapping of label to colour, optional
+        Fixed colours (see :func:`chronoscore.figures.style.model_colours`).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Error bands are ± one standard error over splits; the gray band is the
-        split-half ceiling (as r, its square root) of the data.
+        One panel per region; a line per model (dashed: feedforward) with a band
+        of ± one standard error over splits; the gray band reaches the ceiling as
+        r (the square root of the split-half ceiling).
     """
-    scores = [_read(Path(folder)) for folder in result_folders]
-    labels = list(labels) if labels is not None else [str(s.attrs.get("model", "model")) for s in scores]
-    regions = list(scores[0]["region"].values)
-    figure = Figure(figsize=(3.4 * len(regions), 2.8), layout="constrained")
-    axes = figure.subplots(1, len(regions), sharey=True, squeeze=False)
-    for axis, region in zip(axes[0], regions):
-        times = (scores[0]["time_bin_start"].values + scores[0]["time_bin_end"].values) / 2
-        if "ceiling" in scores[0]:
-            ceiling = np.sqrt(np.clip(scores[0]["ceiling"].sel(region=region).values, 0, None))
-            axis.fill_between(times, 0, ceiling, color="0.88", label="ceiling (√ split-half)", linewidth=0)
-        for index, (result, label) in enumerate(zip(scores, labels)):
-            mean = result["score"].sel(region=region).values
-            error = result["error"].sel(region=region).values
-            colour = PALETTE[index % len(PALETTE)]
-            axis.plot(times, mean, color=colour, label=label, linewidth=1.5)
-            axis.fill_between(times, mean - error, mean + error, color=colour, alpha=0.25, linewidth=0)
-        axis.set_title(str(region))
-        axis.set_xlabel("time after image onset (ms)")
-        axis.grid(alpha=0.3, linewidth=0.5)
-    axes[0][0].set_ylabel("held-out r (median over sites)")
-    axes[0][-1].legend(fontsize=7, frameon=False, loc="lower right")
+    models = [read_scored_model(folder) for folder in result_folders]
+    labels = list(labels) if labels is not None else [model.name for model in models]
+    colours = model_colours(labels, colours)
+    check_same_bins(models)
+    regions = [str(region) for region in models[0].scores["region"].values]
+    times = bin_centres(models[0])
+    with paper_style():
+        figure, axes = new_figure(1, len(regions), height=2.3, sharey=True)
+        for axis, region in zip(axes, regions):
+            if "ceiling" in models[0].scores:
+                ceiling = np.sqrt(np.clip(models[0].scores["ceiling"].sel(region=region).values, 0, None))
+                axis.fill_between(times, 0, ceiling, color=CEILING_COLOUR, linewidth=0,
+                                  label="ceiling (√ split-half)")
+            for model, label in zip(models, labels):
+                mean = model.scores["score"].sel(region=region).values
+                error = model.scores["error"].sel(region=region).values
+                style = FEEDFORWARD_LINESTYLE if is_feedforward(model) else "solid"
+                axis.plot(times, mean, color=colours[label], linestyle=style, label=label)
+                axis.fill_between(times, mean - error, mean + error, color=colours[label], alpha=0.25, linewidth=0)
+            axis.set_title(region)
+            style_axes(axis)
+        figure.supxlabel(TIME_LABEL, fontsize=FONT_SIZE)
+        axes[0].set_ylabel(f"{R_LABEL} (median over sites)")
+        axes[0].set_ylim(bottom=0)
+        figure_legend(figure, axes[:1])
     return figure
 
 
-def _read(folder: Path):
-    path = folder / "scores_per_bin.nc" if folder.is_dir() else folder
-    if not path.is_file():
-        raise FileFormatError(f"{path}: no per-bin scores here; run chronoscore score (with --time per_bin) first.")
-    return read_scores(path)
+def bin_centres(model: ScoredModel) -> np.ndarray:
+    """(n_bins,) centre of each time bin in ms."""
+    scores = model.scores
+    return (scores["time_bin_start"].values + scores["time_bin_end"].values) / 2
+
+
+def check_same_bins(models: Sequence[ScoredModel]) -> None:
+    """Raise FileFormatError naming the first model whose regions or time bins differ from the first one's."""
+    first = models[0]
+    for model in models[1:]:
+        same_regions = list(model.scores["region"].values) == list(first.scores["region"].values)
+        if not same_regions or not np.array_equal(bin_centres(model), bin_centres(first)):
+            raise FileFormatError(f"{model.source}: its regions/time bins differ from those of {first.source}; "
+                                  "draw models scored on the same benchmark together.")

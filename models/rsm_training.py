@@ -11,11 +11,18 @@ The memory never back-propagates through time. At every step t of a sequence::
 at step t and the input of step t; the weights change after every step, as in the
 original code (one optimiser update per time step of a batch of parallel streams).
 The classifier's loss trains the classifier alone.
+
+:func:`local_step_losses` yields these per-step losses; :func:`train_rsm_on_sequences`
+updates the weights after each one, and the trainer's ``local`` algorithm
+(:mod:`chronoscore.models.training.algorithms.local`) averages them over the steps
+of a batch before one update.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import torch
 from torch.nn import functional
@@ -23,10 +30,70 @@ from torch.nn import functional
 from chronoscore.errors import DataFormatError
 from chronoscore.models.rsm_base import SequenceMemoryModel, check_positive_int
 
-__all__ = ["RSMTrainingHistory", "train_rsm_on_sequences"]
+__all__ = ["IGNORE_LABEL", "LocalStepLoss", "RSMTrainingHistory", "local_step_losses", "train_rsm_on_sequences"]
 
 IGNORE_LABEL = -1
 """Label value of steps without a classification target."""
+
+
+class LocalStepLoss(NamedTuple):
+    """The local losses of one step t.
+
+    Attributes
+    ----------
+    step : int
+        t, counted from 0.
+    loss : Tensor ()
+        What step t trains on: the prediction error (if t has a next input) plus the
+        classifier's cross-entropy (if some sample has a label at t); with its graph.
+    prediction_loss : Tensor () or None
+        The memory's prediction error of input t + 1 (None at the last step).
+    classifier_loss : Tensor () or None
+        The classifier's cross-entropy (None without a label at t).
+    logits : Tensor (B, n_classes) or None
+        The classifier's scores after step t (None without a label at t).
+    """
+
+    step: int
+    loss: torch.Tensor
+    prediction_loss: torch.Tensor | None
+    classifier_loss: torch.Tensor | None
+    logits: torch.Tensor | None
+
+
+def local_step_losses(model: SequenceMemoryModel, inputs: torch.Tensor, has_next: torch.Tensor,
+                      labels: torch.Tensor | None = None) -> Iterator[LocalStepLoss]:
+    """Run ``model`` over a sequence from an empty memory and yield each step's local losses.
+
+    The generator advances the memory one step per item; whatever the caller does
+    with a step's loss (e.g. update the weights) happens before the next step runs.
+    Steps with nothing to learn (the last step without a label) are run but not yielded.
+
+    Parameters
+    ----------
+    model : SequenceMemoryModel
+    inputs : Tensor (T, B, ...)
+        Per-step inputs, as ``model.input_sequence`` returns them.
+    has_next : bool Tensor (T, B)
+        Whether sample b has an input at step t + 1 (its prediction counts).
+    labels : int64 Tensor (T, B), optional
+        Class the classifier should output after step t, or :data:`IGNORE_LABEL`.
+    """
+    state = model.initial_state(inputs[0])
+    steps = inputs.shape[0]
+    for step in range(steps):
+        outputs, state = model.step(inputs[step], state)
+        prediction_loss = None
+        if step + 1 < steps:
+            prediction_loss = model.step_loss(outputs, inputs[step + 1], has_next[step])
+        classifier_loss = logits = None
+        if labels is not None and (labels[step] != IGNORE_LABEL).any():
+            logits = model.classify(outputs)
+            classifier_loss = functional.cross_entropy(logits, labels[step].to(inputs.device),
+                                                       ignore_index=IGNORE_LABEL)
+        parts = [part for part in (prediction_loss, classifier_loss) if part is not None]
+        if parts:
+            yield LocalStepLoss(step, sum(parts[1:], parts[0]), prediction_loss, classifier_loss, logits)
 
 
 @dataclass
@@ -90,20 +157,14 @@ def train_rsm_on_sequences(model: SequenceMemoryModel, sequences: torch.Tensor, 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = RSMTrainingHistory()
     for _ in range(epochs):
-        state = model.initial_state(inputs[0])
         prediction_losses, classifier_losses = [], []
-        for step in range(steps - 1):
-            outputs, state = model.step(inputs[step], state)
-            loss = model.step_loss(outputs, inputs[step + 1], has_next[step])
-            if has_next[step].any():
-                prediction_losses.append(loss.item())
-            if labels is not None and (labels[step] != IGNORE_LABEL).any():
-                classifier_loss = functional.cross_entropy(model.classify(outputs), labels[step].to(inputs.device),
-                                                           ignore_index=IGNORE_LABEL)
-                classifier_losses.append(classifier_loss.item())
-                loss = loss + classifier_loss
+        for losses in local_step_losses(model, inputs, has_next, labels):
+            if losses.prediction_loss is not None and has_next[losses.step].any():
+                prediction_losses.append(losses.prediction_loss.item())
+            if losses.classifier_loss is not None:
+                classifier_losses.append(losses.classifier_loss.item())
             optimizer.zero_grad()
-            loss.backward()
+            losses.loss.backward()
             optimizer.step()
         history.prediction_loss.append(sum(prediction_losses) / len(prediction_losses))
         if classifier_losses:

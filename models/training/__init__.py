@@ -5,10 +5,13 @@ recipe says (``chronoscore train RECIPE.yaml`` on the command line, under
 ``torchrun`` for several processes) and returns the run's summary;
 ``load_trained_model(out_dir)`` builds the trained model back from its
 checkpoint; ``load_shipped_weights(name)`` gives the small trained models that
-ship with chronoscore.
+ship with chronoscore. A recipe's ``algorithm`` (``bptt``, ``tbptt``, ``rbp``,
+``crbp``, ``local``) and ``algorithm_options`` choose how gradients are computed
+(:mod:`chronoscore.models.training.algorithms`).
 """
 
 from chronoscore.models.training.recipe import (
+    AlgorithmOptions,
     DataSpec,
     ModelSpec,
     OptimiserSpec,
@@ -23,6 +26,7 @@ from chronoscore.models.training.trained_models import build_model, load_trained
 from chronoscore.models.training.trainer import train
 
 __all__ = [
+    "AlgorithmOptions",
     "DataSpec",
     "ModelSpec",
     "OptimiserSpec",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import torch
 
 from chronoscore.models.training.runtime import Runtime, all_reduce_sum
 
-__all__ = ["METRIC_COLUMNS", "MetricsLog", "RunningMetrics", "batch_sums"]
+__all__ = ["METRIC_COLUMNS", "MetricsLog", "RunningMeans", "RunningMetrics", "batch_sums"]
 
 METRIC_COLUMNS = ("step", "epoch", "phase", "loss", "accuracy", "lr", "images_per_second", "elapsed_seconds")
 """Columns of ``metrics.csv``; ``phase`` is ``train`` (mean since the last row) or ``val``."""
@@ -55,8 +56,39 @@ class RunningMetrics:
         self._sums.zero_()
 
 
+class RunningMeans:
+    """Means of named per-step values (an algorithm's extras), summed on the device.
+
+    Parameters
+    ----------
+    names : sequence of str
+    device : torch.device
+    """
+
+    def __init__(self, names: Sequence[str], device: torch.device) -> None:
+        self.names = tuple(names)
+        self._sums = torch.zeros(2, len(self.names), dtype=torch.float64, device=device)
+
+    def add(self, values: Mapping[str, torch.Tensor]) -> None:
+        """Add one step's values (tensors ()); names missing from ``values`` are not counted."""
+        for column, name in enumerate(self.names):
+            if name in values:
+                self._sums[0, column] += values[name].detach().to(self._sums)
+                self._sums[1, column] += 1
+
+    def collect(self, runtime: Runtime) -> dict[str, float]:
+        """Each name's mean over all processes since the last reset (NaN if never added)."""
+        sums, counts = all_reduce_sum(self._sums, runtime).tolist()
+        return {name: total / count if count else float("nan") for name, total, count in zip(
+            self.names, sums, counts, strict=True)}
+
+    def reset(self) -> None:
+        """Start new sums."""
+        self._sums.zero_()
+
+
 class MetricsLog:
-    """Rows of :data:`METRIC_COLUMNS` appended to ``metrics.csv`` (and TensorBoard scalars).
+    """Rows of :data:`METRIC_COLUMNS` (and any extra columns) appended to ``metrics.csv`` (and TensorBoard).
 
     Parameters
     ----------
@@ -65,13 +97,17 @@ class MetricsLog:
     resume_step : int, optional
         When resuming from a checkpoint of this step, rows of later steps (written
         before the run stopped) are dropped, so that no step appears twice.
+    extra_columns : sequence of str
+        Columns after :data:`METRIC_COLUMNS` (e.g. a learning algorithm's extras).
     """
 
-    def __init__(self, folder: str | os.PathLike, resume_step: int | None = None) -> None:
+    def __init__(self, folder: str | os.PathLike, resume_step: int | None = None,
+                 extra_columns: Sequence[str] = ()) -> None:
         self.path = Path(folder) / "metrics.csv"
+        self.columns = (*METRIC_COLUMNS, *extra_columns)
         rows = self._kept_rows(resume_step)
         self._handle = open(self.path, "w", newline="")
-        self._writer = csv.DictWriter(self._handle, fieldnames=METRIC_COLUMNS)
+        self._writer = csv.DictWriter(self._handle, fieldnames=self.columns)
         self._writer.writeheader()
         self._writer.writerows(rows)
         self._handle.flush()
@@ -79,10 +115,10 @@ class MetricsLog:
 
     def write(self, **row: Any) -> None:
         """Append one row (missing columns stay empty) and flush it."""
-        self._writer.writerow({column: row.get(column, "") for column in METRIC_COLUMNS})
+        self._writer.writerow({column: row.get(column, "") for column in self.columns})
         self._handle.flush()
         if self._tensorboard is not None:
-            for name in ("loss", "accuracy", "lr", "images_per_second"):
+            for name in ("loss", "accuracy", "lr", "images_per_second", *self.columns[len(METRIC_COLUMNS):]):
                 if row.get(name) not in (None, ""):
                     self._tensorboard.add_scalar(f"{row['phase']}/{name}", row[name], row["step"])
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import torch
 import yaml
@@ -34,8 +34,8 @@ from chronoscore.config import config_to_dict, load_config
 from chronoscore.errors import ConfigError
 
 __all__ = [
-    "Algorithm", "DataSource", "OptimiserName", "Precision", "ScheduleName",
-    "ModelSpec", "DataSpec", "OptimiserSpec", "ScheduleSpec", "Recipe",
+    "Algorithm", "ALGORITHMS", "DataSource", "OptimiserName", "Precision", "ScheduleName",
+    "ModelSpec", "DataSpec", "OptimiserSpec", "ScheduleSpec", "AlgorithmOptions", "Recipe",
     "load_recipe", "save_recipe", "list_recipes", "shipped_recipe_path",
 ]
 
@@ -43,7 +43,9 @@ DataSource = Literal["generated", "imagefolder"]
 OptimiserName = Literal["sgd", "adam", "adamw"]
 ScheduleName = Literal["constant", "cosine", "step"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
-Algorithm = Literal["bptt"]
+Algorithm = Literal["bptt", "tbptt", "rbp", "crbp", "local"]
+ALGORITHMS: tuple[str, ...] = get_args(Algorithm)
+"""The learning algorithms a recipe can choose (see :mod:`chronoscore.models.training.algorithms`)."""
 
 _RECIPE_PACKAGE = "chronoscore.models.training.recipes"
 
@@ -232,6 +234,55 @@ class ScheduleSpec:
 
 
 @dataclass(frozen=True)
+class AlgorithmOptions:
+    """Settings of the learning algorithm (``Recipe.algorithm``); each applies only where named.
+
+    Parameters
+    ----------
+    window : int, optional
+        tbptt (required there, unset otherwise): the gradient flows through the
+        last ``window`` steps only; ``window`` ≥ the model's steps is full BPTT.
+    max_iterations : int
+        rbp, crbp: most terms of the Neumann series ``v = Σ_k (Jᵀ)^k g`` (one
+        vector-Jacobian product each).
+    tolerance : float
+        rbp, crbp: the series stops once a term's norm is at most ``tolerance``
+        times the norm of the sum so far.
+    stop_on_growth : bool
+        rbp, crbp: stop the series (without the growing term) as soon as a term's
+        norm exceeds the previous one's — the series is diverging, the step is not
+        contractive at its last state. Recorded as the ``neumann_diverged`` metric.
+    penalty_weight : float
+        crbp: λ of the contraction penalty ``λ · mean(relu(1ᵀJ − τ)²)`` (10).
+    penalty_tau : float
+        crbp: τ, the largest column sum of the step's Jacobian left unpenalised (0.9).
+
+    Examples
+    --------
+    C-RBP for the hGRU on Pathfinder, 20 steps, the paper's λ and τ::
+
+        model: {name: hgru, kwargs: {n_classes: 2, n_steps: 20}}
+        algorithm: crbp
+        algorithm_options: {max_iterations: 20, tolerance: 1.0e-4, penalty_weight: 10, penalty_tau: 0.9}
+    """
+
+    window: int | None = None
+    max_iterations: int = 20
+    tolerance: float = 1e-4
+    stop_on_growth: bool = True
+    penalty_weight: float = 10.0
+    penalty_tau: float = 0.9
+
+    def __post_init__(self) -> None:
+        if self.window is not None:
+            _check_int("algorithm_options.window", self.window, minimum=1)
+        _check_int("algorithm_options.max_iterations", self.max_iterations, minimum=1)
+        _check_positive("algorithm_options.tolerance", self.tolerance, allow_zero=True)
+        _check_positive("algorithm_options.penalty_weight", self.penalty_weight, allow_zero=True)
+        _check_positive("algorithm_options.penalty_tau", self.penalty_tau, allow_zero=True)
+
+
+@dataclass(frozen=True)
 class Recipe:
     """Everything a training run depends on (see the module docstring).
 
@@ -254,9 +305,19 @@ class Recipe:
         Run the model through ``torch.compile``.
     seed : int
         Seed of initialisation, data order and every random number generator.
-    algorithm : {"bptt"}
-        Back-propagation through time of the unrolled model (cross-entropy on
-        its ``forward`` logits).
+    algorithm : {"bptt", "tbptt", "rbp", "crbp", "local"}
+        How the cross-entropy of a batch becomes gradients
+        (:mod:`chronoscore.models.training.algorithms`): back-propagation through
+        the whole unrolled model (``bptt``, any model); through its last
+        ``algorithm_options.window`` steps (``tbptt``); recurrent back-propagation
+        at the last state (``rbp``, Almeida–Pineda) or with the contraction
+        penalty of Linsley et al. 2020 (``crbp``) — these three need a model with
+        the fixed-point interface (:mod:`chronoscore.models.fixed_point`, e.g. the
+        hGRU family) and run its ``n_steps``; or the Recurrent Sparse Memory's
+        local, immediate losses (``local``, ``rsm``/``convrsm`` models; with
+        ``data.generator: reber`` on embedded-Reber symbol sequences).
+    algorithm_options : AlgorithmOptions
+        The algorithm's settings.
     checkpoint_every : int
         Steps between checkpoints (and validation); the last step always writes one.
     keep_last : int
@@ -277,6 +338,7 @@ class Recipe:
     compile: bool = False
     seed: int = 0
     algorithm: Algorithm = "bptt"
+    algorithm_options: AlgorithmOptions = field(default_factory=AlgorithmOptions)
     checkpoint_every: int = 500
     keep_last: int = 3
     log_every: int = 10
@@ -292,9 +354,22 @@ class Recipe:
             _check_int(name, getattr(self, name), minimum=1)
         _check_int("seed", self.seed, minimum=0)
         _check_choice("precision", self.precision, ("auto", "fp32", "bf16", "fp16"))
-        _check_choice("algorithm", self.algorithm, ("bptt",))
+        _check_choice("algorithm", self.algorithm, ALGORITHMS)
+        self._check_algorithm()
         if self.device is not None:
             _check_device_name(self.device)
+
+    def _check_algorithm(self) -> None:
+        window = self.algorithm_options.window
+        if self.algorithm == "tbptt" and window is None:
+            raise ConfigError("algorithm tbptt needs algorithm_options.window: the number of last steps the "
+                              "gradient flows through.")
+        if self.algorithm != "tbptt" and window is not None:
+            raise ConfigError(f"algorithm_options.window only applies to algorithm tbptt (this recipe uses "
+                              f"{self.algorithm}); remove it or set algorithm: tbptt.")
+        if self.compile and self.algorithm != "bptt":
+            raise ConfigError(f"compile: true only compiles the model's forward, which algorithm {self.algorithm} "
+                              "does not call as a whole; set compile: false or algorithm: bptt.")
 
     def to_dict(self) -> dict[str, Any]:
         """The recipe as plain YAML/JSON types (lists for tuples)."""

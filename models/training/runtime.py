@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from chronoscore.errors import ConfigError
 from chronoscore.models.training.recipe import Precision
 
 __all__ = ["Runtime", "choose_device", "start_runtime", "stop_runtime", "autocast_dtype", "autocast",
-           "all_reduce_sum", "gather_objects"]
+           "all_reduce_sum", "average_gradients", "gather_objects"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,25 @@ def all_reduce_sum(tensor: torch.Tensor, runtime: Runtime) -> torch.Tensor:
         tensor = tensor.clone()
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
     return tensor
+
+
+def average_gradients(parameters: Iterable[torch.nn.Parameter], runtime: Runtime) -> None:
+    """Replace each gradient by its mean over all processes (nothing in a single process).
+
+    For gradients computed outside ``DistributedDataParallel``'s backward pass. A
+    trainable parameter without a gradient counts as a zero gradient.
+    """
+    if not runtime.distributed:
+        return
+    trainable = [parameter for parameter in parameters if parameter.requires_grad]
+    for parameter in trainable:
+        if parameter.grad is None:
+            parameter.grad = torch.zeros_like(parameter)
+    flat = torch.cat([parameter.grad.reshape(-1) for parameter in trainable])
+    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    flat /= runtime.world_size
+    for parameter, mean in zip(trainable, flat.split([parameter.numel() for parameter in trainable]), strict=True):
+        parameter.grad.copy_(mean.view_as(parameter.grad))
 
 
 def gather_objects(value: Any, runtime: Runtime) -> list[Any]:

@@ -16,16 +16,26 @@ read). Batch-norm statistics stay per process (no SyncBatchNorm).
 ``resume=True`` continues from the newest readable checkpoint exactly: the
 weights, optimiser, schedule, gradient scaler, random states and position in
 the data order are restored.
+
+``recipe.algorithm`` chooses how a batch's loss becomes gradients
+(:mod:`~chronoscore.models.training.algorithms`: ``bptt``, ``tbptt``, ``rbp``,
+``crbp``, ``local``); all but ``bptt`` have their gradients averaged over the
+processes by the trainer, and their diagnostics (e.g. ``neumann_iterations``,
+``penalty``) become extra columns of ``metrics.csv``. ``local`` with
+``data.generator: reber`` trains on Reber symbol sequences
+(:mod:`~chronoscore.models.training.sequence_data`) instead of images.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import sys
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +48,17 @@ from tqdm import tqdm
 import chronoscore
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.models.registry import model_constructor
+from chronoscore.models.training.algorithms import StepContext, build_algorithm
 from chronoscore.models.training.checkpoints import (BEST_NAME, CheckpointStore, capture_rng_state,
                                                      restore_rng_state)
 from chronoscore.models.training.data import batch_loader, build_data, check_data_source
-from chronoscore.models.training.metrics import MetricsLog, RunningMetrics, batch_sums
+from chronoscore.models.training.metrics import MetricsLog, RunningMeans, RunningMetrics, batch_sums
 from chronoscore.models.training.optimisation import build_optimiser, build_scheduler
 from chronoscore.models.training.recipe import Recipe, load_recipe, save_recipe
-from chronoscore.models.training.runtime import (Runtime, autocast, autocast_dtype, gather_objects, start_runtime,
-                                                 stop_runtime)
+from chronoscore.models.training.runtime import (Runtime, autocast, autocast_dtype, average_gradients,
+                                                 gather_objects, start_runtime, stop_runtime)
 from chronoscore.models.training.sampling import EpochBatches, shard_indices, steps_per_epoch
+from chronoscore.models.training.sequence_data import reber_sequence_data, uses_symbol_sequences
 from chronoscore.models.training.trained_models import build_model
 
 __all__ = ["train", "RESUMABLE_CHANGES"]
@@ -99,12 +111,15 @@ class _Run:
         self.recipe, self.out, self.runtime, self.progress = recipe, out, runtime, progress
         self.store = CheckpointStore(out / "checkpoints", recipe.keep_last)
         self._check_before_building(resume)
+        self.algorithm = build_algorithm(recipe.algorithm, recipe.algorithm_options)
         _seed_everything(recipe.seed)
-        self.data = build_data(recipe.data, recipe.seed)
+        self.data = reber_sequence_data(recipe) if uses_symbol_sequences(recipe) else build_data(recipe.data,
+                                                                                                  recipe.seed)
         self.steps_per_epoch = steps_per_epoch(len(self.data.train), recipe.batch_size, runtime.world_size)
         self.total_steps = recipe.steps or recipe.epochs * self.steps_per_epoch
         self.model = build_model(recipe.model).to(runtime.device)
         self.dtype = autocast_dtype(recipe.precision, runtime.device)
+        self.algorithm.check_model(self.model)
         self._check_model_output()
         self.module = self.model
         if runtime.distributed:
@@ -115,6 +130,7 @@ class _Run:
         self.optimiser = build_optimiser(self.model.parameters(), recipe.optimiser)
         self.scheduler = build_scheduler(self.optimiser, recipe.schedule, self.total_steps)
         self.scaler = torch.amp.GradScaler(runtime.device.type, enabled=self.dtype == torch.float16)
+        self.context = StepContext(scale=self.scaler.scale, autocast=partial(autocast, runtime.device, self.dtype))
         self.step, self.resumed_from, self.last_lr, self.started = 0, None, recipe.optimiser.lr, 0.0
         self.last_metrics: dict[str, dict[str, float] | None] = {"train": None, "val": None}
         if resume:
@@ -137,11 +153,11 @@ class _Run:
 
     def _check_model_output(self) -> None:
         name, classes = self.recipe.model.name, self.data.classes
-        image = self.data.train[0][0].unsqueeze(0).to(self.runtime.device)
+        image, label = (torch.as_tensor(item).unsqueeze(0).to(self.runtime.device) for item in self.data.train[0][:2])
         self.model.eval()
         try:
             with torch.no_grad(), autocast(self.runtime.device, self.dtype):
-                logits = self.model(image)
+                logits, _ = self.algorithm.evaluation_logits(self.model, image, label)
         except (DataFormatError, RuntimeError) as error:
             raise ConfigError(f"model {name!r} does not take the recipe's images {tuple(image.shape[1:])}: "
                               f"{error} Set model.kwargs (e.g. input_size) to match data.image_size.") from error
@@ -177,23 +193,25 @@ class _Run:
 
     def run(self) -> dict[str, Any]:
         """Train to the last step and return the summary."""
-        log = MetricsLog(self.out, self.resumed_from) if self.runtime.is_main else None
+        log = MetricsLog(self.out, self.resumed_from, self.algorithm.extras) if self.runtime.is_main else None
         bar = tqdm(total=self.total_steps, initial=self.step, unit="step", desc=self.recipe.model.name,
                    disable=not (self.progress and self.runtime.is_main), dynamic_ncols=True)
         window, interval = RunningMetrics(self.runtime.device), RunningMetrics(self.runtime.device)
+        extras = RunningMeans(self.algorithm.extras, self.runtime.device)
         start_step, cpu_started = self.step, time.process_time()
         self.started = window_start = time.perf_counter()
         try:
             while self.step < self.total_steps:
                 epoch, first_batch = divmod(self.step, self.steps_per_epoch)
                 for images, labels in self._loader(epoch, first_batch):
-                    self._train_step(images, labels, (window, interval))
+                    self._train_step(images, labels, (window, interval), extras)
                     self.step += 1
                     bar.update()
                     last = self.step == self.total_steps
                     if self.step % self.recipe.log_every == 0 or last:
-                        self._log_train(window, time.perf_counter() - window_start, log, bar)
+                        self._log_train(window, extras, time.perf_counter() - window_start, log, bar)
                         window.reset()
+                        extras.reset()
                         window_start = time.perf_counter()
                     if self.step % self.recipe.checkpoint_every == 0 or last:
                         self._checkpoint(interval, log, bar)
@@ -216,14 +234,18 @@ class _Run:
         return batch_loader(self.data.train, batches, num_workers=self.recipe.data.num_workers,
                             pin_memory=self.runtime.device.type == "cuda")
 
-    def _train_step(self, images: torch.Tensor, labels: torch.Tensor, sums: tuple[RunningMetrics, ...]) -> None:
+    def _train_step(self, images: torch.Tensor, labels: torch.Tensor, sums: tuple[RunningMetrics, ...],
+                    extras: RunningMeans) -> None:
         device = self.runtime.device
         images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
-        with autocast(device, self.dtype):
-            logits = self.module(images)
-        loss = F.cross_entropy(logits.float(), labels)
         self.optimiser.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
+        if self.algorithm.through_wrapper:
+            outcome = self.algorithm.loss_and_backward(self.module, images, labels, self.context)
+        else:
+            # gradients the distributed wrapper does not see: averaged here (see the algorithms package)
+            with self.module.no_sync() if self.runtime.distributed else contextlib.nullcontext():
+                outcome = self.algorithm.loss_and_backward(self.model, images, labels, self.context)
+            average_gradients(self.model.parameters(), self.runtime)
         if self.recipe.optimiser.grad_clip is not None:
             self.scaler.unscale_(self.optimiser)
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.recipe.optimiser.grad_clip)
@@ -237,19 +259,22 @@ class _Run:
                 self.scheduler.step()
         else:
             self.scheduler.step()
-        step_sums = batch_sums(loss, logits, labels)
+        step_sums = batch_sums(outcome.loss, outcome.logits, outcome.labels)
         for running in sums:
             running.add(step_sums)
+        extras.add(outcome.extras)
 
-    def _log_train(self, window: RunningMetrics, seconds: float, log: MetricsLog | None, bar: tqdm) -> None:
+    def _log_train(self, window: RunningMetrics, extras: RunningMeans, seconds: float, log: MetricsLog | None,
+                   bar: tqdm) -> None:
         loss, accuracy, count = window.collect(self.runtime)
+        extra_means = extras.collect(self.runtime)
         speed = count / seconds if seconds > 0 else float("nan")
         self.last_metrics["train"] = {"loss": loss, "accuracy": accuracy}
         bar.set_postfix_str(f"loss={loss:.3f} acc={accuracy:.1%} {speed:.0f} img/s")
         if log is not None:
             log.write(step=self.step, epoch=round(self.step / self.steps_per_epoch, 4), phase="train", loss=loss,
                       accuracy=accuracy, lr=self.last_lr, images_per_second=speed,
-                      elapsed_seconds=round(time.perf_counter() - self.started, 3))
+                      elapsed_seconds=round(time.perf_counter() - self.started, 3), **extra_means)
 
     def _checkpoint(self, interval: RunningMetrics, log: MetricsLog | None, bar: tqdm) -> None:
         if self.data.val is not None:
@@ -286,7 +311,7 @@ class _Run:
             for images, labels in batch_loader(self.data.val, batches, num_workers=self.recipe.data.num_workers):
                 images, labels = images.to(self.runtime.device), labels.to(self.runtime.device)
                 with autocast(self.runtime.device, self.dtype):
-                    logits = self.model(images)
+                    logits, labels = self.algorithm.evaluation_logits(self.model, images, labels)
                 sums.add(batch_sums(F.cross_entropy(logits.float(), labels), logits, labels))
         self.model.train()
         loss, accuracy, _ = sums.collect(self.runtime)

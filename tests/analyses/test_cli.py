@@ -4,7 +4,7 @@ import sys
 import pytest
 
 import chronoscore
-from chronoscore.analyses.cli import main
+from chronoscore.analyses.cli import COMMANDS, build_parser, main
 
 
 def test_version_flag_prints_package_version(capsys):
@@ -23,3 +23,23 @@ def test_module_entry_point_runs():
     done = subprocess.run([sys.executable, "-m", "chronoscore", "--version"], capture_output=True, text=True)
     assert done.returncode == 0
     assert chronoscore.__version__ in done.stdout
+
+
+def test_every_command_is_listed_with_the_help_its_module_registers():
+    parser = build_parser()                                   # imports every command's module
+    choices = next(action for action in parser._actions if action.dest == "command")
+    registered = {entry.dest: entry.help for entry in choices._choices_actions}
+    assert registered == {name: help_text for name, (_, help_text) in COMMANDS.items()}
+
+
+def test_help_lists_every_command_without_importing_torch_or_figures():
+    probe = ("import sys, contextlib, io\n"
+             "from chronoscore.analyses.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+             "    main([])\n"
+             "print(sorted(m for m in ('torch', 'matplotlib', 'chronoscore.figures') if m in sys.modules))\n"
+             "print(out.getvalue())\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "[]"
+    assert all(name in done.stdout for name in COMMANDS)

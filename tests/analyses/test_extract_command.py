@@ -8,6 +8,7 @@ import torch
 
 from chronoscore.analyses.cli import main
 from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction_cache import read_entry
 from chronoscore.models import create_model, wrap_model
 from chronoscore.neural_fit.results_io import read_features
 from chronoscore.stimuli import read_image_folder, write_stimulus_set
@@ -76,12 +77,15 @@ def test_a_brainscore_folder_with_random_projection_and_float16_and_cache(tmp_pa
                  "--quiet"])
     assert code == 0
     features = read_features(out)
-    assert features.dtype == np.float32  # netCDF has no float16
+    assert features.dtype == np.float16
     assert features["object_name"].values.tolist() == stimuli.table["object_name"].tolist()
     assert features.attrs["stimulus_degrees"] == 10.0
     counts = {area: int((features["layer"] == area).sum()) for area in dict.fromkeys(features["layer"].values)}
     assert counts == {"conv1": 20, "conv2": 20, "V4_conv3": 20, "pIT_conv4": 16, "IT_conv5": 20}
-    assert len(list((tmp_path / "home" / "activations").glob("convrnn_shallow_rgc-*.npz"))) == 1
+    (entry,) = (tmp_path / "home" / "activations").glob("convrnn_shallow_rgc-*.npz")
+    cached = read_entry(entry)
+    assert cached.dtype == np.float16
+    np.testing.assert_array_equal(features.transpose(*cached.dims).values, cached.values)
 
 
 def test_a_file_function_wrapped_with_areas_and_loaded_weights(tmp_path, image_folder):

@@ -44,9 +44,11 @@ def test_areas_named_after_regions_follow_the_paper_assignment():
 
 def test_scores_equal_a_direct_fit_of_the_assigned_areas(benchmark, model, tmp_path):
     result = score_model(model, benchmark, model_name="tiny", settings=FAST, time_modes=("per_bin", "matrix"),
-                         progress=False)
+                         cache=tmp_path / "cache", progress=False)
     assert result.areas == {"V4": "V4_conv3", "IT": "IT_conv5"}
-    activations = extract(model, benchmark.stimulus_set, areas=["V4_conv3", "IT_conv5"], progress=False)
+    assert len(list((tmp_path / "cache").glob("tiny-*.npz"))) == 1
+    activations = extract(model, benchmark.stimulus_set, areas=["V4_conv3", "IT_conv5"], cache=False,
+                          progress=False)
     features = {region: activations.isel(neuroid=activations["layer"].values == area)
                 for region, area in result.areas.items()}
     settings = FitSettings(n_components=8, n_splits=3, train_size=0.8, stratify="category_name")
@@ -67,9 +69,9 @@ def test_selected_areas_never_see_the_scored_stimuli(benchmark, model):
     selecting, scoring = selection_split(benchmark.assembly, 0.25, seed=1, stratify="category_name")
     assert not set(selecting) & set(scoring) and len(selecting) == 16
     result = score_model(model, benchmark, model_name="tiny", areas="select", settings=FAST,
-                         time_modes=("per_bin",), selection_fraction=0.25, progress=False)
+                         time_modes=("per_bin",), selection_fraction=0.25, cache=False, progress=False)
     assert result.scores["per_bin"].attrs["n_stimuli"] == len(scoring)
-    activations = extract(model, benchmark.stimulus_set, progress=False)
+    activations = extract(model, benchmark.stimulus_set, cache=False, progress=False)
     mapping, table = select_areas(activations, benchmark.assembly, selecting, FAST)
     assert mapping == result.areas
     assert table.sel(region="IT", area=mapping["IT"]) == table.sel(region="IT").max()
@@ -82,12 +84,29 @@ def test_bad_area_assignments_are_rejected(benchmark, model):
         score_model(model, benchmark, model_name="tiny", areas={"MT": "conv1"}, settings=FAST, progress=False)
 
 
-def test_score_command_writes_results(benchmark_folder, tmp_path, capsys):
+@pytest.mark.parametrize("cache_options, entries_in", [
+    (["--cache-dir", "{tmp}/chosen"], "chosen"),
+    (["--no-cache"], None),
+    ([], "home"),
+])
+def test_score_command_writes_results(benchmark_folder, tmp_path, capsys, monkeypatch, cache_options, entries_in):
+    monkeypatch.setenv("CHRONOSCORE_HOME", str(tmp_path / "home"))
     folder = tmp_path / "out"
     code = main(["score", "convrnn_shallow_time_decay", "--benchmark", str(benchmark_folder),
                  "--out", str(folder), "--image-size", "32", "--model-arg", "width=0.05", "--model-arg",
                  "n_classes=8", "--time", "per_bin", "--set", "n_components=8", "--set", "n_splits=3",
-                 "--set", "train_size=0.8", "--set", "stratify=category_name", "--quiet"])
+                 "--set", "train_size=0.8", "--set", "stratify=category_name", "--quiet",
+                 *[option.format(tmp=tmp_path) for option in cache_options]])
     assert code == 0
     assert (folder / "scores_per_bin.nc").is_file() and "results written to" in capsys.readouterr().out
+    entries = {place: list(tmp_path.glob(f"{place}/**/convrnn_shallow_time_decay-*.npz"))
+               for place in ("chosen", "home")}
+    assert {place: len(found) for place, found in entries.items()} == {
+        place: int(place == entries_in) for place in ("chosen", "home")}
+
+
+def test_score_command_refuses_contradicting_cache_options(benchmark_folder, tmp_path, capsys):
+    code = main(["score", "convrnn_shallow_time_decay", "--benchmark", str(benchmark_folder), "--out",
+                 str(tmp_path / "out"), "--no-cache", "--cache-dir", str(tmp_path), "--quiet"])
+    assert code == 2 and "contradict" in capsys.readouterr().err
 

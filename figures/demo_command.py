@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from chronoscore.analyses.demo import run_demo
+from chronoscore.figures.demo_figures import draw_demo_figures
 
 __all__ = ["add_parser", "run"]
 
@@ -20,8 +21,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo and print its summary."""
+    """Run the demo, draw its figures and report, and print its summary."""
     folder = run_demo(args.out, progress=not args.quiet)
+    report = draw_demo_figures(folder)
     print((folder / "summary.md").read_text())
-    print(f"\nresults, figures and summary written to {folder}")
+    print(f"\nresults, figures and summary written to {folder}; the report is {report.path}")
     return 0

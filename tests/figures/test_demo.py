@@ -21,4 +21,6 @@ def test_demo_scores_compares_and_draws(tmp_path, monkeypatch, capsys):
     assert list(comparison["candidate"].values) == ["convrnn_shallow_rgc"]
     assert (out / "predictivity.png").stat().st_size > 10_000 and (out / "predictivity.pdf").is_file()
     assert "# chronoscore demo" in (out / "summary.md").read_text()
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 2 and "convrnn_shallow_rgc" in report
     assert "results, figures and summary written to" in capsys.readouterr().out

@@ -1,0 +1,30 @@
+"""Reproduced claims of the papers chronoscore is built around, at CPU scale.
+
+Each claim (:data:`CLAIMS`) trains shipped recipes (``recipes/*.yaml``) with
+:func:`chronoscore.models.training.train`, scores the models on held-out data and
+writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
+
+===================  ============================================  ================================================
+``hgru_pathfinder``  hGRU vs its large-kernel feedforward control  ``model,path_length,accuracy,n_parameters,seed``
+                     on Pathfinder, path lengths 6, 9 and 14
+``hgru_lesions``     intact hGRU vs its lesions (α = ω = 0;        ``model,variant,accuracy,seed``
+                     μ = κ = 0), path length 14
+``convrnn_cells``    shallow ConvRNN with RGC, vanilla RNN and     ``model,accuracy,n_parameters,seed,width``
+                     LSTM cells at matched parameter counts
+``rsm_reber``        RSM (local learning) on the embedded Reber    ``model,accuracy,n_parameters,seed,position``
+                     grammar vs chance and first-order statistics
+===================  ============================================  ================================================
+
+``run_claim(name, out_dir, scale="small")`` from Python, or
+``python -m chronoscore.analyses.claims NAME --out DIR [--scale small] [--readme README.md]``.
+"""
+
+from chronoscore.analyses.claims.catalog import CLAIMS, Arm, Claim, Scale, ScaleName, get_claim, recipe_path
+from chronoscore.analyses.claims.command import add_parser, main
+from chronoscore.analyses.claims.pipeline import run_claim
+from chronoscore.analyses.claims.tables import check_claim_markers, claim_markers, replace_claim_table
+
+__all__ = [
+    "CLAIMS", "Arm", "Claim", "Scale", "ScaleName", "add_parser", "check_claim_markers", "claim_markers",
+    "get_claim", "main", "recipe_path", "replace_claim_table", "run_claim",
+]

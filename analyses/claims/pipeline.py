@@ -1,0 +1,128 @@
+"""``run_claim``: train a claim's arms, score them on held-out data, write ``<claim>.csv`` and ``<claim>.md``.
+
+Output folder layout::
+
+    DIR/<claim>.csv     one row per arm × seed (and baseline), the claim's columns
+    DIR/<claim>.md      the Markdown table (mean over seeds) with sizes, seeds and times
+    DIR/runs/           the trainer runs (reused by any later claim with the same recipe)
+    DIR/images/         generated images cached as class folders (training and held-out)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from chronoscore.analyses.claims.catalog import Claim, Scale, ScaleName, get_claim
+from chronoscore.analyses.claims.image_cache import cached_images
+from chronoscore.analyses.claims.image_scores import heldout_accuracy
+from chronoscore.analyses.claims.reber_scores import (POSITIONS, chance_accuracy, first_order_accuracy,
+                                                      first_order_table, model_accuracy)
+from chronoscore.analyses.claims.runs import TrainedRun, arm_recipe, train_or_reuse
+from chronoscore.analyses.claims.tables import check_columns, claim_table
+from chronoscore.errors import ConfigError
+from chronoscore.models.training import Recipe, load_trained_model
+from chronoscore.stimuli.generators.reber import REBER_SYMBOLS, reber_sequences
+
+__all__ = ["run_claim"]
+
+_Row = tuple[dict, float | None]
+"""A result row (column -> value) and the training seconds behind it (None for a baseline)."""
+
+
+def run_claim(name: str, out_dir: str | os.PathLike, scale: ScaleName = "small", seeds: Sequence[int] | None = None,
+              *, progress: bool = False) -> pd.DataFrame:
+    """Train and score every arm of claim ``name``; write ``out_dir/<name>.csv`` and ``out_dir/<name>.md``.
+
+    Parameters
+    ----------
+    name : str
+        A claim of :data:`~chronoscore.analyses.claims.catalog.CLAIMS`.
+    out_dir : path-like
+        Output folder (see the module docstring); runs found there are reused.
+    scale : {"tiny", "small"}
+        ``tiny``: seconds (tests); ``small``: the README numbers (minutes on 2 CPU cores).
+    seeds : sequence of int, optional
+        Training seeds (default: the scale's).
+    progress : bool
+        Show the trainer's progress bars.
+
+    Returns
+    -------
+    DataFrame
+        The rows written to the CSV.
+    """
+    claim = get_claim(name)
+    size = claim.scale(scale)
+    seeds = size.seeds if seeds is None else tuple(seeds)
+    if not seeds or any(isinstance(seed, bool) or not isinstance(seed, int) or seed < 0 for seed in seeds):
+        raise ConfigError(f"seeds must be non-negative integers, got {list(seeds)}.")
+    out = Path(out_dir)
+    cache = out / "images" if claim.task == "images" else None
+    rows: list[_Row] = []
+    runs: list[TrainedRun] = []
+    for arm in claim.arms:
+        for seed in seeds:
+            recipe = arm_recipe(arm, size, seed)
+            run = train_or_reuse(recipe, out / "runs", image_cache=cache, progress=progress)
+            runs.append(run)
+            seconds = run.summary["training_seconds"]
+            rows += [({**arm.fields, **values, "seed": seed}, seconds) for values in _scores(claim, run, size, out)]
+    if claim.task == "reber":
+        rows += _reber_baselines(runs[0].recipe, size)
+    results = check_columns([row for row, _ in rows], claim.columns)
+    out.mkdir(parents=True, exist_ok=True)
+    results.to_csv(out / f"{claim.name}.csv", index=False)
+    notes = _notes(claim, scale, size, seeds, runs)
+    (out / f"{claim.name}.md").write_text(claim_table(results, [seconds for _, seconds in rows], notes))
+    return results
+
+
+def _scores(claim: Claim, run: TrainedRun, size: Scale, out: Path) -> list[dict]:
+    """Result values of one trained run (without the arm's fields and the seed)."""
+    model = load_trained_model(run.folder)
+    parameters = sum(parameter.numel() for parameter in model.parameters())
+    data = run.recipe.data
+    if claim.task == "images":
+        held_out = cached_images(data, size.heldout_n, data.val_seed, data.val_options, out / "images")
+        accuracy = heldout_accuracy(model, held_out, run.summary["classes"], data)
+        return [{"accuracy": accuracy, "n_parameters": parameters}]
+    strings, _ = reber_sequences(size.heldout_n, data.val_seed)
+    accuracy = model_accuracy(model, strings)
+    return [{"accuracy": accuracy[position], "n_parameters": parameters, "position": position}
+            for position in POSITIONS]
+
+
+def _reber_baselines(recipe: Recipe, size: Scale) -> list[_Row]:
+    """Chance and first-order rows, estimated from the recipe's training strings (its data seed)."""
+    training, _ = reber_sequences(recipe.data.train_n, recipe.data.seed)
+    held_out, _ = reber_sequences(size.heldout_n, recipe.data.val_seed)
+    first_order = first_order_accuracy(first_order_table(training), held_out)
+    chance = chance_accuracy()
+    symbols = len(REBER_SYMBOLS)
+    return [({"model": model, "accuracy": accuracy[position], "n_parameters": parameters,
+              "seed": recipe.data.seed, "position": position}, None)
+            for model, accuracy, parameters in (("chance", chance, 0), ("first_order", first_order, symbols ** 2))
+            for position in POSITIONS]
+
+
+def _notes(claim: Claim, scale: str, size: Scale, seeds: Sequence[int], runs: list[TrainedRun]) -> str:
+    """The sizes, seeds and times under a claim's table."""
+    recipe = runs[0].recipe
+    data, held_out = recipe.data, f"{size.heldout_n} held-out"
+    if claim.task == "images":
+        split = "".join(f", {key} {value}" for key, value in data.val_options.items())
+        what = (f"{data.image_size} px {data.generator} images, {data.train_n} for training (seed {data.seed}), "
+                f"{held_out} (seed {data.val_seed}{split})")
+    else:
+        what = (f"embedded Reber strings, {data.train_n} for training (seed {data.seed}), {held_out} "
+                f"(seed {data.val_seed})")
+    length = f"{recipe.steps} steps" if recipe.steps else f"{recipe.epochs} epochs"
+    minutes = sum(run.summary["training_seconds"] for run in runs) / 60
+    reused = sum(run.reused for run in runs)
+    return (f"{claim.paper}. Scale `{scale}`: {what}; {length} of batch {recipe.batch_size}, algorithm "
+            f"{recipe.algorithm}; training seeds {', '.join(map(str, seeds))}. {len(runs)} runs, "
+            f"{minutes:.1f} min of training in all ({reused} found done in the output folder).")

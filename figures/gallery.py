@@ -1,0 +1,241 @@
+"""Every figure a results folder holds the inputs for: finding the inputs, then drawing each figure.
+
+Inputs are recognised by file name or, for result tables, by their header,
+anywhere under the searched folders (``checkpoints/``, ``tensorboard/`` and
+hidden folders are not searched):
+
+==========================  ==========================================  =========================================
+input                       recognised by                               figures
+==========================  ==========================================  =========================================
+scored model                a folder with ``scores_per_bin.nc`` or      ``predictivity_timecourse``,
+                            ``scores.nc``                               ``predictivity_bars``,
+                                                                        ``predictivity_vs_parameters``
+step × bin scores           ``scores_matrix.nc``                        ``step_bin_heatmap_<folder>`` (each)
+training run                ``metrics.csv``                             ``training_curves`` (all runs)
+memory table                a CSV with columns                          ``memory_vs_steps``
+                            ``algorithm,n_steps,peak_mb,device``
+Pathfinder table            a CSV with columns ``model,path_length,``   ``pathfinder_accuracy``
+                            ``accuracy,n_parameters,seed``
+lesion table                a CSV with columns                          ``lesion_effects``
+                            ``model,variant,accuracy,seed``
+stimulus set                ``stimulus_<name>.csv``                     ``stimulus_sheet``
+neural assembly             ``assembly.nc`` or ``*_assembly.nc``        ``neural_overview``
+comparison                  ``comparison.nc``                           (tables of the report only)
+==========================  ==========================================  =========================================
+
+A figure that appears several times (one per table, stimulus set or
+assembly) gets its input's name appended when there is more than one. Every
+model keeps one colour in all figures (:func:`gallery_colours`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from chronoscore.analyses.compare import COMPARISON_FILE
+from chronoscore.analyses.scored_model import PER_MODE_SCORES_FILE, SCORES_FILE, load_scored_model, read_model_info
+from chronoscore.errors import ChronoscoreError, FileFormatError
+from chronoscore.figures.lesion_effects import LESION_SCHEMA, lesion_effects
+from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA, memory_vs_steps
+from chronoscore.figures.neural_overview import ASSEMBLY_FILE, neural_overview
+from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA, pathfinder_accuracy
+from chronoscore.figures.predictivity_bars import predictivity_bars
+from chronoscore.figures.predictivity_timecourse import predictivity_timecourse
+from chronoscore.figures.predictivity_vs_parameters import predictivity_vs_parameters
+from chronoscore.figures.result_files import MATRIX_SCORES_FILE, matches_schema, read_table
+from chronoscore.figures.step_bin_heatmap import step_bin_heatmap
+from chronoscore.figures.stimulus_sheet import stimulus_sheet
+from chronoscore.figures.style import model_colours
+from chronoscore.figures.training_curves import METRICS_FILE, run_label, training_curves
+
+__all__ = ["ResultInputs", "PlannedFigure", "SkippedFigure", "find_inputs", "plan_figures", "draw",
+           "gallery_colours"]
+
+_NOT_SEARCHED = {"checkpoints", "tensorboard", "__pycache__"}
+_FIXED_NAMES = (MATRIX_SCORES_FILE, ASSEMBLY_FILE)
+
+
+@dataclass(frozen=True)
+class ResultInputs:
+    """Paths of every input found, each list sorted.
+
+    Attributes
+    ----------
+    scored_models : folders holding per-bin Scores
+    matrix_scores : ``scores_matrix.nc`` files
+    training_runs : folders holding ``metrics.csv``
+    memory_tables, pathfinder_tables, lesion_tables : CSV files
+    stimulus_tables : ``stimulus_<name>.csv`` files
+    assemblies : assembly netCDF files
+    comparisons : folders holding ``comparison.nc``
+    """
+
+    scored_models: list[Path] = field(default_factory=list)
+    matrix_scores: list[Path] = field(default_factory=list)
+    training_runs: list[Path] = field(default_factory=list)
+    memory_tables: list[Path] = field(default_factory=list)
+    pathfinder_tables: list[Path] = field(default_factory=list)
+    lesion_tables: list[Path] = field(default_factory=list)
+    stimulus_tables: list[Path] = field(default_factory=list)
+    assemblies: list[Path] = field(default_factory=list)
+    comparisons: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedFigure:
+    """A figure whose inputs are present: ``draw()`` reads them and returns the Figure."""
+
+    name: str
+    caption: str
+    inputs: tuple[Path, ...]
+    draw: Callable[[], Figure] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SkippedFigure:
+    """A figure not drawn, and why."""
+
+    name: str
+    reason: str
+
+
+def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
+    """Search ``folders`` (recursively) for the inputs in the module docstring's table.
+
+    Raises
+    ------
+    FileFormatError
+        If a folder does not exist.
+    """
+    found = ResultInputs()
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise FileFormatError(f"{folder}: no such folder; give the folder holding saved results.")
+        for directory, names in _walk(Path(folder)):
+            files = set(names)
+            if SCORES_FILE in files or PER_MODE_SCORES_FILE in files:
+                found.scored_models.append(directory)
+            if MATRIX_SCORES_FILE in files:
+                found.matrix_scores.append(directory / MATRIX_SCORES_FILE)
+            if METRICS_FILE in files:
+                found.training_runs.append(directory)
+            if COMPARISON_FILE in files:
+                found.comparisons.append(directory)
+            for name in names:
+                _sort_file(directory / name, found)
+    return found
+
+
+def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[SkippedFigure]]:
+    """The figures ``inputs`` allow, and those they do not (naming the input that is missing)."""
+    colours = gallery_colours(inputs)
+    planned: list[PlannedFigure] = []
+    skipped: list[SkippedFigure] = []
+    models = inputs.scored_models
+    for name, drawer, caption in (
+            ("predictivity_timecourse", predictivity_timecourse,
+             "Predictivity per time bin, per region (gray: ceiling as r)"),
+            ("predictivity_bars", predictivity_bars, "Peak and mean predictivity over time bins"),
+            ("predictivity_vs_parameters", predictivity_vs_parameters, "Peak predictivity against parameter count")):
+        if models:
+            planned.append(PlannedFigure(name, caption, tuple(models), partial(drawer, models, colours=colours)))
+        else:
+            skipped.append(SkippedFigure(name, f"no scored model ({PER_MODE_SCORES_FILE} or {SCORES_FILE}) found"))
+    if inputs.training_runs:
+        planned.append(PlannedFigure("training_curves", "Training curves", tuple(inputs.training_runs),
+                                     partial(training_curves, inputs.training_runs, colours=colours)))
+    else:
+        skipped.append(SkippedFigure("training_curves", f"no training run ({METRICS_FILE}) found"))
+    for base, paths, drawer, caption, missing in (
+            ("step_bin_heatmap", inputs.matrix_scores, step_bin_heatmap, "Model step × neural time bin",
+             MATRIX_SCORES_FILE),
+            ("memory_vs_steps", inputs.memory_tables, memory_vs_steps, "Peak memory against recurrent steps",
+             "memory table (algorithm,n_steps,peak_mb,device)"),
+            ("pathfinder_accuracy", inputs.pathfinder_tables, partial(pathfinder_accuracy, colours=colours),
+             "Pathfinder accuracy against path length", "Pathfinder table (model,path_length,accuracy,...)"),
+            ("lesion_effects", inputs.lesion_tables, partial(lesion_effects, colours=colours), "Lesion effects",
+             "lesion table (model,variant,accuracy,seed)"),
+            ("stimulus_sheet", inputs.stimulus_tables, stimulus_sheet, "Stimuli", "stimulus set (stimulus_<name>.csv)"),
+            ("neural_overview", inputs.assemblies, neural_overview, "Neural data: mean response and ceiling",
+             f"neural assembly ({ASSEMBLY_FILE})")):
+        if not paths:
+            skipped.append(SkippedFigure(base, f"no {missing} found"))
+        for path, name in zip(paths, _names(base, paths, always=base == "step_bin_heatmap")):
+            planned.append(PlannedFigure(name, f"{caption} ({_source(path)})", (path,), partial(drawer, path)))
+    return planned, skipped
+
+
+def draw(figure: PlannedFigure) -> Figure | SkippedFigure:
+    """The drawn figure, or why it could not be drawn (a chronoscore error reading its inputs)."""
+    try:
+        return figure.draw()
+    except ChronoscoreError as error:
+        return SkippedFigure(figure.name, str(error))
+
+
+def gallery_colours(inputs: ResultInputs) -> dict[str, str]:
+    """One colour per model name over all inputs: scored models, training runs, then the tables' models."""
+    names = [_model_name(folder) for folder in inputs.scored_models]
+    names += [_quietly(run_label, folder) for folder in inputs.training_runs]
+    for schema, tables in ((PATHFINDER_SCHEMA, inputs.pathfinder_tables), (LESION_SCHEMA, inputs.lesion_tables)):
+        for table in tables:
+            names += list(_quietly(partial(_table_models, schema=schema), table, default=[]))
+    return model_colours(name for name in names if name)
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, list[str]]]:
+    """(directory, file names) under ``folder``, sorted, skipping folders that hold no results."""
+    for directory, subfolders, files in os.walk(folder):
+        subfolders[:] = sorted(name for name in subfolders if name not in _NOT_SEARCHED and not name.startswith("."))
+        yield Path(directory), sorted(files)
+
+
+def _sort_file(path: Path, found: ResultInputs) -> None:
+    """Append ``path`` to the list of ``found`` its name or header marks it for, if any."""
+    name = path.name
+    if name.startswith("stimulus_") and name.endswith(".csv"):
+        found.stimulus_tables.append(path)
+    elif name == ASSEMBLY_FILE or name.endswith("_" + ASSEMBLY_FILE):
+        found.assemblies.append(path)
+    elif name.endswith(".csv") and name != METRICS_FILE:
+        for schema, tables in ((MEMORY_SCHEMA, found.memory_tables), (PATHFINDER_SCHEMA, found.pathfinder_tables),
+                               (LESION_SCHEMA, found.lesion_tables)):
+            if matches_schema(path, schema):
+                tables.append(path)
+                break
+
+
+def _names(base: str, paths: list[Path], always: bool = False) -> list[str]:
+    """``base`` alone for one input, else ``base_<input name>`` (the folder's name for fixed file names)."""
+    if len(paths) == 1 and not always:
+        return [base]
+    names = [f"{base}_{path.parent.name if path.name in _FIXED_NAMES else path.stem}" for path in paths]
+    return [name if names.count(name) == 1 else f"{name}_{index}" for index, name in enumerate(names)]
+
+
+def _source(path: Path) -> str:
+    """A short name of an input: its folder for fixed file names, else its file name."""
+    return path.parent.name if path.name in _FIXED_NAMES else path.name
+
+
+def _model_name(folder: Path) -> str | None:
+    name = _quietly(read_model_info, folder, default={}).get("model")
+    return name or _quietly(lambda path: load_scored_model(path).name, folder)
+
+
+def _table_models(path: Path, schema) -> list[str]:
+    return list(read_table(path, schema)["model"].unique())
+
+
+def _quietly(function, path: Path, default=None):
+    """``function(path)``, or ``default`` when its file is malformed (the figure reports that later)."""
+    try:
+        return function(path)
+    except ChronoscoreError:
+        return default

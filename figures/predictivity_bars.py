@@ -1,0 +1,91 @@
+"""Peak and mean predictivity over time bins, bars per model grouped by region.
+
+Reads saved results only: each model's scoring folder (``scores_per_bin.nc``
+or ``scores.nc``, and ``model.json`` when present) as
+:func:`chronoscore.analyses.score.write_results` writes it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from chronoscore.errors import FileFormatError
+from chronoscore.figures.predictivity_timecourse import check_same_bins
+from chronoscore.figures.result_files import is_feedforward, read_scored_model
+from chronoscore.figures.style import (CEILED_LABEL, R_LABEL, figure_legend, model_colours, new_figure, paper_style,
+                                       style_axes)
+
+__all__ = ["predictivity_bars", "ScoreValue", "peak_and_mean"]
+
+ScoreValue = Literal["score", "ceiled_score"]
+
+
+def predictivity_bars(result_folders: Sequence[str | os.PathLike], value: ScoreValue = "score",
+                      colours: Mapping[str, str] | None = None) -> Figure:
+    """Two panels, peak and mean over time bins; in each, per region, one bar per model.
+
+    Parameters
+    ----------
+    result_folders : sequence of path-like
+        Scoring folders (or their per-bin Scores files) of models scored on the same bins.
+    value : {"score", "ceiled_score"}
+        Median held-out r, or the noise-corrected r² (needs Scores with ceilings).
+    colours : mapping of model name to colour, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panels ``peak`` and ``mean``, each with n_models × n_regions bars
+        (feedforward models hatched); the peak bars carry the standard error of
+        their bin.
+    """
+    models = [read_scored_model(folder) for folder in result_folders]
+    check_same_bins(models)
+    missing = [model.source for model in models if value not in model.scores]
+    if missing:
+        raise FileFormatError(f"{missing[0]}: the Scores hold no {value!r} (scored without a ceiling?); "
+                              "draw value='score' instead.")
+    names = [model.name for model in models]
+    colours = model_colours(names, colours)
+    regions = [str(region) for region in models[0].scores["region"].values]
+    width = 0.8 / len(models)
+    with paper_style():
+        figure, axes = new_figure(1, 2, height=2.3, sharey=True)
+        for axis, statistic in zip(axes, ("peak", "mean")):
+            for index, model in enumerate(models):
+                heights, errors = peak_and_mean(model.scores, value, statistic)
+                positions = np.arange(len(regions)) + (index - (len(models) - 1) / 2) * width
+                axis.bar(positions, heights, width, yerr=errors, color=colours[model.name], label=model.name,
+                         hatch="////" if is_feedforward(model) else None, edgecolor="white", linewidth=0,
+                         error_kw={"elinewidth": 0.6, "capsize": 1.5})
+            axis.set_xticks(np.arange(len(regions)), regions)
+            axis.set_title(f"{statistic} over time bins")
+            style_axes(axis)
+            axis.grid(axis="x", visible=False)
+        axes[0].set_ylabel(R_LABEL + " (median over sites)" if value == "score" else CEILED_LABEL)
+        figure_legend(figure, axes[:1])
+    return figure
+
+
+def peak_and_mean(scores, value: ScoreValue, statistic: Literal["peak", "mean"]
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(n_regions,) peak or mean of ``value`` over bins, NaN bins ignored, and (peak only) its bin's error.
+
+    The error is the Scores' ``error`` of the peak bin when ``value`` is the
+    score, None otherwise.
+    """
+    values = scores[value].transpose("region", "time_bin").values
+    filled = np.where(np.isfinite(values), values, -np.inf)
+    if statistic == "mean":
+        return np.nanmean(values, axis=1), None
+    best = np.argmax(filled, axis=1)
+    peaks = values[np.arange(len(values)), best]
+    if value != "score":
+        return peaks, None
+    errors = scores["error"].transpose("region", "time_bin").values
+    return peaks, errors[np.arange(len(values)), best]
