@@ -10,7 +10,6 @@ run's ``summary.json`` (its ``model``) for the legend when present.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -39,27 +38,30 @@ _PHASES = {"train": "solid", "val": (0, (3, 1.5))}
 
 def training_curves(run_folders: Sequence[str | os.PathLike], labels: Sequence[str] | None = None,
                     colours: Mapping[str, str] | None = None) -> Figure:
-    """Loss (left) and accuracy (right) against step; a colour per run, solid train, dashed validation.
+    """Loss (left) and accuracy (right) against step; a colour per model, solid train, dashed validation.
 
     Parameters
     ----------
     run_folders : sequence of path-like
         Training run folders (or their ``metrics.csv`` files).
     labels : sequence of str, optional
-        Legend entries (default :func:`run_label` of each run).
+        Legend entry of each run (default :func:`run_label`, its model); runs
+        sharing a label (e.g. seeds of one model) share its colour and entry.
     colours : mapping of label to colour, optional
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two panels; in each, one line per run and phase present in its metrics.
+        Two panels; in each, one line per run and phase present in its metrics,
+        and a legend entry per distinct label.
     """
     folders = [Path(folder).parent if Path(folder).suffix == ".csv" else Path(folder) for folder in run_folders]
     tables = [_read_metrics(folder) for folder in folders]
-    labels = list(labels) if labels is not None else _unique([run_label(folder) for folder in folders], folders)
+    labels = list(labels) if labels is not None else [run_label(folder) for folder in folders]
     colours = model_colours(labels, colours)
     with paper_style():
-        figure, axes = new_figure(1, 2, height=2.2, sharex=True)
+        legend_rows = -(-(len(set(labels)) + len(_PHASES)) // 2)
+        figure, axes = new_figure(1, 2, height=1.9 + 0.16 * legend_rows, sharex=True)
         for table, label in zip(tables, labels):
             for phase, linestyle in _PHASES.items():
                 rows = table[table["phase"] == phase]
@@ -71,10 +73,10 @@ def training_curves(run_folders: Sequence[str | os.PathLike], labels: Sequence[s
             style_axes(axis)
         axes[1].set_ylim(0, 1)
         figure.supxlabel(TRAINING_STEP_LABEL, fontsize=FONT_SIZE)
-        handles = [Line2D([], [], color=colours[label], label=label) for label in labels]
+        handles = [Line2D([], [], color=colours[label], label=label) for label in dict.fromkeys(labels)]
         handles += [Line2D([], [], color="0.3", linestyle=style, marker="o" if phase == "val" else None,
                            markersize=2.5, label=phase) for phase, style in _PHASES.items()]
-        figure.legend(handles=handles, loc="outside upper center", ncol=min(3, len(handles)),
+        figure.legend(handles=handles, loc="outside upper center", ncol=min(2, len(handles)),
                       fontsize=SMALL_FONT_SIZE, frameon=False)
     return figure
 
@@ -97,8 +99,3 @@ def _read_metrics(folder: Path) -> pd.DataFrame:
                               f"{sorted(set(table['phase']))}); nothing to draw.")
     return table
 
-
-def _unique(labels: list[str], folders: list[Path]) -> list[str]:
-    """Labels, with the run folder appended to those that several runs share."""
-    counts = Counter(labels)
-    return [label if counts[label] == 1 else f"{label} ({folder.name})" for label, folder in zip(labels, folders)]

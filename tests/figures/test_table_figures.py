@@ -29,7 +29,8 @@ def test_training_curves_draw_train_and_val_per_run(tmp_path):
     assert "loss" in loss_axis.get_ylabel() and "accuracy" in accuracy_axis.get_ylabel()
     assert "(steps)" in figure._supxlabel.get_text()
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
-    assert legend == ["hgru (a)", "hgru (b)", "train", "val"]             # a shared model name gets the folder
+    assert legend == ["hgru", "train", "val"]                             # runs of one model share an entry
+    assert loss_axis.get_lines()[0].get_color() == loss_axis.get_lines()[2].get_color()
 
 
 def test_training_curves_read_only_columns_the_trainer_writes():
