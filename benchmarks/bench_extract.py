@@ -272,12 +272,12 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: d
           f"batch {args.batch_size}, float32, {os.cpu_count()} CPUs, torch threads {sorted(threads)}, "
           f"{args.repeats} alternating run(s) each (medians)")
     print(f"{'extractor':<28}{'wall s':>9}{'fastest':>9}{'CPU s':>9}{'user':>9}{'system':>9}{'peak GB':>9}"
-          "   wall-clock runs")
+          "   runs in order (wall s / CPU s)")
     labels = {"brainscore": "Brain-Score PytorchWrapper", "chronoscore": "chronoscore extract"}
     for name, values in median.items():
         print(f"{labels[name]:<28}{values['seconds']:>9.1f}{fastest[name]:>9.1f}{values['cpu_seconds']:>9.1f}"
               f"{values['user_seconds']:>9.1f}{values['system_seconds']:>9.1f}{values['peak_gb']:>9.2f}   "
-              + ", ".join(f"{run['seconds']:.1f}" for run in runs[name]))
+              + ", ".join(f"{run['seconds']:.1f}/{run['cpu_seconds']:.1f}" for run in runs[name]))
     speedup = median["brainscore"]["cpu_seconds"] / median["chronoscore"]["cpu_seconds"]
     wall_speedup = fastest["brainscore"] / fastest["chronoscore"]
     wall_median_speedup = median["brainscore"]["seconds"] / median["chronoscore"]["seconds"]

@@ -4,16 +4,26 @@ Each claim (:data:`CLAIMS`) trains shipped recipes (``recipes/*.yaml``) with
 :func:`chronoscore.models.training.train`, scores the models on held-out data and
 writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
 
-===================  ============================================  ================================================
-``hgru_pathfinder``  hGRU vs its large-kernel feedforward control  ``model,path_length,accuracy,n_parameters,seed``
-                     on Pathfinder, path lengths 6, 9 and 14
-``hgru_lesions``     intact hGRU vs its lesions (α = ω = 0;        ``model,variant,accuracy,seed``
-                     μ = κ = 0), path length 14
-``convrnn_cells``    shallow ConvRNN with RGC, vanilla RNN and     ``model,accuracy,n_parameters,seed,width``
-                     LSTM cells at matched parameter counts
-``rsm_reber``        RSM (local learning) on the embedded Reber    ``model,accuracy,n_parameters,seed,position``
-                     grammar vs chance and first-order statistics
-===================  ============================================  ================================================
+===================  ============================  =====================================================================
+``hgru_pathfinder``  hGRU vs its large-kernel      ``model,path_length,accuracy,n_parameters,seed``
+                     feedforward control on
+                     Pathfinder, path lengths 6,
+                     9 and 14
+``hgru_lesions``     intact hGRU vs its lesions    ``model,variant,accuracy,seed``
+                     (α = ω = 0; μ = κ = 0), path
+                     length 14
+``convrnn_cells``    shallow ConvRNN with RGC,     ``model,accuracy,n_parameters,seed,width``
+                     vanilla RNN and LSTM cells
+                     at matched parameter counts
+``rsm_reber``        RSM (local learning) on the   ``model,accuracy,n_parameters,seed,position``
+                     embedded Reber grammar vs
+                     chance and first-order
+                     statistics
+``crbp_vs_bptt``     hGRU trained with BPTT (6     ``model,algorithm,train_steps,test_steps,accuracy,n_parameters,seed``
+                     steps) and C-RBP (6, 24
+                     steps) on objects, scored at
+                     6, 12, 24, 48 steps
+===================  ============================  =====================================================================
 
 ``run_claim(name, out_dir, scale="small")`` from Python, or
 ``python -m chronoscore.analyses.claims NAME --out DIR [--scale small] [--readme README.md]``.

@@ -5,9 +5,9 @@ module) with a few ``key=value`` overrides and the fixed CSV fields that name it
 (e.g. ``model=hgru, path_length=14``). A *scale* shrinks every recipe with more
 overrides (``tiny``: seconds, for tests; ``small``: the README numbers, minutes on
 a 2-core CPU; the recipes themselves are the ``small`` settings) and says how many
-held-out images or strings to score and which seeds to train. Adding a claim (for
-example C-RBP against BPTT: the hGRU recipe with ``algorithm=crbp`` and
-``algorithm=bptt`` arms) is one more :class:`Claim` in :data:`CLAIMS`.
+held-out images or strings to score and which seeds to train. A claim may score
+each trained recurrent model at several step counts (``test_steps``). Adding a
+claim is one more :class:`Claim` in :data:`CLAIMS`.
 """
 
 from __future__ import annotations
@@ -86,6 +86,10 @@ class Claim:
         The CSV's columns, in order.
     arms : tuple of Arm
     scales : mapping of scale name to Scale
+    test_steps : tuple of int
+        ``images`` claims: score every trained model at each of these step counts
+        (``model(images, n_steps)``), one row each with a ``test_steps`` column; empty:
+        one row at the model's own step count.
     """
 
     name: str
@@ -95,6 +99,7 @@ class Claim:
     columns: tuple[str, ...]
     arms: tuple[Arm, ...]
     scales: Mapping[str, Scale] = field(default_factory=dict)
+    test_steps: tuple[int, ...] = ()
 
     def scale(self, name: str) -> Scale:
         """The :class:`Scale` called ``name``; :class:`ConfigError` for an unknown one."""
@@ -134,6 +139,10 @@ _CELLS = "claim_cells_objects.yaml"
 _CELL_WIDTHS = (("convrnn_shallow_rgc", 0.125), ("convrnn_shallow_vanilla", 0.1826), ("convrnn_shallow_lstm", 0.1006))
 """Widths (``match_width`` to the RGC, rounded) at which the three shallow ConvRNNs have 309,938, 312,376 and
 315,873 parameters: within 1.2 % of each other."""
+
+_CRBP = "claim_crbp_objects.yaml"
+_CRBP_ARMS = (("bptt", 6), ("crbp", 6), ("crbp", 24))
+"""(algorithm, training steps): BPTT and C-RBP at the same short horizon, and C-RBP at 4x the steps."""
 
 CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
     Claim(
@@ -182,6 +191,22 @@ CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
                                "model.kwargs.cells=3", "model.kwargs.k=2", "model.kwargs.classifier_hidden=16"),
                               heldout_n=16, seeds=(0,)),
                 "small": Scale(heldout_n=1000, seeds=(0, 1, 2))},
+    ),
+    Claim(
+        name="crbp_vs_bptt",
+        paper="Linsley et al. 2020, NeurIPS (Stable and expressive recurrent vision models)",
+        statement="an hGRU trained with contractor recurrent back-propagation (C-RBP) runs for many more steps "
+                  "than BPTT affords, in constant memory, and keeps its accuracy when run for more steps at test "
+                  "time than in training, whereas a BPTT-trained hGRU degrades beyond its trained horizon",
+        task="images",
+        columns=("model", "algorithm", "train_steps", "test_steps", "accuracy", "n_parameters", "seed"),
+        arms=tuple(Arm(_CRBP, {"model": "hgru", "algorithm": algorithm, "train_steps": steps},
+                       (f"algorithm={algorithm}", f"model.kwargs.n_steps={steps}"))
+                   for algorithm, steps in _CRBP_ARMS),
+        scales={"tiny": Scale(("data.train_n=8", "steps=2", "batch_size=4", "data.image_size=16",
+                               "data.generated_size=16", "model.kwargs.input_size=16"), heldout_n=8, seeds=(0,)),
+                "small": Scale(heldout_n=400, seeds=(0, 1))},
+        test_steps=(6, 12, 24, 48),
     ),
 )}
 """Every claim, by name."""

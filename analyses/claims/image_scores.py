@@ -16,7 +16,7 @@ __all__ = ["heldout_accuracy"]
 
 
 def heldout_accuracy(model: nn.Module, images: ImageSet, classes: Sequence[object], spec: DataSpec,
-                     batch_size: int = 64) -> float:
+                     batch_size: int = 64, n_steps: int | None = None) -> float:
     """Fraction of the images whose arg-max class is their label.
 
     Parameters
@@ -30,6 +30,11 @@ def heldout_accuracy(model: nn.Module, images: ImageSet, classes: Sequence[objec
         to the held-out folders by their names.
     spec : DataSpec
         The data settings the model was trained with (``image_size``, ``model_degrees``).
+    batch_size : int
+        Images per forward pass.
+    n_steps : int, optional
+        Run a recurrent model for this many steps (``model(images, n_steps)``) instead of
+        its own default; None calls ``model(images)``.
 
     Raises
     ------
@@ -46,9 +51,10 @@ def heldout_accuracy(model: nn.Module, images: ImageSet, classes: Sequence[objec
     to_model = torch.tensor([names.index(name) for name in held_out.classes])
     count = len(held_out.train)
     batches = [list(range(start, min(start + batch_size, count))) for start in range(0, count, batch_size)]
+    steps = {} if n_steps is None else {"n_steps": n_steps}
     correct = 0
     model.eval()
     with torch.no_grad():
         for batch, labels in batch_loader(held_out.train, batches):
-            correct += int((model(batch).argmax(dim=1) == to_model[labels]).sum())
+            correct += int((model(batch, **steps).argmax(dim=1) == to_model[labels]).sum())
     return correct / count

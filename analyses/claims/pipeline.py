@@ -2,7 +2,7 @@
 
 Output folder layout::
 
-    DIR/<claim>.csv     one row per arm × seed (and baseline), the claim's columns
+    DIR/<claim>.csv     one row per arm × seed (× test step count; and baselines), the claim's columns
     DIR/<claim>.md      the Markdown table (mean over seeds) with sizes, seeds and times
     DIR/runs/           the trainer runs (reused by any later claim with the same recipe)
     DIR/images/         generated images cached as class folders (training and held-out)
@@ -88,8 +88,9 @@ def _scores(claim: Claim, run: TrainedRun, size: Scale, out: Path) -> list[dict]
     data = run.recipe.data
     if claim.task == "images":
         held_out = cached_images(data, size.heldout_n, data.val_seed, data.val_options, out / "images")
-        accuracy = heldout_accuracy(model, held_out, run.summary["classes"], data)
-        return [{"accuracy": accuracy, "n_parameters": parameters}]
+        classes = run.summary["classes"]
+        return [{"accuracy": heldout_accuracy(model, held_out, classes, data, n_steps=steps),
+                 "n_parameters": parameters, "test_steps": steps} for steps in claim.test_steps or (None,)]
     strings, _ = reber_sequences(size.heldout_n, data.val_seed)
     accuracy = model_accuracy(model, strings)
     return [{"accuracy": accuracy[position], "n_parameters": parameters, "position": position}
@@ -121,8 +122,9 @@ def _notes(claim: Claim, scale: str, size: Scale, seeds: Sequence[int], runs: li
         what = (f"embedded Reber strings, {data.train_n} for training (seed {data.seed}), {held_out} "
                 f"(seed {data.val_seed})")
     length = f"{recipe.steps} steps" if recipe.steps else f"{recipe.epochs} epochs"
+    algorithms = ", ".join(dict.fromkeys(run.recipe.algorithm for run in runs))
     minutes = sum(run.summary["training_seconds"] for run in runs) / 60
     reused = sum(run.reused for run in runs)
     return (f"{claim.paper}. Scale `{scale}`: {what}; {length} of batch {recipe.batch_size}, algorithm "
-            f"{recipe.algorithm}; training seeds {', '.join(map(str, seeds))}. {len(runs)} runs, "
+            f"{algorithms}; training seeds {', '.join(map(str, seeds))}. {len(runs)} runs, "
             f"{minutes:.1f} min of training in all ({reused} found done in the output folder).")

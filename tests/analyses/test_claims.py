@@ -21,6 +21,7 @@ SCHEMAS = {
     "hgru_lesions": ["model", "variant", "accuracy", "seed"],
     "convrnn_cells": ["model", "accuracy", "n_parameters", "seed", "width"],
     "rsm_reber": ["model", "accuracy", "n_parameters", "seed", "position"],
+    "crbp_vs_bptt": ["model", "algorithm", "train_steps", "test_steps", "accuracy", "n_parameters", "seed"],
 }
 
 
@@ -96,6 +97,22 @@ def test_rsm_reber_at_tiny_scale_scores_the_rsm_and_both_baselines(claims_dir):
     assert (chance["n_parameters"] == 0).all()
 
 
+def test_crbp_vs_bptt_at_tiny_scale_scores_every_arm_at_every_test_step_count(claims_dir):
+    results = read_results_after(claims_dir, "crbp_vs_bptt")
+    arms = [("bptt", 6), ("crbp", 6), ("crbp", 24)]
+    assert sorted(zip(results["algorithm"], results["train_steps"], results["test_steps"])) == sorted(
+        (algorithm, train, test) for algorithm, train in arms for test in (6, 12, 24, 48))
+    assert (results["model"] == "hgru").all() and (results["seed"] == 0).all()
+    for row in results.itertuples():
+        assert row.n_parameters == fresh_parameters(
+            "crbp_vs_bptt", {"algorithm": row.algorithm, "train_steps": row.train_steps})
+    # 8 held-out images: accuracy is a multiple of 1/8
+    assert np.allclose(results["accuracy"] * 8, np.round(results["accuracy"] * 8))
+    claim = get_claim("crbp_vs_bptt")
+    trained = {run_folder(arm_recipe(arm, claim.scale("tiny"), 0), claims_dir / "runs") for arm in claim.arms}
+    assert len(trained) == 3 and all((folder / "summary.json").is_file() for folder in trained)
+
+
 def read_results_after(folder, name):
     """Run the claim at tiny scale in ``folder`` (or find its runs done) and read its CSV."""
     run_claim(name, folder, scale="tiny")
@@ -135,6 +152,32 @@ def test_heldout_accuracy_matches_class_frequencies_counted_from_the_generator(t
     for answer, name in enumerate(classes):
         accuracy = heldout_accuracy(ConstantClassifier(answer, len(classes)), images, classes, recipe.data)
         assert accuracy == pytest.approx(float(np.mean(labels == name)))
+
+
+class StepCountClassifier(nn.Module):
+    """Answers class ``n_steps`` (``default_steps`` when not given) of ``n_classes``."""
+
+    def __init__(self, default_steps, n_classes):
+        super().__init__()
+        self.default_steps, self.n_classes = default_steps, n_classes
+
+    def forward(self, images, n_steps=None):
+        logits = torch.zeros(images.shape[0], self.n_classes)
+        logits[:, self.default_steps if n_steps is None else n_steps] = 1.0
+        return logits
+
+
+def test_heldout_accuracy_runs_the_model_for_the_requested_steps(tmp_path):
+    recipe = arm_recipe(get_claim("convrnn_cells").arms[0], get_claim("convrnn_cells").scale("tiny"), seed=0)
+    images = cached_images(recipe.data, 12, 0, {"split": "test"}, tmp_path)
+    labels = generate("objects", n=12, size=32, seed=0, split="test", variations=[0, 3, 6]).table["category_name"]
+    classes = sorted(set(labels) | {"aardvark"})  # a class never shown: accuracy 0 when always answered
+    frequencies = [float(np.mean(labels == name)) for name in classes]
+    rare, common = int(np.argmin(frequencies)), int(np.argmax(frequencies))
+    assert frequencies[rare] == 0 < frequencies[common]
+    model = StepCountClassifier(default_steps=rare, n_classes=len(classes))
+    assert heldout_accuracy(model, images, classes, recipe.data) == pytest.approx(frequencies[rare])
+    assert heldout_accuracy(model, images, classes, recipe.data, n_steps=common) == pytest.approx(frequencies[common])
 
 
 def test_heldout_accuracy_refuses_labels_the_model_does_not_know(tmp_path):
