@@ -8,15 +8,22 @@ optionally flattened and projected to at most D features
 so the full activations of an area never sit in memory. The result is the
 Activations type of DESIGN.md (see :mod:`chronoscore.analyses.activations_layout`
 for how areas with different numbers of steps are packed) and is cached on disk
-(:mod:`chronoscore.analyses.extraction_cache`).
+(:mod:`chronoscore.analyses.extraction_cache`). In a wrapped outside network,
+each batch norm that follows a convolution is folded into it while the
+extraction runs (:mod:`chronoscore.analyses.batchnorm_folding`).
 
 Memory while extracting: the result, N · neuroids · T · (2 or 4) bytes, plus one
 batch of the model's full activity, plus the projection matrices or, while
-fitting a PCA, its row sample.
+fitting a PCA, its row sample. Freed activity stays in the process heap for the
+next batch (:mod:`chronoscore.analyses.heap_reuse`) and the result lives in its
+own mapping in ordinary pages (:mod:`chronoscore.analyses.large_arrays`), which
+cuts the kernel's share of the CPU time (resnet18, 1000 images of 224 px on two
+cores: 9.3 of 38.7 CPU seconds before, 3-4 of 30-34 after).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,8 +42,11 @@ from chronoscore.analyses.activity_batches import (
     evaluation_mode,
     model_device,
 )
+from chronoscore.analyses.batchnorm_folding import batchnorm_folded
 from chronoscore.analyses.checks import positive_int
 from chronoscore.analyses.extraction_cache import default_cache_folder, entry_lock, entry_path, read_entry, write_entry
+from chronoscore.analyses.heap_reuse import heap_kept
+from chronoscore.analyses.large_arrays import empty_array
 from chronoscore.analyses.model_identity import model_identity
 from chronoscore.analyses.projection import (
     Projection,
@@ -46,6 +56,7 @@ from chronoscore.analyses.projection import (
     parse_projection,
 )
 from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.models.wrap import HookedModel
 from chronoscore.stimuli.preprocessing import StimulusDataset
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
@@ -142,7 +153,8 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     attrs = _provenance(model, name, stimulus_set, spec, image_size, model_degrees, steps)
 
     def compute() -> xr.DataArray:
-        with evaluation_mode(model, device, channels_last=channels_last_preferred(device)):
+        with (evaluation_mode(model, device, channels_last=channels_last_preferred(device)), heap_kept(),
+              _batchnorm_folded(model)):
             projector = _projector(spec, model, fit_dataset, areas, steps, batch_size, device, progress)
             batches = activity_batches(model, dataset, areas, steps, batch_size, device,
                                        flatten=projector is not None, progress=progress,
@@ -161,6 +173,13 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
         activations = compute()
         write_entry(path, activations)
     return activations
+
+
+def _batchnorm_folded(model: nn.Module) -> contextlib.AbstractContextManager[int]:
+    """A wrapped module's batch norms folded into their convolutions (the recorded areas' outputs kept as they are)."""
+    if isinstance(model, HookedModel):
+        return batchnorm_folded(model.module, keep=model.area_paths.values())
+    return contextlib.nullcontext(0)
 
 
 def _provenance(model: nn.Module, name: str, stimulus_set: StimulusSet, spec: ProjectionSpec | None,
@@ -186,7 +205,7 @@ def _collect(batches: Iterable[tuple[np.ndarray, dict[str, torch.Tensor]]], n_im
             activity = {area: projector.project(area, batch) for area, batch in activity.items()}
         if layout is None:
             layout = ActivationsLayout(activity)
-            values = np.empty((n_images, layout.n_neuroids, layout.n_steps), dtype=storage)
+            values = empty_array((n_images, layout.n_neuroids, layout.n_steps), storage)
         layout.store(values, slice(int(indices[0]), int(indices[-1]) + 1), activity)
     return values, layout
 

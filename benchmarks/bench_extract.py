@@ -15,7 +15,10 @@ Parity: rows from the first, middle and last batches of both outputs, every
 feature of every layer, are compared; ``parity_ok`` says whether the largest
 difference in each layer is below 1e-4 of that layer's largest value
 (chronoscore runs convolutions in channels-last memory format on the CPU, which
-sums in another order: differences of a few float32 ulps).
+sums in another order, and folds each batch norm into the convolution before it:
+differences of a few float32 ulps; the seeded network's batch norms hold their
+initial statistics, so folding changes its weights little, but it costs and
+saves the same as for a trained network).
 
 Speeds are compared by CPU time (user + system, of the process and of its
 finished children such as chronoscore's image-loading worker), which other
@@ -27,8 +30,9 @@ Part 2: peak memory of extracting ``convrnn_intermediate_rgc`` (10 layers, its
 default 17 steps, width 1) for 3200 images of 32 px with a random projection to
 1000 features per area, float32, through the on-disk cache (at 32 px, conv7 to
 conv10 have 256 to 512 features and are kept whole). Its time is that of the
-network itself, 17 unrolled steps of 10 layers: 10-20 minutes on two shared CPU
-cores. ``--convrnn-width`` below 1 runs faster, with fewer features in small areas.
+network itself, 17 unrolled steps of 10 layers: about 2 minutes on two CPU cores
+(longer on a busy machine). ``--convrnn-width`` below 1 runs faster, with fewer
+features in small areas.
 
 Each measurement runs in its own process; peak memory is that process's maximum
 resident set size (``ru_maxrss``), imports included. chronoscore's image-loading

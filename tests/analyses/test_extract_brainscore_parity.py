@@ -26,8 +26,17 @@ def image_folder(folder, n, height, width, seed):
 
 
 def resnet18(seed):
+    """A random resnet18 whose batch norms hold random statistics and affine parameters (as after training)."""
     torch.manual_seed(seed)
-    return torchvision.models.resnet18(weights=None).eval()
+    network = torchvision.models.resnet18(weights=None).eval()
+    with torch.no_grad():
+        for module in network.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.normal_(0.0, 0.3)
+                module.running_var.uniform_(0.5, 2.0)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.normal_(0.0, 0.2)
+    return network
 
 
 def brainscore_activations(network, folder, layers, image_size, batch_size):

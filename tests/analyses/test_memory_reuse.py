@@ -1,0 +1,87 @@
+"""Heap reuse during extraction (glibc's thresholds) and large result arrays in their own mapping."""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import pickle
+
+import numpy as np
+import pytest
+
+from chronoscore.analyses import heap_reuse
+from chronoscore.analyses.heap_reuse import heap_kept
+from chronoscore.analyses.large_arrays import empty_array
+
+BLOCK_BYTES = 64 * 1024 * 1024
+
+
+class _MallocInfo(ctypes.Structure):
+    """glibc's ``struct mallinfo2``: byte counts of the heap (``arena``) and of mmap'd blocks (``hblkhd``)."""
+
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _malloc_info() -> _MallocInfo:
+    library = heap_reuse._LIBRARY
+    if library is None or not hasattr(library, "mallinfo2"):
+        pytest.skip("needs glibc 2.33 or newer (mallinfo2)")
+    library.mallinfo2.restype = _MallocInfo
+    return library.mallinfo2()
+
+
+def _mapped_bytes_of_a_block() -> int:
+    """How many more bytes glibc holds in mmap'd blocks while a 64 MB numpy array is alive."""
+    before = _malloc_info().hblkhd
+    block = np.ones(BLOCK_BYTES // 8)
+    during = _malloc_info().hblkhd
+    del block
+    return during - before
+
+
+def test_large_blocks_come_from_the_heap_inside_the_block_and_from_mmap_outside():
+    assert _mapped_bytes_of_a_block() >= BLOCK_BYTES
+    with heap_kept() as active:
+        assert active
+        assert _mapped_bytes_of_a_block() < BLOCK_BYTES
+    assert _mapped_bytes_of_a_block() >= BLOCK_BYTES
+
+
+def test_nested_blocks_keep_the_setting_until_the_outermost_ends():
+    _malloc_info()
+    with heap_kept():
+        with heap_kept():
+            pass
+        assert heap_reuse._depth == 1
+        assert _mapped_bytes_of_a_block() < BLOCK_BYTES
+    assert heap_reuse._depth == 0
+    assert _mapped_bytes_of_a_block() >= BLOCK_BYTES
+
+
+def test_the_setting_is_restored_when_the_block_raises():
+    _malloc_info()
+    with pytest.raises(RuntimeError), heap_kept():
+        raise RuntimeError("model failed")
+    assert heap_reuse._depth == 0
+    assert _mapped_bytes_of_a_block() >= BLOCK_BYTES
+
+
+@pytest.mark.parametrize("shape, dtype", [((3, 4, 2), np.float32), ((700, 1000, 2), np.float16),
+                                          ((512, 1024, 2), np.float32)])
+def test_empty_array_is_a_writable_c_ordered_array_of_the_shape(shape, dtype):
+    values = empty_array(shape, dtype)
+    assert values.shape == shape and values.dtype == dtype
+    assert values.flags.c_contiguous and values.flags.writeable
+    expected = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    values[...] = expected
+    np.testing.assert_array_equal(values, expected)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(values)), expected)
+
+
+def test_a_view_keeps_its_mapped_array_alive():
+    view = empty_array((1024, 1024), np.float32)[10:20]
+    gc.collect()
+    view[...] = 7.0
+    assert float(view.sum()) == 7.0 * 10 * 1024
