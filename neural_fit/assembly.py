@@ -288,7 +288,8 @@ def _check_time_bins(assembly: xr.DataArray) -> None:
     if overlapping:
         raise DataFormatError(
             f"time bins overlap: {overlapping[:_LISTED]}; each bin must end before the next one starts. "
-            "Select non-overlapping bins with assembly.isel(time_bin=[...])."
+            "Select non-overlapping bins with assembly.isel(time_bin=[...]), or re-bin sliding windows into "
+            "contiguous 10 ms bins as Brain-Score does: read_assembly(path, overlapping_bins='align_10ms')."
         )
 
 

@@ -10,19 +10,22 @@ the two.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from chronoscore.errors import DataFormatError
+from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import DIMS, validate_assembly
+from chronoscore.neural_fit.time_alignment import align_time_bins, bins_overlap, brainscore_target_bins
 
 if TYPE_CHECKING:
     from brainscore_core.supported_data_standards.brainio.assemblies import NeuronRecordingAssembly
 
-__all__ = ["to_brainscore", "from_brainscore"]
+__all__ = ["to_brainscore", "from_brainscore", "OverlappingBins"]
+
+OverlappingBins = Literal["refuse", "align_10ms"]
 
 
 def to_brainscore(assembly: xr.DataArray) -> NeuronRecordingAssembly:
@@ -58,6 +61,7 @@ def from_brainscore(
     *,
     allow_nan: bool = False,
     time_bin: tuple[float, float] | None = None,
+    overlapping_bins: OverlappingBins = "refuse",
 ) -> xr.DataArray:
     """Convert a Brain-Score assembly (or any brainio-style DataArray) to a chronoscore one.
 
@@ -76,6 +80,12 @@ def from_brainscore(
         from scalar ``time_bin_start``/``time_bin_end`` coords (as left by
         ``.squeeze('time_bin')``), a scalar ``time_bin`` coord, or ``time_bin_start``/
         ``time_bin_end`` attrs.
+    overlapping_bins : {"refuse", "align_10ms"}
+        What to do with time bins that overlap (sliding windows): refuse them
+        (DataFormatError), or re-bin them into Brain-Score's contiguous 10 ms
+        bins as its temporal benchmarks do
+        (:mod:`chronoscore.neural_fit.time_alignment`). Bins that do not
+        overlap are kept as they are either way.
 
     Returns
     -------
@@ -99,8 +109,20 @@ def from_brainscore(
         plain = _add_time_bin(plain, time_bin)
     if set(plain.dims) == set(DIMS):
         plain = plain.transpose(*DIMS)
+    plain = _resolve_overlapping_bins(plain, overlapping_bins)
     validate_assembly(plain, allow_nan=allow_nan)
     return plain
+
+
+def _resolve_overlapping_bins(assembly: xr.DataArray, overlapping_bins: OverlappingBins) -> xr.DataArray:
+    """``assembly`` re-binned into Brain-Score's 10 ms bins if asked and its bins overlap, else as it is."""
+    if overlapping_bins not in ("refuse", "align_10ms"):
+        raise ConfigError(f"overlapping_bins must be 'refuse' or 'align_10ms', got {overlapping_bins!r}.")
+    edges = [assembly.coords.get(name) for name in ("time_bin_start", "time_bin_end")]
+    if (overlapping_bins == "refuse" or any(edge is None or edge.dims != ("time_bin",) for edge in edges)
+            or not bins_overlap(edges[0].values, edges[1].values)):
+        return assembly
+    return align_time_bins(assembly, brainscore_target_bins(float(edges[1].values.max())))
 
 
 def _add_time_bin(assembly: xr.DataArray, time_bin: tuple[float, float] | None) -> xr.DataArray:

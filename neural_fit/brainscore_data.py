@@ -131,7 +131,11 @@ def load_majajhong2015(
     -------
     assembly : xarray.DataArray, shape (presentation, neuroid, time_bin)
         Raw trials, with the stimulus table's columns merged in as presentation
-        coords where the assembly lacks them (as Brain-Score does).
+        coords where the assembly lacks them (as Brain-Score does). The temporal
+        files' overlapping 20 ms windows (every 10 ms) are re-binned into
+        contiguous 10 ms bins from 0 ms, as Brain-Score's temporal benchmarks
+        do (:mod:`chronoscore.neural_fit.time_alignment`); bins that do not
+        overlap are kept.
     stimuli : pandas.DataFrame, one row per stimulus
         The stimulus table: ``stimulus_id``, ``filename`` (inside the zip), the
         image's ``path`` on disk and the stimulus metadata.
@@ -157,7 +161,7 @@ def load_majajhong2015(
     netcdf, csv, archive = _local_paths(name, folder)
     _require_files(name, netcdf, csv, archive)
     stimuli = _read_stimulus_table(csv, _unpacked(archive))
-    assembly = read_assembly(netcdf, allow_nan=allow_nan)
+    assembly = read_assembly(netcdf, allow_nan=allow_nan, overlapping_bins="align_10ms")
     return _merge_stimulus_metadata(assembly, stimuli, netcdf), stimuli
 
 
@@ -270,4 +274,4 @@ def _load_through_brainscore(name: str, allow_nan: bool) -> tuple[xr.DataArray, 
     stimuli["path"] = stimuli["stimulus_id"].map(paths)
     loaded = loaded.copy(deep=False)
     loaded.attrs = {key: value for key, value in loaded.attrs.items() if key != "stimulus_set"}
-    return from_brainscore(loaded, allow_nan=allow_nan), stimuli
+    return from_brainscore(loaded, allow_nan=allow_nan, overlapping_bins="align_10ms"), stimuli

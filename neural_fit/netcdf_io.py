@@ -18,7 +18,7 @@ import xarray as xr
 
 from chronoscore.errors import DataFormatError, FileFormatError
 from chronoscore.neural_fit.assembly import validate_assembly
-from chronoscore.neural_fit.brainscore_convert import from_brainscore
+from chronoscore.neural_fit.brainscore_convert import OverlappingBins, from_brainscore
 from chronoscore.neural_fit.netcdf_files import netcdf_attrs, open_dataset_checked, write_dataset_atomic
 
 __all__ = ["DATA_VARIABLE", "write_assembly", "read_assembly"]
@@ -70,6 +70,7 @@ def read_assembly(
     *,
     allow_nan: bool = False,
     time_bin: tuple[float, float] | None = None,
+    overlapping_bins: OverlappingBins = "refuse",
 ) -> xr.DataArray:
     """Read an assembly written by brainio or by :func:`write_assembly`.
 
@@ -81,6 +82,10 @@ def read_assembly(
     time_bin : (start_ms, end_ms), optional
         Window of a file whose data has no time_bin dim and no window in its
         coords or attrs.
+    overlapping_bins : {"refuse", "align_10ms"}
+        Refuse overlapping (sliding-window) time bins, or re-bin them into
+        Brain-Score's contiguous 10 ms bins (see
+        :func:`~chronoscore.neural_fit.brainscore_convert.from_brainscore`).
 
     Returns
     -------
@@ -100,7 +105,7 @@ def read_assembly(
     data = dataset[_data_variable(dataset, path)].rename(None)
     data.attrs = {**dataset.attrs, **data.attrs}
     try:
-        return from_brainscore(data, allow_nan=allow_nan, time_bin=time_bin)
+        return from_brainscore(data, allow_nan=allow_nan, time_bin=time_bin, overlapping_bins=overlapping_bins)
     except DataFormatError as error:
         raise type(error)(f"{path}: {error}") from error
 
