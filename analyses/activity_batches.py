@@ -105,10 +105,15 @@ def activity_batches(model: nn.Module, dataset: StimulusDataset, areas: Sequence
     Runs ``model.forward_timesteps(images, n_steps, areas)`` under ``torch.no_grad()``;
     the caller puts the model in eval mode (see :func:`evaluation_mode`). Images go
     in channels-last memory format when the model's 4-D weights are in it (see the
-    module docstring). When there is more than one batch, one DataLoader worker
-    process reads and preprocesses the next batches (on one thread) while the model
-    runs; batches reach this process through shared memory (``/dev/shm``), two
-    batches at a time.
+    module docstring). On an accelerator, when there is more than one batch, one
+    DataLoader worker process reads and preprocesses the next batches (on one
+    thread) while the model runs; batches reach this process through shared memory
+    (``/dev/shm``), two batches at a time. On the CPU the images are read in this
+    process between batches: the model's forward pass already keeps every core
+    busy, and a loading process would only compete with it for them, and cost
+    its own memory and the copies through shared memory (resnet18, 1000 images
+    of 224 px on two cores: the same wall-clock time, 0.7 CPU seconds and a
+    0.67 GB process less).
 
     Parameters
     ----------
@@ -140,7 +145,7 @@ def activity_batches(model: nn.Module, dataset: StimulusDataset, areas: Sequence
     activity : dict of str to Tensor (T, B, F), or (T, B, ...) as recorded
         Each requested area on ``device``.
     """
-    workers = 1 if len(dataset) > batch_size else 0
+    workers = 1 if device.type != "cpu" and len(dataset) > batch_size else 0
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=workers,
                         pin_memory=device.type == "cuda")
     channels_last = _holds_channels_last(model)

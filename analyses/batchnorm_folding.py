@@ -20,7 +20,9 @@ per pass, the batch norm is in eval mode with running statistics, and the
 convolution's output is not recorded (``keep``). A module that ``torch.fx``
 cannot trace (data-dependent control flow, say) or that carries forward hooks
 (which tracing would call with placeholders) is left as it is and runs
-unfolded.
+unfolded. Tracing runs the module's Python ``forward`` once on placeholders, so
+a forward that changes Python state as it runs (a call counter, say) counts one
+more call.
 """
 
 from __future__ import annotations

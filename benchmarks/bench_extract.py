@@ -20,9 +20,8 @@ differences of a few float32 ulps; the seeded network's batch norms hold their
 initial statistics, so folding changes its weights little, but it costs and
 saves the same as for a trained network).
 
-Speeds are compared by CPU time (user + system, of the process and of its
-finished children such as chronoscore's image-loading worker), which other
-work on a shared machine disturbs least; wall-clock ratios are reported beside
+Speeds are compared by CPU time (user + system, of the process and of any
+finished children), which other work on a shared machine disturbs least; wall-clock ratios are reported beside
 it. ``speedup`` is the ratio of the median CPU times (Brain-Score /
 chronoscore), ``wall_speedup`` that of the fastest wall-clock runs.
 
@@ -35,9 +34,8 @@ network itself, 17 unrolled steps of 10 layers: about 2 minutes on two CPU cores
 features in small areas.
 
 Each measurement runs in its own process; peak memory is that process's maximum
-resident set size (``ru_maxrss``), imports included. chronoscore's image-loading
-worker (a forked process that shares the parent's pages until it writes them) is
-reported beside it, not added, since its resident size counts the shared pages too. The images are generated
+resident set size (``ru_maxrss``), imports included (on the CPU chronoscore
+reads the images in the same process). The images are generated
 (smooth random colour fields) and written as PNG files to a temporary folder.
 Prints a table and ends with one JSON line: ``speedup`` (median CPU times,
 Brain-Score / chronoscore), ``wall_speedup``, ``parity_ok`` and ``peak_gb`` (the
@@ -138,9 +136,9 @@ def parity_rows(n: int, batch_size: int) -> list[int]:
     return sorted({0, 1, n // 2, n // 2 + 1, last_batch, n - 1} & set(range(n)))
 
 
-def peak_gb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident set size in GB of this process (or of its largest child); Linux reports kilobytes."""
-    return resource.getrusage(who).ru_maxrss * 1024 / 1e9
+def peak_gb() -> float:
+    """Peak resident set size of this process in GB; Linux reports kilobytes."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
 
 
 def run_brainscore(args: argparse.Namespace) -> dict:
@@ -184,8 +182,7 @@ def run_chronoscore(args: argparse.Namespace) -> dict:
     rows = activations.isel(presentation=parity_rows(len(stimuli), args.batch_size), time_step=0)
     sample = {area: rows.sel(neuroid=rows["layer"].values == area).values for area in LAYERS[args.network]}
     np.savez(args.folder / "chronoscore_sample.npz", **sample)
-    return {**times, "peak_gb": peak_gb(), "shape": list(activations.shape),
-            "worker_peak_gb": peak_gb(resource.RUSAGE_CHILDREN), "threads": torch.get_num_threads()}
+    return {**times, "peak_gb": peak_gb(), "shape": list(activations.shape), "threads": torch.get_num_threads()}
 
 
 def run_convrnn(args: argparse.Namespace) -> dict:
@@ -209,7 +206,7 @@ def run_convrnn(args: argparse.Namespace) -> dict:
                           model_name="convrnn_intermediate_rgc")
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_gb": peak_gb(), "shape": list(activations.shape),
-            "result_gb": activations.nbytes / 1e9, "worker_peak_gb": peak_gb(resource.RUSAGE_CHILDREN)}
+            "result_gb": activations.nbytes / 1e9}
 
 
 PARTS = {"brainscore": run_brainscore, "chronoscore": run_chronoscore, "convrnn": run_convrnn}
@@ -243,8 +240,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}), {args.convrnn_images} images of "
               f"{args.convrnn_size} px, 17 steps, random "
               f"projection to {args.convrnn_features} per area, float32, cached: {convrnn['seconds']:.0f} s, peak "
-              f"{convrnn['peak_gb']:.2f} GB (result {convrnn['result_gb']:.2f} GB, shape {convrnn['shape']}; "
-              f"loader worker {convrnn['worker_peak_gb']:.2f} GB)")
+              f"{convrnn['peak_gb']:.2f} GB (result {convrnn['result_gb']:.2f} GB, shape {convrnn['shape']})")
         summary.update(peak_gb=round(convrnn["peak_gb"], 3), convrnn_s=round(convrnn["seconds"], 1),
                        convrnn_size=args.convrnn_size)
     print(json.dumps(summary))
@@ -288,8 +284,7 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: d
     parity_ok = all(difference <= PARITY_TOLERANCE for difference in differences.values())
     print(f"speedup {speedup:.2f}x by CPU time (medians); wall clock {wall_speedup:.2f}x (fastest runs), "
           f"{wall_median_speedup:.2f}x (medians); peak memory ratio "
-          f"{median['brainscore']['peak_gb'] / median['chronoscore']['peak_gb']:.2f}x; chronoscore's loader worker "
-          f"peaked at {max(run['worker_peak_gb'] for run in runs['chronoscore']):.2f} GB")
+          f"{median['brainscore']['peak_gb'] / median['chronoscore']['peak_gb']:.2f}x")
     print(f"parity over {len(parity_rows(args.images, args.batch_size))} images, every feature: largest difference "
           "per layer / its largest value: " + ", ".join(f"{layer} {value:.1e}" for layer, value in differences.items())
           + f" ({'within' if parity_ok else 'OVER'} {PARITY_TOLERANCE:g})")
