@@ -244,4 +244,4 @@ def _stack_steps(area: str, calls: list[torch.Tensor], batch: int) -> torch.Tens
         raise ConfigError(f"area {area!r} gave outputs of different shapes {shapes} in one pass; its submodule "
                           "is probably reused at several places (e.g. a shared ReLU). Map the area to a "
                           "submodule used at one place.")
-    return torch.stack(steps)
+    return steps[0].unsqueeze(0) if len(steps) == 1 else torch.stack(steps)  # one step: a view, not a copy
