@@ -22,6 +22,7 @@ import xarray as xr
 
 from chronoscore.analyses.embedded_benchmark import EMBEDDED_NAME, load_embedded_benchmark
 from chronoscore.errors import FileFormatError
+from chronoscore.neural_fit.brainscore_convert import OverlappingBins
 from chronoscore.neural_fit.brainscore_data import MAJAJHONG2015, load_majajhong2015
 from chronoscore.neural_fit.netcdf_io import read_assembly
 from chronoscore.neural_fit.settings import FitSettings
@@ -56,7 +57,8 @@ class Benchmark:
     settings: FitSettings = field(default_factory=FitSettings)
 
 
-def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike | None = None) -> Benchmark:
+def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike | None = None,
+                   overlapping_bins: OverlappingBins = "refuse") -> Benchmark:
     """Load a benchmark by name (see the module docstring) or from a folder.
 
     Parameters
@@ -65,6 +67,11 @@ def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike
     folder : path-like, optional
         Where Brain-Score's files are, for the MajajHong2015 names (default:
         brainio's cache folder).
+    overlapping_bins : {"refuse", "align_10ms"}
+        For a folder's assembly: refuse overlapping (sliding-window) time bins,
+        or re-bin them into Brain-Score's contiguous 10 ms bins (see
+        :mod:`chronoscore.neural_fit.time_alignment`). MajajHong2015's temporal
+        files are always re-binned, as Brain-Score does.
     """
     name = str(name_or_path)
     if name in ("simulated", EMBEDDED_NAME):
@@ -77,12 +84,12 @@ def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike
         return Benchmark(name, assembly, stimulus_set)
     path = Path(name)
     if path.is_dir():
-        return _from_folder(path)
+        return _from_folder(path, overlapping_bins)
     raise FileFormatError(f"{name!r} is neither a known benchmark ({', '.join(BENCHMARK_NAMES)}) nor a folder "
                           "holding assembly.nc and a stimulus set.")
 
 
-def _from_folder(path: Path) -> Benchmark:
+def _from_folder(path: Path, overlapping_bins: OverlappingBins) -> Benchmark:
     assembly_file = path / "assembly.nc"
     tables = sorted((path / "stimuli").glob("stimulus_*.csv")) or sorted(path.glob("stimulus_*.csv"))
     if not assembly_file.is_file() or len(tables) != 1:
@@ -90,4 +97,5 @@ def _from_folder(path: Path) -> Benchmark:
             f"{path}: a benchmark folder holds assembly.nc and one stimulus_<name>.csv (with its zip) in "
             f"stimuli/ or beside it; found assembly.nc: {assembly_file.is_file()}, stimulus tables: "
             f"{[table.name for table in tables]}.")
-    return Benchmark(path.name, read_assembly(assembly_file, allow_nan=True), read_stimulus_set(tables[0]))
+    assembly = read_assembly(assembly_file, allow_nan=True, overlapping_bins=overlapping_bins)
+    return Benchmark(path.name, assembly, read_stimulus_set(tables[0]))

@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--time", nargs="+", default=["per_bin", "shared", "matrix"],
                         choices=["per_bin", "shared", "matrix"], help="time handling(s) to score")
     parser.add_argument("--data-folder", type=Path, help="folder of Brain-Score's files for MajajHong2015")
+    parser.add_argument("--align-time-bins", action="store_true",
+                        help="re-bin a benchmark folder's overlapping (sliding-window) time bins into contiguous "
+                             "10 ms bins as Brain-Score does (MajajHong2015's temporal files always are)")
     parser.add_argument("--projection", type=int, metavar="D", help="random projection to at most D features per area")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a fit setting, e.g. --set n_components=10")
@@ -54,7 +57,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and the benchmark, score, write and print the summary."""
-    benchmark = load_benchmark(args.benchmark, folder=args.data_folder)
+    benchmark = load_benchmark(args.benchmark, folder=args.data_folder,
+                               overlapping_bins="align_10ms" if args.align_time_bins else "refuse")
     _, pairs = parse_areas([args.areas] if args.areas else None)
     wrapping = args.model.partition(":")[0].endswith(".py")
     model_args = dict(parse_override(item) for item in args.model_args)

@@ -122,7 +122,8 @@ def _resolve_overlapping_bins(assembly: xr.DataArray, overlapping_bins: Overlapp
     if (overlapping_bins == "refuse" or any(edge is None or edge.dims != ("time_bin",) for edge in edges)
             or not bins_overlap(edges[0].values, edges[1].values)):
         return assembly
-    return align_time_bins(assembly, brainscore_target_bins(float(edges[1].values.max())))
+    targets = brainscore_target_bins(float(edges[1].values.max()), min_start=float(edges[0].values.min()))
+    return align_time_bins(assembly, targets)
 
 
 def _add_time_bin(assembly: xr.DataArray, time_bin: tuple[float, float] | None) -> xr.DataArray:

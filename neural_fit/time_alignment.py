@@ -3,7 +3,8 @@
 Brain-Score's temporal MajajHong2015 files hold rates in 20 ms windows that
 start every 10 ms (−100–−80, −90–−70, ..., 280–300 ms), so neighbouring bins
 overlap. Its temporal benchmarks turn them into contiguous 10 ms bins
-``(t, t + 10)`` for ``t = 0, 10, ..., max_end − 20`` with its "portion" rule,
+``(t, t + 10)`` for ``t = 0, 10, ..., max_end − 20`` with its "portion" rule
+(recordings that start after 0 ms begin at their first start instead),
 which :func:`align_time_bins` follows exactly: a target bin's value is the
 average of the source bins that overlap it, each weighted by the fraction of the
 source bin inside the target,
@@ -34,9 +35,15 @@ def bins_overlap(starts: Sequence[float], ends: Sequence[float]) -> bool:
     return bool(np.any(starts[1:] < np.maximum.accumulate(ends)[:-1]))
 
 
-def brainscore_target_bins(max_end: float, width: int = 10) -> list[tuple[int, int]]:
-    """Brain-Score's temporal benchmark bins: ``(t, t + width)`` for t = 0, width, ... below ``max_end − width``."""
-    return [(start, start + width) for start in range(0, int(max_end) - width, width)]
+def brainscore_target_bins(max_end: float, width: int = 10, min_start: float = 0.0) -> list[tuple[int, int]]:
+    """Brain-Score's temporal benchmark bins: ``(t, t + width)`` for t = t0, t0 + width, ... below ``max_end − width``.
+
+    t0 is 0, as in Brain-Score, for recordings whose bins start at or before 0 ms
+    (MajajHong2015: −100 ms); for recordings that start later it is their first
+    start rounded up to a multiple of ``width``.
+    """
+    first = max(0, int(np.ceil(min_start / width)) * width)
+    return [(start, start + width) for start in range(first, int(max_end) - width, width)]
 
 
 def align_time_bins(assembly: xr.DataArray, target_bins: Sequence[tuple[float, float]]) -> xr.DataArray:

@@ -110,3 +110,44 @@ def test_score_command_refuses_contradicting_cache_options(benchmark_folder, tmp
                  str(tmp_path / "out"), "--no-cache", "--cache-dir", str(tmp_path), "--quiet"])
     assert code == 2 and "contradict" in capsys.readouterr().err
 
+
+
+def test_a_benchmark_folder_with_sliding_windows_is_refused_unless_its_bins_are_aligned(benchmark_folder, tmp_path):
+    import shutil
+
+    from chronoscore.errors import DataFormatError
+    from chronoscore.neural_fit.netcdf_io import read_assembly
+
+    folder = tmp_path / "sliding"
+    shutil.copytree(benchmark_folder, folder)
+    contiguous = read_assembly(benchmark_folder / "assembly.nc", allow_nan=True)
+    # 20 ms windows every 10 ms: each the mean of two neighbouring 10 ms bins
+    windows = (contiguous.isel(time_bin=slice(None, -1)).values + contiguous.isel(time_bin=slice(1, None)).values) / 2
+    sliding = contiguous.isel(time_bin=slice(None, -1)).copy(data=windows)
+    sliding = sliding.assign_coords(time_bin_end=("time_bin", contiguous["time_bin_end"].values[1:]))
+    (folder / "assembly.nc").unlink()
+    sliding.to_dataset(name="data").to_netcdf(folder / "assembly.nc")  # write_assembly would refuse the overlap
+    with pytest.raises(DataFormatError, match="time bins overlap"):
+        load_benchmark(folder)
+    aligned = load_benchmark(folder, overlapping_bins="align_10ms").assembly
+    starts = contiguous["time_bin_start"].values
+    # 10 ms bins from the first window's start to 20 ms before the last window's end (Brain-Score's range)
+    assert aligned["time_bin_start"].values.tolist() == list(starts[:-1])
+    # 70-80 ms lies in the first window only; 80-90 ms in halves of the first two
+    np.testing.assert_allclose(aligned.isel(time_bin=0).values, windows[..., 0], rtol=1e-5)
+    np.testing.assert_allclose(aligned.isel(time_bin=1).values, (windows[..., 0] + windows[..., 1]) / 2, rtol=1e-5)
+
+
+@pytest.mark.parametrize("flag, expected", [([], "refuse"), (["--align-time-bins"], "align_10ms")])
+def test_score_command_passes_the_time_bin_choice_to_the_benchmark_loader(tmp_path, monkeypatch, flag, expected):
+    from chronoscore.analyses import score_command
+
+    asked = []
+
+    def refuse_to_load(name, **options):
+        asked.append(options["overlapping_bins"])
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(score_command, "load_benchmark", refuse_to_load)
+    assert main(["score", "ff_shallow", "--benchmark", str(tmp_path), "--out", str(tmp_path / "out"), *flag]) != 0
+    assert asked == [expected]

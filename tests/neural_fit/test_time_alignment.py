@@ -134,3 +134,8 @@ def test_majajhong2015_temporal_windows_load_as_brainscores_10ms_bins(tmp_path):
     expected = (recording.values[..., 9] + recording.values[..., 10]) / 2
     np.testing.assert_allclose(assembly.isel(time_bin=0).values, expected, rtol=1e-6)
     assert assembly["object_name"].values.tolist() == ["car", "dog", "car"] * 2
+
+
+def test_target_bins_of_a_recording_that_starts_after_0_ms_begin_at_its_first_start():
+    assert brainscore_target_bins(120, min_start=65) == [(70, 80), (80, 90), (90, 100), (100, 110)]
+    assert brainscore_target_bins(60, min_start=-100) == brainscore_target_bins(60)
