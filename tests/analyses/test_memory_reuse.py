@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import mmap
 import pickle
 
 import numpy as np
@@ -85,3 +86,15 @@ def test_a_view_keeps_its_mapped_array_alive():
     gc.collect()
     view[...] = 7.0
     assert float(view.sum()) == 7.0 * 10 * 1024
+
+
+def _owning_buffer(values: np.ndarray) -> object:
+    """The object at the bottom of an array's chain of bases (through a memoryview to what it views)."""
+    while isinstance(values.base, np.ndarray):
+        values = values.base
+    return values.base.obj if isinstance(values.base, memoryview) else values.base
+
+
+def test_a_large_array_has_its_own_mapping_and_a_small_one_comes_from_numpy():
+    assert isinstance(_owning_buffer(empty_array((512, 1024, 2), np.float32)), mmap.mmap)
+    assert _owning_buffer(empty_array((3, 4, 2), np.float32)) is None
