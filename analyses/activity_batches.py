@@ -33,7 +33,8 @@ from tqdm.auto import tqdm
 from chronoscore.errors import ConfigError
 from chronoscore.stimuli.preprocessing import StimulusDataset
 
-__all__ = ["activity_batches", "evaluation_mode", "model_device", "flatten_activity", "channels_last_preferred"]
+__all__ = ["activity_batches", "evaluation_mode", "model_device", "flatten_activity", "channels_last_preferred",
+           "loads_in_worker"]
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -97,6 +98,15 @@ def _check_recorded(area: str, activity: object) -> torch.Tensor:
     return activity
 
 
+def loads_in_worker(device: torch.device, n_images: int, batch_size: int) -> bool:
+    """Whether :func:`activity_batches` reads the images in a DataLoader worker (else in this process, in order).
+
+    A worker reads ahead on an accelerator when there is more than one batch; on
+    the CPU the images are read here, between batches (see :func:`activity_batches`).
+    """
+    return device.type != "cpu" and n_images > batch_size
+
+
 def activity_batches(model: nn.Module, dataset: StimulusDataset, areas: Sequence[str], n_steps: int | None,
                      batch_size: int, device: torch.device, *, flatten: bool = True, progress: bool = True,
                      description: str = "activations") -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
@@ -145,8 +155,8 @@ def activity_batches(model: nn.Module, dataset: StimulusDataset, areas: Sequence
     activity : dict of str to Tensor (T, B, F), or (T, B, ...) as recorded
         Each requested area on ``device``.
     """
-    workers = 1 if device.type != "cpu" and len(dataset) > batch_size else 0
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=workers,
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
+                        num_workers=1 if loads_in_worker(device, len(dataset), batch_size) else 0,
                         pin_memory=device.type == "cuda")
     channels_last = _holds_channels_last(model)
     with tqdm(total=len(dataset), unit="img", desc=description, disable=not progress) as bar, torch.no_grad():

@@ -40,6 +40,7 @@ from chronoscore.analyses.activity_batches import (
     activity_batches,
     channels_last_preferred,
     evaluation_mode,
+    loads_in_worker,
     model_device,
 )
 from chronoscore.analyses.batchnorm_folding import batchnorm_folded
@@ -57,6 +58,7 @@ from chronoscore.analyses.projection import (
 )
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.models.wrap import HookedModel
+from chronoscore.stimuli.hashing_dataset import HashingStimulusDataset
 from chronoscore.stimuli.preprocessing import StimulusDataset
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
@@ -146,11 +148,14 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     batch_size = positive_int("batch_size", batch_size)
     folder = _cache_folder(cache)
     spec = parse_projection(projection)
-    dataset = StimulusDataset(stimulus_set, image_size, model_degrees)
-    fit_dataset = StimulusDataset(spec.fit_set, image_size, model_degrees) if spec and spec.kind == "pca" else None
     device = model_device(model) if device is None else torch.device(device)
+    # without a cache to look up first, the pass that reads the images also hashes them
+    hash_on_the_way = folder is None and not loads_in_worker(device, len(stimulus_set), batch_size)
+    dataset = (HashingStimulusDataset if hash_on_the_way else StimulusDataset)(stimulus_set, image_size, model_degrees)
+    fit_dataset = StimulusDataset(spec.fit_set, image_size, model_degrees) if spec and spec.kind == "pca" else None
     name = model_name or _default_name(model)
-    attrs = _provenance(model, name, stimulus_set, spec, image_size, model_degrees, steps)
+    attrs = _provenance(model, name, stimulus_set, spec, image_size, model_degrees, steps,
+                        stimulus_set_hash=None if hash_on_the_way else stimulus_set.content_hash())
 
     def compute() -> xr.DataArray:
         with (evaluation_mode(model, device, channels_last=channels_last_preferred(device)), heap_kept(),
@@ -160,6 +165,8 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
                                        flatten=projector is not None, progress=progress,
                                        description=f"extracting {name}")
             values, layout = _collect(batches, len(dataset), projector, storage)
+        if hash_on_the_way:
+            attrs["stimulus_set_hash"] = dataset.hasher.hexdigest()
         return layout.to_dataarray(values, stimulus_set, attrs["step_ms"], attrs)
 
     if folder is None:
@@ -183,11 +190,14 @@ def _batchnorm_folded(model: nn.Module) -> contextlib.AbstractContextManager[int
 
 
 def _provenance(model: nn.Module, name: str, stimulus_set: StimulusSet, spec: ProjectionSpec | None,
-                image_size: int, model_degrees: float, steps: int | None) -> dict:
-    """The Activations' attrs: what model, weights, stimuli and settings produced them."""
+                image_size: int, model_degrees: float, steps: int | None, *, stimulus_set_hash: str | None) -> dict:
+    """The Activations' attrs: what model, weights, stimuli and settings produced them.
+
+    ``stimulus_set_hash`` None: filled in by the extraction pass (see :class:`HashingStimulusDataset`).
+    """
     return {
         **model_identity(model, name),
-        "stimulus_set": stimulus_set.identifier, "stimulus_set_hash": stimulus_set.content_hash(),
+        "stimulus_set": stimulus_set.identifier, "stimulus_set_hash": stimulus_set_hash,
         "projection": spec.describe() if spec else "none", "image_size": int(image_size),
         "model_degrees": float(model_degrees), "stimulus_degrees": float(stimulus_set.degrees),
         "n_steps": -1 if steps is None else int(steps), "step_ms": float(getattr(model, "step_ms", 10.0)),

@@ -151,8 +151,12 @@ class StimulusDataset(Dataset):
         return len(self.stimulus_set)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        image = stimulus_image(self.stimulus_set, index)
+        image = self.load_image(index)
         return preprocess_image(image, self.stimulus_set.degrees, self.image_size, self.model_degrees), index
+
+    def load_image(self, index: int) -> np.ndarray:
+        """Image ``index`` as stored, (H, W, 3) uint8, before preprocessing."""
+        return stimulus_image(self.stimulus_set, index)
 
 
 def load_batch(stimulus_set: StimulusSet, indices: Sequence[int] | np.ndarray, image_size: int,

@@ -9,7 +9,6 @@ images span, as Brain-Score's ``visual_degrees``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,13 +82,13 @@ class StimulusSet:
         """SHA-256 (first 16 hex characters) of the metadata, the angle and the decoded images.
 
         It is the same for a set held in memory and for the same set written to
-        files (the ``filename`` column and the file encoding do not enter it).
+        files (the ``filename`` column and the file encoding do not enter it); see
+        :class:`~chronoscore.stimuli.content_hash.ContentHasher`.
         """
+        from chronoscore.stimuli.content_hash import ContentHasher
         from chronoscore.stimuli.images import stimulus_image
 
-        digest = hashlib.sha256()
-        digest.update(self.table.drop(columns=["filename"], errors="ignore").to_csv(index=False).encode())
-        digest.update(repr(float(self.degrees)).encode())
+        hasher = ContentHasher(self)
         for index in range(len(self)):
-            digest.update(np.ascontiguousarray(stimulus_image(self, index)).tobytes())
-        return digest.hexdigest()[:16]
+            hasher.add(index, stimulus_image(self, index))
+        return hasher.hexdigest()

@@ -146,3 +146,18 @@ def test_extraction_on_a_gpu_matches_the_cpu_and_leaves_the_model_where_it_was()
     on_gpu = extract(model, stimuli, device="cuda", cache=False, progress=False)
     np.testing.assert_allclose(on_gpu.values, on_cpu.values, rtol=1e-3, atol=1e-4)
     assert next(model.parameters()).device.type == "cpu"
+
+
+def test_without_a_cache_each_image_file_is_decoded_once_and_the_hash_still_recorded(tmp_path, monkeypatch):
+    from chronoscore.stimuli import images
+
+    pixels = np.random.default_rng(1).integers(0, 256, size=(5, 16, 16, 3), dtype=np.uint8)
+    save_images(tmp_path, pixels, [f"{index}.png" for index in range(5)])
+    stimuli = read_image_folder(tmp_path)
+    expected_hash = stimuli.content_hash()
+    decoded = []
+    read_image = images.read_image
+    monkeypatch.setattr(images, "read_image", lambda path: decoded.append(path.name) or read_image(path))
+    activations = extract(tiny_wrapped(), stimuli, image_size=16, batch_size=2, cache=False, progress=False)
+    assert sorted(decoded) == [f"{index}.png" for index in range(5)]
+    assert activations.attrs["stimulus_set_hash"] == expected_hash
