@@ -136,6 +136,9 @@ class HGRU(TimeResolvedModel):
         The cell's variant (see :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`).
     readout : {"classify", "segment"}
         Image-level :class:`PathfinderReadout` or per-pixel :class:`SegmentationReadout`.
+    readout_pooled_norm : bool
+        Whether the image-level readout batch-normalises its pooled maps (True, as in
+        the paper); only for ``readout="classify"``.
     step_ms : float
         Milliseconds per step.
     """
@@ -144,12 +147,15 @@ class HGRU(TimeResolvedModel):
                  kernel_size: int = 15, n_steps: int = 8, n_classes: int = 2, nonlinearity: Nonlinearity = "tanh",
                  normalization: Normalization = "none", separate_kernels: bool = False,
                  symmetric_kernels: bool = True, step_gains: bool = True, lesions: Collection[Lesion] = (),
-                 readout: ReadoutKind = "classify", step_ms: float = 10.0) -> None:
+                 readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
+                 step_ms: float = 10.0) -> None:
         for name, value in (("input_size", input_size), ("n_steps", n_steps), ("n_classes", n_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
         if readout not in ("classify", "segment"):
             raise ConfigError(f"unknown readout {readout!r}; choose 'classify' or 'segment'.")
+        if readout == "segment" and readout_pooled_norm is not True:
+            raise ConfigError("readout_pooled_norm applies to the image-level readout only (readout='classify').")
         super().__init__(("drive", "hgru"), default_steps=n_steps, step_ms=step_ms)
         self.input_size, self.n_classes = input_size, n_classes
         self.gabor = GaborDrive(gabor_size, n_orientations)
@@ -157,8 +163,8 @@ class HGRU(TimeResolvedModel):
         self.cell = HGRUCell(channels, kernel_size, n_steps, nonlinearity=nonlinearity,
                              normalization=normalization, separate_kernels=separate_kernels,
                              symmetric_kernels=symmetric_kernels, step_gains=step_gains, lesions=lesions)
-        self.head = (PathfinderReadout(channels, n_classes) if readout == "classify"
-                     else SegmentationReadout(channels, n_classes))
+        self.head = (PathfinderReadout(channels, n_classes, pooled_norm=readout_pooled_norm)
+                     if readout == "classify" else SegmentationReadout(channels, n_classes))
 
     def drive(self, images: torch.Tensor) -> torch.Tensor:
         """Feedforward drive X (B, C, H, W) of images (B, 3, H, W)."""

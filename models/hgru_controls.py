@@ -51,6 +51,8 @@ class LargeKernelControl(TimeResolvedModel):
         parameter count with :func:`~chronoscore.models.parameter_count.widen_to_match`.
     n_classes : int
         Outputs of the readout (2).
+    readout_pooled_norm : bool
+        Whether the readout batch-normalises its pooled maps (True, as in the paper).
     step_ms : float
         Milliseconds per step.
 
@@ -61,7 +63,7 @@ class LargeKernelControl(TimeResolvedModel):
 
     def __init__(self, *, input_size: int = 150, n_orientations: int = 12, gabor_size: int = 7,
                  kernel_size: int = 20, n_layers: int = 5, channels: int = 9, width: float = 1.0,
-                 n_classes: int = 2, step_ms: float = 10.0) -> None:
+                 n_classes: int = 2, readout_pooled_norm: bool = True, step_ms: float = 10.0) -> None:
         for name, value in (("input_size", input_size), ("kernel_size", kernel_size), ("n_layers", n_layers),
                             ("channels", channels), ("n_classes", n_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -80,7 +82,7 @@ class LargeKernelControl(TimeResolvedModel):
                                         nn.BatchNorm2d(filters, eps=_NORM_EPS), nn.ReLU()))
             in_channels = filters
         self.layers = nn.ModuleList(layers)
-        self.head = PathfinderReadout(filters, n_classes)
+        self.head = PathfinderReadout(filters, n_classes, pooled_norm=readout_pooled_norm)
 
     def _area_outputs(self, images: torch.Tensor) -> list[torch.Tensor]:
         outputs = [self.gabor(images)]

@@ -176,7 +176,30 @@ def test_a_variant_s_settings_are_defaults_that_can_be_overridden():
     assert plain.cell.excitation_kernel is not None and isinstance(plain.cell.gain_norm, torch.nn.Identity)
 
 
+@pytest.mark.parametrize("name", ["hgru", "ff_large_kernels"])
+def test_the_readout_without_pooled_norm_is_max_pooled_maps_through_a_linear_layer(name):
+    torch.manual_seed(0)
+    model = create_model(name, **tiny_kwargs(name), readout_pooled_norm=False).eval()
+    head = model.head
+    assert not any(isinstance(module, torch.nn.BatchNorm1d) for module in model.modules())
+    assert head.project.bias is not None  # the bias the pooled batch norm would have removed
+    maps = torch.randn(3, head.norm.num_features, 8, 8)
+    with torch.no_grad():
+        head.norm.running_mean.uniform_(-1, 1)
+        normalised = (maps - head.norm.running_mean[:, None, None]) / torch.sqrt(
+            head.norm.running_var[:, None, None] + head.norm.eps)
+        pooled = torch.einsum("mc,bchw->bmhw", head.project.weight[:, :, 0, 0], normalised).amax(dim=(2, 3))
+        expected = (pooled + head.project.bias) @ head.classifier.weight.T + head.classifier.bias
+        torch.testing.assert_close(head(maps), expected, rtol=1e-5, atol=1e-5)
+    with_norm = create_model(name, **tiny_kwargs(name))
+    assert count_parameters(with_norm) - count_parameters(model) == 2 * 2 - 2  # BN(2) out, a bias of 2 in
+
+
 def test_bad_settings_and_inputs_raise_clear_errors():
+    with pytest.raises(ConfigError, match="image-level readout only"):
+        create_model("hgru_seg", readout_pooled_norm=False)
+    with pytest.raises(ConfigError, match="pooled_norm must be true or false"):
+        create_model("hgru", readout_pooled_norm="no")
     with pytest.raises(ConfigError, match="cannot lesion"):
         create_model("hgru", lesions=("beta",))
     with pytest.raises(ConfigError, match="nonlinearity"):
