@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -62,7 +62,7 @@ from chronoscore.stimuli.hashing_dataset import HashingStimulusDataset
 from chronoscore.stimuli.preprocessing import StimulusDataset
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["extract", "StorageDtype"]
+__all__ = ["extract", "prepared_model", "StorageDtype"]
 
 StorageDtype = Literal["float32", "float16"]
 _STORAGE = {"float32": np.float32, "float16": np.float16}
@@ -158,8 +158,7 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
                         stimulus_set_hash=None if hash_on_the_way else stimulus_set.content_hash())
 
     def compute() -> xr.DataArray:
-        with (evaluation_mode(model, device, channels_last=channels_last_preferred(device)), heap_kept(),
-              _batchnorm_folded(model)):
+        with prepared_model(model, device):
             projector = _projector(spec, model, fit_dataset, areas, steps, batch_size, device, progress)
             batches = activity_batches(model, dataset, areas, steps, batch_size, device,
                                        flatten=projector is not None, progress=progress,
@@ -180,6 +179,26 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
         activations = compute()
         write_entry(path, activations)
     return activations
+
+
+@contextlib.contextmanager
+def prepared_model(model: nn.Module, device: torch.device) -> Iterator[nn.Module]:
+    """``model`` set up as :func:`extract` runs it, for the duration of a ``with`` block.
+
+    Eval mode on ``device`` and, on the CPU, channels-last memory format (see
+    :mod:`chronoscore.analyses.activity_batches`); freed activity kept in the heap
+    (:mod:`chronoscore.analyses.heap_reuse`); a wrapped module's batch norms folded
+    into their convolutions (:mod:`chronoscore.analyses.batchnorm_folding`). All
+    restored on leaving.
+
+    Yields
+    ------
+    nn.Module
+        ``model`` itself.
+    """
+    with (evaluation_mode(model, device, channels_last=channels_last_preferred(device)), heap_kept(),
+          _batchnorm_folded(model)):
+        yield model
 
 
 def _batchnorm_folded(model: nn.Module) -> contextlib.AbstractContextManager[int]:

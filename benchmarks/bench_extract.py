@@ -25,6 +25,14 @@ finished children), which other work on a shared machine disturbs least; wall-cl
 it. ``speedup`` is the ratio of the median CPU times (Brain-Score /
 chronoscore), ``wall_speedup`` that of the fastest wall-clock runs.
 
+After each pair of runs, chronoscore's model runs alone in a third process: the
+same network, prepared as ``extract`` prepares it (eval mode, channels-last,
+batch norms folded), over as many images as the files, from one random batch
+already in memory, its recorded outputs discarded. No reading, preprocessing
+or storing is left in that time, so Brain-Score's CPU time over it
+(``speedup_bound``) is the most any extraction pipeline computing the same
+convolutions in float32 could reach on this machine.
+
 Part 2: peak memory of extracting ``convrnn_intermediate_rgc`` (10 layers, its
 default 17 steps, width 1) for 3200 images of 32 px with a random projection to
 1000 features per area, float32, through the on-disk cache (at 32 px, conv7 to
@@ -38,8 +46,8 @@ resident set size (``ru_maxrss``), imports included (on the CPU chronoscore
 reads the images in the same process). The images are generated
 (smooth random colour fields) and written as PNG files to a temporary folder.
 Prints a table and ends with one JSON line: ``speedup`` (median CPU times,
-Brain-Score / chronoscore), ``wall_speedup``, ``parity_ok`` and ``peak_gb`` (the
-ConvRNN run's peak).
+Brain-Score / chronoscore), ``wall_speedup``, ``forward_only_cpu_s``,
+``speedup_bound``, ``parity_ok`` and ``peak_gb`` (the ConvRNN run's peak).
 
 Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18 --repeats 3
 --convrnn-images 3200 --convrnn-size 32]``
@@ -83,7 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--convrnn-width", type=float, default=1.0, help="ConvRNN channel multiplier (paper: 1)")
     parser.add_argument("--convrnn-features", type=int, default=1000, help="random projection's D per area")
     parser.add_argument("--convrnn-batch-size", type=int, default=64)
-    parser.add_argument("--part", choices=["brainscore", "chronoscore", "convrnn"], help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=["brainscore", "chronoscore", "forward", "convrnn"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -185,6 +193,37 @@ def run_chronoscore(args: argparse.Namespace) -> dict:
     return {**times, "peak_gb": peak_gb(), "shape": list(activations.shape), "threads": torch.get_num_threads()}
 
 
+def run_forward(args: argparse.Namespace) -> dict:
+    """chronoscore's model run alone: the same network and settings as ``extract``, no images read, nothing kept.
+
+    One batch of random input in memory goes through the prepared model (eval
+    mode, channels-last, batch norms folded) as many times as the image files
+    need; the recorded outputs are discarded. A convolution's cost does not
+    depend on its input's values, so this is the part of an extraction that no
+    image reading or result storing can save: Brain-Score's CPU time over this
+    one bounds the speed-up any pipeline around the same arithmetic could reach.
+    """
+    import torch
+
+    from chronoscore.analyses.extract import prepared_model
+    from chronoscore.models import wrap_model
+
+    torch.set_num_threads(args.threads)
+    model = wrap_model(seeded_network(args.network), LAYERS[args.network])
+    areas = list(LAYERS[args.network])
+    batch = torch.randn(args.batch_size, 3, args.image_size, args.image_size,
+                        generator=torch.Generator().manual_seed(0)).contiguous(memory_format=torch.channels_last)
+    sizes = [min(args.batch_size, args.images - start) for start in range(0, args.images, args.batch_size)]
+
+    def run() -> None:
+        for size in sizes:
+            model.forward_timesteps(batch[:size], None, areas)
+
+    with prepared_model(model, torch.device("cpu")), torch.no_grad():
+        _, times = timed(run)
+    return {**times, "peak_gb": peak_gb(), "threads": torch.get_num_threads()}
+
+
 def run_convrnn(args: argparse.Namespace) -> dict:
     """convrnn_intermediate_rgc over generated images with a random projection, through the cache."""
     import pandas as pd
@@ -209,7 +248,8 @@ def run_convrnn(args: argparse.Namespace) -> dict:
             "result_gb": activations.nbytes / 1e9}
 
 
-PARTS = {"brainscore": run_brainscore, "chronoscore": run_chronoscore, "convrnn": run_convrnn}
+PARTS = {"brainscore": run_brainscore, "chronoscore": run_chronoscore, "forward": run_forward,
+         "convrnn": run_convrnn}
 
 
 def run_part(name: str, argv: list[str], folder: Path) -> dict:
@@ -230,12 +270,14 @@ def main(argv: list[str] | None = None) -> dict:
         folder = Path(folder)
         write_images(folder / "images", args.images, args.image_size)
         runs = {"brainscore": [], "chronoscore": []}
+        forward_runs = []
         for repeat in range(args.repeats):  # alternate, so that both see the same load on a shared machine
             for name in list(runs)[::1 if repeat % 2 == 0 else -1]:
                 runs[name].append(run_part(name, argv, folder))
+            forward_runs.append(run_part("forward", argv, folder))
         differences = compare_samples(folder)
         convrnn = run_part("convrnn", argv, folder) if args.convrnn_images else None
-    summary = report(args, runs, differences)
+    summary = report(args, runs, differences, forward_runs)
     if convrnn is not None:
         print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}), {args.convrnn_images} images of "
               f"{args.convrnn_size} px, 17 steps, random "
@@ -261,8 +303,9 @@ def compare_samples(folder: Path) -> dict[str, float]:
     return differences
 
 
-def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: dict[str, float]) -> dict:
-    """Print the side-by-side table; return the summary's key figures."""
+def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: dict[str, float],
+           forward_runs: list[dict]) -> dict:
+    """Print the side-by-side table and the bound set by the model run alone; return the key figures."""
     median = {name: {key: statistics.median(run[key] for run in results) for key in
                      ("seconds", "cpu_seconds", "user_seconds", "system_seconds", "peak_gb")}
               for name, results in runs.items()}
@@ -281,10 +324,17 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: d
     speedup = median["brainscore"]["cpu_seconds"] / median["chronoscore"]["cpu_seconds"]
     wall_speedup = fastest["brainscore"] / fastest["chronoscore"]
     wall_median_speedup = median["brainscore"]["seconds"] / median["chronoscore"]["seconds"]
+    forward_cpu = statistics.median(run["cpu_seconds"] for run in forward_runs)
+    speedup_bound = median["brainscore"]["cpu_seconds"] / forward_cpu
     parity_ok = all(difference <= PARITY_TOLERANCE for difference in differences.values())
     print(f"speedup {speedup:.2f}x by CPU time (medians); wall clock {wall_speedup:.2f}x (fastest runs), "
           f"{wall_median_speedup:.2f}x (medians); peak memory ratio "
           f"{median['brainscore']['peak_gb'] / median['chronoscore']['peak_gb']:.2f}x")
+    forward_list = ", ".join(f"{run['cpu_seconds']:.1f}" for run in forward_runs)
+    print(f"chronoscore's model run alone (input in memory, outputs discarded): {forward_cpu:.1f} CPU s "
+          f"(runs: {forward_list}); "
+          f"Brain-Score's extraction / that = {speedup_bound:.2f}x, the most any pipeline around the same "
+          "arithmetic could reach")
     print(f"parity over {len(parity_rows(args.images, args.batch_size))} images, every feature: largest difference "
           "per layer / its largest value: " + ", ".join(f"{layer} {value:.1e}" for layer, value in differences.items())
           + f" ({'within' if parity_ok else 'OVER'} {PARITY_TOLERANCE:g})")
@@ -292,6 +342,7 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: d
             "wall_median_speedup": round(wall_median_speedup, 3), "threads": sorted(threads),
             "brainscore_cpu_s": round(median["brainscore"]["cpu_seconds"], 2),
             "chronoscore_cpu_s": round(median["chronoscore"]["cpu_seconds"], 2),
+            "forward_only_cpu_s": round(forward_cpu, 2), "speedup_bound": round(speedup_bound, 3),
             "brainscore_s": round(median["brainscore"]["seconds"], 2),
             "chronoscore_s": round(median["chronoscore"]["seconds"], 2),
             "brainscore_peak_gb": round(median["brainscore"]["peak_gb"], 3),

@@ -49,7 +49,7 @@ class ContentHasher:
         if index != self._expected:
             raise RuntimeError(f"stimulus set {self._identifier!r}: image {index} reached the content hash "
                                f"where image {self._expected} was due; it is computed in table order.")
-        self._digest.update(np.ascontiguousarray(image).tobytes())
+        self._digest.update(np.ascontiguousarray(image))  # the buffer itself: no copy
         self._expected += 1
 
     def hexdigest(self) -> str:
