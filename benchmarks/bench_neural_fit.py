@@ -20,6 +20,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue as queue_module
 import time
 
 import numpy as np
@@ -96,12 +97,19 @@ def run_chronoscore(args, queue) -> None:
 
 
 def in_process(target, args) -> dict:
-    """Run ``target`` in a fresh process and return what it reports."""
+    """Run ``target`` in a fresh process and return what it reports; raise if it ends without reporting."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=target, args=(args, queue))
     process.start()
-    result = queue.get()
+    while True:
+        try:
+            result = queue.get(timeout=1.0)
+            break
+        except queue_module.Empty:
+            if not process.is_alive() and queue.empty():
+                raise RuntimeError(f"{target.__name__} ended (exit code {process.exitcode}) without a result; "
+                                   "its error is printed above.") from None
     process.join()
     return result
 

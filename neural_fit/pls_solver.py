@@ -411,7 +411,12 @@ def _power_iteration(gram: Array, *, max_iter: int, tol: float) -> tuple[Array, 
     running = np.flatnonzero(_to_bool_numpy(column_norm2.sum(1) > 0))   # a zero M (constant design) stays put
     if q == 1 or not running.size:
         return v, n_iter
-    m, current = gram[running], v[running]
+    # ``held``: the problems whose M is in the stack ``m``; ``alive``: which of them still iterate. Converged
+    # problems stay in the stack (their results unused) until at most half of it is alive, so that the stack
+    # is copied a bounded number of times instead of whenever one problem converges.
+    held = running
+    m, current = gram[held], v[held]
+    alive = np.ones(held.size, dtype=bool)
     m_current = (m @ current[:, :, None])[:, :, 0]
     current_norm2 = (current * m_current).sum(1)
     for iteration in range(1, max_iter):
@@ -420,17 +425,17 @@ def _power_iteration(gram: Array, *, max_iter: int, tol: float) -> tuple[Array, 
         m_new = (m @ new[:, :, None])[:, :, 0]
         new_norm2 = (new * m_new).sum(1)
         change = 2.0 - 2.0 * length / (new_norm2 * current_norm2) ** 0.5
-        v[running] = new
-        n_iter[running] = iteration + 1
-        going = ~_to_bool_numpy(change < tol)
-        if going.all():
-            current, m_current, current_norm2 = new, m_new, new_norm2
-            continue
-        if not going.any():
+        rows = np.flatnonzero(alive)
+        v[held[rows]] = new[rows]
+        n_iter[held[rows]] = iteration + 1
+        alive &= ~_to_bool_numpy(change < tol)
+        current, m_current, current_norm2 = new, m_new, new_norm2
+        if not alive.any():
             break
-        keep = np.flatnonzero(going)
-        running = running[keep]
-        m, current, m_current, current_norm2 = m[keep], new[keep], m_new[keep], new_norm2[keep]
+        if 2 * alive.sum() <= alive.size:
+            keep = np.flatnonzero(alive)
+            held, alive = held[keep], alive[keep]
+            m, current, m_current, current_norm2 = m[keep], current[keep], m_current[keep], current_norm2[keep]
     return v, n_iter
 
 

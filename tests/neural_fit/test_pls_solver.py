@@ -42,6 +42,19 @@ def test_torch_and_numpy_agree():
     np.testing.assert_allclose(coef.numpy(), expected, atol=1e-10)
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_torch_and_numpy_agree_on_many_problems_converging_at_different_iterations(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(90, 50))
+    Y = rng.normal(size=(3, 90, 6)) + X[None, :, :6] * 0.3
+    masks = rng.random((4, 90)) < 0.8
+    expected = fit_pls_problems(X, Y, masks, n_components=8)
+    factors = fit_pls_problems(torch.tensor(X), torch.tensor(Y), torch.tensor(masks), n_components=8)
+    assert len({tuple(row) for row in expected.n_iter}) > 1, "the problems should need different iteration counts"
+    np.testing.assert_array_equal(np.asarray(factors.n_iter), expected.n_iter)
+    np.testing.assert_allclose(factors.coefficients()[0].numpy(), expected.coefficients()[0], atol=1e-10)
+
+
 def test_kernel_form_is_chosen_only_when_features_far_exceed_samples():
     assert prefer_kernel_form(50, 20000, 5, 10, 25)
     assert not prefer_kernel_form(3200, 4096, 168, 10, 25)
