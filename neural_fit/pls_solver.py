@@ -327,8 +327,14 @@ class _LockstepState:
         s = norm2[:, None, None]
         pp = (x_loadings * x_loadings).sum(1)[:, None, None]
         c_row, c_col = y_loadings[:, None, :], y_loadings[:, :, None]
-        a_row, a_col = along[:, None, :], along[:, :, None]
-        self.gram -= s * (c_col * a_row + a_col * c_row) - (s * s * pp) * (c_col * c_row)
+        # s (c aᵀ + a cᵀ) − s² (pᵀp) c cᵀ with three (P, q, q) temporaries; a cᵀ is (c aᵀ)ᵀ
+        outer = c_col * along[:, None, :]
+        update = outer + swap_last(outer)
+        update *= s
+        square = c_col * c_row
+        square *= s * s * pp
+        update -= square
+        self.gram -= update
 
     def _stop_exhausted_design(self, norm2: Array) -> None:
         """Stop problems whose deflated design has reached its numerical rank."""

@@ -1,5 +1,8 @@
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.model_selection import ShuffleSplit
 
 from chronoscore.errors import DataFormatError
 from chronoscore.neural_fit.ceiling import spearman_brown, split_half_consistency, trials_by_repetition
@@ -28,6 +31,27 @@ def test_missing_trials_are_skipped():
     gappy = trials.copy()
     gappy[:150, 6:] = np.nan
     assert np.isfinite(split_half_consistency(gappy)).all()
+
+
+@pytest.mark.parametrize("seed,shape", [(2, (120, 6, 3)), (3, (80, 9, 4, 2))])
+def test_split_halves_with_missing_trials_match_the_definition_written_out(seed, shape):
+    rng = np.random.default_rng(seed)
+    trials = rng.normal(size=(shape[0], 1, *shape[2:])) + rng.normal(size=shape)
+    trials[rng.random(shape) < 0.3] = np.nan
+    trials[0] = np.nan                                    # a stimulus without any trial
+    expected = []
+    for first, second in ShuffleSplit(n_splits=10, train_size=0.5, random_state=1).split(np.zeros(shape[1])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN means
+            half_a, half_b = np.nanmean(trials[:, first], 1), np.nanmean(trials[:, second], 1)
+        a, b = half_a.reshape(shape[0], -1), half_b.reshape(shape[0], -1)
+        per_column = []
+        for column in range(a.shape[1]):
+            both = np.isfinite(a[:, column]) & np.isfinite(b[:, column])
+            r = np.corrcoef(a[both, column], b[both, column])[0, 1]
+            per_column.append(2 * r / (1 + r))
+        expected.append(np.reshape(per_column, shape[2:]))
+    np.testing.assert_allclose(split_half_consistency(trials), np.stack(expected), rtol=1e-12, atol=1e-12)
 
 
 def test_trials_are_arranged_by_stimulus_and_repetition():
