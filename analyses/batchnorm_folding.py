@@ -34,7 +34,7 @@ from collections.abc import Collection, Iterator
 import torch
 from torch import fx, nn
 
-__all__ = ["batchnorm_folded", "foldable_pairs"]
+__all__ = ["batchnorm_folded", "foldable_pairs", "has_hooks", "replace_submodule"]
 
 
 def foldable_pairs(module: nn.Module, keep: Collection[str] = ()) -> list[tuple[str, str]]:
@@ -52,7 +52,7 @@ def foldable_pairs(module: nn.Module, keep: Collection[str] = ()) -> list[tuple[
     list of (str, str)
         Empty when the module cannot be traced.
     """
-    if _has_hooks(module):
+    if has_hooks(module):
         return []
     try:
         graph = fx.symbolic_trace(module).graph
@@ -95,7 +95,7 @@ def batchnorm_folded(module: nn.Module, keep: Collection[str] = ()) -> Iterator[
                 conv, norm = module.get_submodule(conv_path), module.get_submodule(norm_path)
                 originals.append((conv, conv.weight.data, conv.bias, norm_path, norm))
                 _fold(conv, norm)
-                _replace(module, norm_path, nn.Identity())
+                replace_submodule(module, norm_path, nn.Identity())
         yield len(pairs)
     finally:
         for conv, weight, bias, norm_path, norm in reversed(originals):
@@ -104,7 +104,7 @@ def batchnorm_folded(module: nn.Module, keep: Collection[str] = ()) -> Iterator[
                 conv.register_parameter("bias", None)
             else:
                 conv.bias = bias
-            _replace(module, norm_path, norm)
+            replace_submodule(module, norm_path, norm)
 
 
 def _fold(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> None:
@@ -121,7 +121,7 @@ def _fold(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> None:
     conv.bias = nn.Parameter(bias.to(weight.dtype), requires_grad=False)
 
 
-def _has_hooks(module: nn.Module) -> bool:
+def has_hooks(module: nn.Module) -> bool:
     """Whether any forward hook would run in a pass of ``module`` (tracing would run it on placeholders)."""
     hook_tables = [nn.modules.module._global_forward_hooks, nn.modules.module._global_forward_pre_hooks]
     for submodule in module.modules():
@@ -142,6 +142,7 @@ def _memory_format(tensor: torch.Tensor) -> torch.memory_format:
     return torch.channels_last if channels_last else torch.contiguous_format
 
 
-def _replace(module: nn.Module, path: str, replacement: nn.Module) -> None:
+def replace_submodule(module: nn.Module, path: str, replacement: nn.Module) -> None:
+    """Put ``replacement`` at the dotted submodule ``path`` of ``module``."""
     parent_path, _, name = path.rpartition(".")
     setattr(module.get_submodule(parent_path) if parent_path else module, name, replacement)

@@ -10,7 +10,9 @@ Activations type of DESIGN.md (see :mod:`chronoscore.analyses.activations_layout
 for how areas with different numbers of steps are packed) and is cached on disk
 (:mod:`chronoscore.analyses.extraction_cache`). In a wrapped outside network,
 each batch norm that follows a convolution is folded into it while the
-extraction runs (:mod:`chronoscore.analyses.batchnorm_folding`).
+extraction runs (:mod:`chronoscore.analyses.batchnorm_folding`) and, on the CPU,
+each convolution is fused with the ReLU and residual sum after it
+(:mod:`chronoscore.analyses.convolution_fusion`).
 
 Memory while extracting: the result, N · neuroids · T · (2 or 4) bytes, plus one
 batch of the model's full activity, plus the projection matrices or, while
@@ -45,6 +47,7 @@ from chronoscore.analyses.activity_batches import (
 )
 from chronoscore.analyses.batchnorm_folding import batchnorm_folded
 from chronoscore.analyses.checks import positive_int
+from chronoscore.analyses.convolution_fusion import convolutions_fused
 from chronoscore.analyses.extraction_cache import default_cache_folder, entry_lock, entry_path, read_entry, write_entry
 from chronoscore.analyses.heap_reuse import heap_kept
 from chronoscore.analyses.large_arrays import empty_array
@@ -188,16 +191,18 @@ def prepared_model(model: nn.Module, device: torch.device) -> Iterator[nn.Module
     Eval mode on ``device`` and, on the CPU, channels-last memory format (see
     :mod:`chronoscore.analyses.activity_batches`); freed activity kept in the heap
     (:mod:`chronoscore.analyses.heap_reuse`); a wrapped module's batch norms folded
-    into their convolutions (:mod:`chronoscore.analyses.batchnorm_folding`). All
-    restored on leaving.
+    into their convolutions (:mod:`chronoscore.analyses.batchnorm_folding`) and, on
+    the CPU, its convolutions fused with the ReLU and residual sum after them
+    (:mod:`chronoscore.analyses.convolution_fusion`). All restored on leaving.
 
     Yields
     ------
     nn.Module
         ``model`` itself.
     """
-    with (evaluation_mode(model, device, channels_last=channels_last_preferred(device)), heap_kept(),
-          _batchnorm_folded(model)):
+    on_cpu = channels_last_preferred(device)
+    with (evaluation_mode(model, device, channels_last=on_cpu), heap_kept(), _batchnorm_folded(model),
+          _convolutions_fused(model, on_cpu)):
         yield model
 
 
@@ -206,6 +211,21 @@ def _batchnorm_folded(model: nn.Module) -> contextlib.AbstractContextManager[int
     if isinstance(model, HookedModel):
         return batchnorm_folded(model.module, keep=model.area_paths.values())
     return contextlib.nullcontext(0)
+
+
+@contextlib.contextmanager
+def _convolutions_fused(model: nn.Module, on_cpu: bool) -> Iterator[int]:
+    """On the CPU, a wrapped module run with its convolutions fused (outputs unchanged); yields how many."""
+    if not (isinstance(model, HookedModel) and on_cpu):
+        yield 0
+        return
+    original = model.module
+    with convolutions_fused(original, model.area_paths.values()) as (runner, n_fused):
+        model.module = runner
+        try:
+            yield n_fused
+        finally:
+            model.module = original
 
 
 def _provenance(model: nn.Module, name: str, stimulus_set: StimulusSet, spec: ProjectionSpec | None,
