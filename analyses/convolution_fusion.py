@@ -22,8 +22,8 @@ The fused calls are PyTorch's oneDNN operators (``torch.ops.mkldnn``), the
 ones its own compiler emits for the CPU; without them (a build without oneDNN)
 nothing is fused. A module that ``torch.fx`` cannot trace, that carries hooks,
 or that holds a recorded area inside it is left as it is. Only float32 CPU
-tensors take the fused path; a convolution called with anything else computes
-the same thing the plain way.
+tensors outside autograd take the fused path; a convolution called with
+anything else computes the same thing the plain way.
 """
 
 from __future__ import annotations
@@ -104,12 +104,16 @@ class FusedConv2d(nn.Module):
             return self._plain(x, other)
         conv = self.conv
         settings = (list(conv.padding), list(conv.stride), list(conv.dilation), conv.groups)
-        weight, unary = self._weight_for(x), "relu" if self.relu else "none"
-        if self.add:
-            return _pointwise_operator().binary(x, other, weight, conv.bias, *settings, "add", 1.0, unary, [], "")
-        return _pointwise_operator()(x, weight, conv.bias, *settings, unary, [], "")
+        weight = self._weight_for(x)
+        if self.add:  # the binary form names "no ReLU" None, the unary form "none"
+            return _pointwise_operator().binary(x, other, weight, conv.bias, *settings, "add", 1.0,
+                                                "relu" if self.relu else None, [], "")
+        return _pointwise_operator()(x, weight, conv.bias, *settings, "relu" if self.relu else "none", [], "")
 
     def _fusable(self, x: torch.Tensor, other: torch.Tensor | None) -> bool:
+        """Whether the fused operator applies: float32 CPU tensors, no autograd, a residual of the output's shape."""
+        if torch.is_grad_enabled():
+            return False
         tensors = (x,) if other is None else (x, other)
         if any(t.device.type != "cpu" or t.dtype != torch.float32 or t.requires_grad for t in tensors):
             return False

@@ -46,6 +46,28 @@ def test_resnet_areas_are_unchanged_and_every_convolution_is_fused(seed, memory_
     assert (sum(m.relu and not m.add for m in fused), sum(m.relu and m.add for m in fused), len(fused)) == (9, 8, 20)
 
 
+@pytest.mark.parametrize("conv", [
+    nn.Conv2d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2, bias=False),
+    nn.Conv2d(4, 4, 1, groups=4),
+    nn.Conv2d(4, 8, (3, 5), padding=(1, 2)),
+])
+@pytest.mark.parametrize("relu", [False, True])
+def test_a_fused_convolution_computes_the_plain_one(conv, relu):
+    torch.manual_seed(4)
+    conv = conv.eval()
+    images = torch.randn(3, 4, 11, 13).contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        plain = conv(images)
+        expected = torch.relu(plain) if relu else plain
+        torch.testing.assert_close(FusedConv2d(conv, relu=relu, add=False)(images), expected, rtol=0, atol=1e-6)
+        other = torch.randn_like(plain)
+        expected = torch.relu(plain + other) if relu else plain + other
+        torch.testing.assert_close(FusedConv2d(conv, relu=relu, add=True)(images, other), expected, rtol=0, atol=1e-6)
+    with torch.enable_grad():                     # autograd needs the plain path
+        output = FusedConv2d(conv, relu=relu, add=False)(images)
+    assert output.requires_grad
+
+
 class TwoUses(nn.Module):
     """A convolution whose output is used twice, a ReLU that is a recorded area, and a broadcast residual."""
 
