@@ -13,10 +13,10 @@ in channels-last memory format (oneDNN's native layout; resnet18 on 64 images of
 holds the model's 4-D parameters and buffers in that format for the block, and
 :func:`activity_batches` then sends the images in it too. Only the layout in
 memory changes: each value is computed by the same operations, summed in another
-order (differences of a few float32 ulps). A model whose code cannot take
-channels-last tensors (``.view`` on a convolution's output, say) raises on the
-first batch; that batch is then run again with the model and the images in the
-standard layout, which is kept for the rest of the extraction.
+order (differences of a few float32 ulps). Whether a model computes the same in
+that format, or can take it at all (``.view`` on a convolution's output, say),
+is checked before an extraction starts
+(:mod:`chronoscore.analyses.verified_rewrites`).
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from chronoscore.errors import ConfigError
-from chronoscore.stimuli.preprocessing import StimulusDataset
 
 __all__ = ["activity_batches", "evaluation_mode", "model_device", "flatten_activity", "channels_last_preferred",
-           "loads_in_worker"]
+           "holds_channels_last", "loads_in_worker"]
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -107,7 +106,7 @@ def loads_in_worker(device: torch.device, n_images: int, batch_size: int) -> boo
     return device.type != "cpu" and n_images > batch_size
 
 
-def activity_batches(model: nn.Module, dataset: StimulusDataset, areas: Sequence[str], n_steps: int | None,
+def activity_batches(model: nn.Module, dataset: Dataset, areas: Sequence[str], n_steps: int | None,
                      batch_size: int, device: torch.device, *, flatten: bool = True, progress: bool = True,
                      description: str = "activations") -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
     """Yield ``(indices, activity)`` for consecutive batches of the stimulus set, in table order.
@@ -129,8 +128,8 @@ def activity_batches(model: nn.Module, dataset: StimulusDataset, areas: Sequence
     ----------
     model : nn.Module
         A time-resolved model (``forward_timesteps``).
-    dataset : StimulusDataset
-        Preprocessed images of the stimulus set.
+    dataset : Dataset
+        Items (image (3, H, W), index) of the stimulus set, e.g. a StimulusDataset.
     areas : sequence of str
         Areas to record.
     n_steps : int or None
@@ -158,18 +157,10 @@ def activity_batches(model: nn.Module, dataset: StimulusDataset, areas: Sequence
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
                         num_workers=1 if loads_in_worker(device, len(dataset), batch_size) else 0,
                         pin_memory=device.type == "cuda")
-    channels_last = _holds_channels_last(model)
+    channels_last = holds_channels_last(model)
     with tqdm(total=len(dataset), unit="img", desc=description, disable=not progress) as bar, torch.no_grad():
-        for batch_number, (images, indices) in enumerate(loader):
-            images = images.to(device)
-            try:
-                recorded = _record(model, images, n_steps, areas, channels_last)
-            except RuntimeError:
-                if batch_number > 0 or not channels_last:
-                    raise
-                channels_last = False
-                _set_memory_format(model, torch.contiguous_format)
-                recorded = _record(model, images, n_steps, areas, channels_last)
+        for images, indices in loader:
+            recorded = _record(model, images.to(device), n_steps, areas, channels_last)
             reshape = flatten_activity if flatten else _check_recorded
             yield indices.numpy(), {area: reshape(area, recorded[area]) for area in areas}
             bar.update(len(indices))
@@ -200,7 +191,7 @@ def _set_memory_format(model: nn.Module, memory_format: torch.memory_format) -> 
         tensor.data = data.contiguous(memory_format=memory_format)
 
 
-def _holds_channels_last(model: nn.Module) -> bool:
+def holds_channels_last(model: nn.Module) -> bool:
     """Whether the model's 4-D weights are held in channels-last format (so its input should be too)."""
     return any(data.is_contiguous(memory_format=torch.channels_last) and not data.is_contiguous()
                for _, data in _four_dimensional_tensors(model))

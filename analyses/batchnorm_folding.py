@@ -18,11 +18,10 @@ A pair is folded only when it is certain to compute the same thing: the
 convolution's output goes to the batch norm alone, each module is called once
 per pass, the batch norm is in eval mode with running statistics, and the
 convolution's output is not recorded (``keep``). A module that ``torch.fx``
-cannot trace (data-dependent control flow, say) or that carries forward hooks
-(which tracing would call with placeholders) is left as it is and runs
-unfolded. Tracing runs the module's Python ``forward`` once on placeholders, so
-a forward that changes Python state as it runs (a call counter, say) counts one
-more call.
+cannot trace (data-dependent control flow, say), whose forward changes its own
+attributes while it runs (see :mod:`chronoscore.analyses.guarded_tracing`), or
+that carries forward hooks (which tracing would call with placeholders) is left
+as it is and runs unfolded.
 """
 
 from __future__ import annotations
@@ -33,6 +32,8 @@ from collections.abc import Collection, Iterator
 
 import torch
 from torch import fx, nn
+
+from chronoscore.analyses.guarded_tracing import guarded_trace
 
 __all__ = ["batchnorm_folded", "foldable_pairs", "has_hooks", "replace_submodule"]
 
@@ -55,8 +56,8 @@ def foldable_pairs(module: nn.Module, keep: Collection[str] = ()) -> list[tuple[
     if has_hooks(module):
         return []
     try:
-        graph = fx.symbolic_trace(module).graph
-    except Exception:  # noqa: BLE001 - any failure to trace just means: nothing to fold
+        graph = guarded_trace(module, lambda traced: fx.Tracer().trace(traced))
+    except Exception:  # noqa: BLE001 - any failure to trace (or a forward that changes state) means: nothing to fold
         return []
     calls = Counter(node.target for node in graph.nodes if node.op == "call_module")
     pairs = []

@@ -20,8 +20,10 @@ every area gets its own module back.
 
 The fused calls are PyTorch's oneDNN operators (``torch.ops.mkldnn``), the
 ones its own compiler emits for the CPU; without them (a build without oneDNN)
-nothing is fused. A module that ``torch.fx`` cannot trace, that carries hooks,
-or that holds a recorded area inside it is left as it is. Only float32 CPU
+nothing is fused. A module that ``torch.fx`` cannot trace, whose forward
+changes its own attributes while it runs (CORnet-S's stride switch; see
+:mod:`chronoscore.analyses.guarded_tracing`), that carries hooks, or that
+holds a recorded area inside it is left as it is. Only float32 CPU
 tensors outside autograd take the fused path; a convolution called with
 anything else computes the same thing the plain way.
 """
@@ -38,8 +40,9 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from chronoscore.analyses.batchnorm_folding import has_hooks, replace_submodule
+from chronoscore.analyses.guarded_tracing import guarded_trace
 
-__all__ = ["convolutions_fused", "fusion_available", "FusedConv2d"]
+__all__ = ["convolutions_fused", "fusable_areas", "fusion_available", "FusedConv2d"]
 
 _RELU_FUNCTIONS = (torch.relu, torch.relu_, F.relu)
 _RELU_METHODS = ("relu", "relu_")
@@ -144,7 +147,8 @@ class FusedConv2d(nn.Module):
 
 
 @contextlib.contextmanager
-def convolutions_fused(module: nn.Module, areas: Collection[str]) -> Iterator[tuple[nn.Module, int]]:
+def convolutions_fused(module: nn.Module, areas: Collection[str], *, fuse_areas: Collection[str] | None = None,
+                       fuse_network: bool = True) -> Iterator[tuple[nn.Module, int]]:
     """``module`` with its convolutions fused, for the duration of the block.
 
     Each recorded area with no other area inside it is replaced by its fused
@@ -157,6 +161,10 @@ def convolutions_fused(module: nn.Module, areas: Collection[str]) -> Iterator[tu
         The wrapped network, in eval mode.
     areas : collection of str
         Submodule paths of the recorded areas.
+    fuse_areas : collection of str, optional
+        Only these of :func:`fusable_areas` get their own fused graph (default: all).
+    fuse_network : bool
+        Also fuse the network's graph around the areas.
 
     Yields
     ------
@@ -167,16 +175,20 @@ def convolutions_fused(module: nn.Module, areas: Collection[str]) -> Iterator[tu
         The number of convolutions that run fused.
     """
     replaced, runner, total = [], module, 0
+    chosen = fusable_areas(module, areas) if fuse_areas is None else set(fuse_areas)
     try:
         if fusion_available() and not has_hooks(module) and not module.training:
-            for path in _candidates(module, areas):
+            for path in fusable_areas(module, areas):
+                if path not in chosen:
+                    continue
                 original = module.get_submodule(path)
                 fused, count = _fused_graph(original, leaves=())
                 if count:
                     replace_submodule(module, path, fused)
                     replaced.append((path, original))
                     total += count
-            whole, count = _fused_graph(module, leaves=[path for path in areas if path])
+            whole, count = _fused_graph(module, leaves=[path for path in areas if path]) if fuse_network else (
+                module, 0)
             if count:
                 runner, total = whole, total + count
         yield runner, total
@@ -185,8 +197,8 @@ def convolutions_fused(module: nn.Module, areas: Collection[str]) -> Iterator[tu
             replace_submodule(module, path, original)
 
 
-def _candidates(module: nn.Module, areas: Collection[str]) -> list[str]:
-    """Area paths (not the whole module) with children and no other area inside them."""
+def fusable_areas(module: nn.Module, areas: Collection[str]) -> list[str]:
+    """Area paths that may get their own fused graph: not the whole module, with children, no other area inside."""
     paths = [path for path in areas if path]
     return [path for path in paths
             if any(True for _ in module.get_submodule(path).children())
@@ -210,8 +222,9 @@ def _fused_graph(module: nn.Module, leaves: Collection[str]) -> tuple[nn.Module,
     (``module`` itself, 0) when it cannot be traced.
     """
     try:
-        graph_module = fx.GraphModule(module, _AreaTracer(leaves).trace(module), type(module).__name__)
-    except Exception:  # noqa: BLE001 - a module that cannot be traced simply runs as it is
+        graph = guarded_trace(module, _AreaTracer(leaves).trace)
+        graph_module = fx.GraphModule(module, graph, type(module).__name__)
+    except Exception:  # noqa: BLE001 - a module that cannot be traced (or changes its state) runs as it is
         return module, 0
     graph = graph_module.graph
     _drop_identities(graph_module, leaves)

@@ -1,18 +1,19 @@
 """Time-resolved activations of a model on a stimulus set: ``extract(model, stimulus_set)``.
 
-The model runs over the stimulus set in batches (``torch.no_grad()``, eval mode
-and, on the CPU, channels-last memory format, all restored afterwards; see
-:mod:`chronoscore.analyses.activity_batches`); each batch's activity per area is
+The model runs over the stimulus set in batches (``torch.no_grad()``, eval mode,
+all restored afterwards; see :mod:`chronoscore.analyses.activity_batches`); each batch's activity per area is
 optionally flattened and projected to at most D features
 (:mod:`chronoscore.analyses.projection`) and copied into one preallocated array,
 so the full activations of an area never sit in memory. The result is the
 Activations type of DESIGN.md (see :mod:`chronoscore.analyses.activations_layout`
 for how areas with different numbers of steps are packed) and is cached on disk
-(:mod:`chronoscore.analyses.extraction_cache`). In a wrapped outside network,
-each batch norm that follows a convolution is folded into it while the
-extraction runs (:mod:`chronoscore.analyses.batchnorm_folding`) and, on the CPU,
-each convolution is fused with the ReLU and residual sum after it
-(:mod:`chronoscore.analyses.convolution_fusion`).
+(:mod:`chronoscore.analyses.extraction_cache`). Speed tricks — on the CPU,
+channels-last memory format; in a wrapped outside network, each batch norm
+folded into the convolution before it and each convolution fused with the ReLU
+and residual sum after it — are used only after the rewritten network has
+computed what the plain one computes on the first images, area by area and
+step by step (:mod:`chronoscore.analyses.verified_rewrites`); a rewrite that
+fails that check is withdrawn with a warning.
 
 Memory while extracting: the result, N · neuroids · T · (2 or 4) bytes, plus one
 batch of the model's full activity, plus the projection matrices or, while
@@ -25,9 +26,8 @@ cores: 9.3 s in the kernel before, 1.2 s now).
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -38,18 +38,9 @@ from torch import nn
 
 import chronoscore
 from chronoscore.analyses.activations_layout import ActivationsLayout
-from chronoscore.analyses.activity_batches import (
-    activity_batches,
-    channels_last_preferred,
-    evaluation_mode,
-    loads_in_worker,
-    model_device,
-)
-from chronoscore.analyses.batchnorm_folding import batchnorm_folded
+from chronoscore.analyses.activity_batches import activity_batches, loads_in_worker, model_device
 from chronoscore.analyses.checks import positive_int
-from chronoscore.analyses.convolution_fusion import convolutions_fused
 from chronoscore.analyses.extraction_cache import default_cache_folder, entry_lock, entry_path, read_entry, write_entry
-from chronoscore.analyses.heap_reuse import heap_kept
 from chronoscore.analyses.large_arrays import empty_array
 from chronoscore.analyses.model_identity import model_identity
 from chronoscore.analyses.projection import (
@@ -59,13 +50,13 @@ from chronoscore.analyses.projection import (
     fit_pca,
     parse_projection,
 )
+from chronoscore.analyses.verified_rewrites import CHECK_IMAGES, prepared_model
 from chronoscore.errors import ConfigError, DataFormatError
-from chronoscore.models.wrap import HookedModel
 from chronoscore.stimuli.hashing_dataset import HashingStimulusDataset
 from chronoscore.stimuli.preprocessing import StimulusDataset
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["extract", "prepared_model", "StorageDtype"]
+__all__ = ["extract", "ReadAhead", "StorageDtype"]
 
 StorageDtype = Literal["float32", "float16"]
 _STORAGE = {"float32": np.float32, "float16": np.float16}
@@ -161,9 +152,10 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
                         stimulus_set_hash=None if hash_on_the_way else stimulus_set.content_hash())
 
     def compute() -> xr.DataArray:
-        with prepared_model(model, device):
+        read = ReadAhead(dataset, min(CHECK_IMAGES, len(dataset)))
+        with prepared_model(model, device, read.first_images(), areas, steps):
             projector = _projector(spec, model, fit_dataset, areas, steps, batch_size, device, progress)
-            batches = activity_batches(model, dataset, areas, steps, batch_size, device,
+            batches = activity_batches(model, read, areas, steps, batch_size, device,
                                        flatten=projector is not None, progress=progress,
                                        description=f"extracting {name}")
             values, layout = _collect(batches, len(dataset), projector, storage)
@@ -184,48 +176,27 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     return activations
 
 
-@contextlib.contextmanager
-def prepared_model(model: nn.Module, device: torch.device) -> Iterator[nn.Module]:
-    """``model`` set up as :func:`extract` runs it, for the duration of a ``with`` block.
+class ReadAhead(torch.utils.data.Dataset):
+    """A stimulus dataset whose first ``n`` items are read once, at construction, and served from memory after.
 
-    Eval mode on ``device`` and, on the CPU, channels-last memory format (see
-    :mod:`chronoscore.analyses.activity_batches`); freed activity kept in the heap
-    (:mod:`chronoscore.analyses.heap_reuse`); a wrapped module's batch norms folded
-    into their convolutions (:mod:`chronoscore.analyses.batchnorm_folding`) and, on
-    the CPU, its convolutions fused with the ReLU and residual sum after them
-    (:mod:`chronoscore.analyses.convolution_fusion`). All restored on leaving.
-
-    Yields
-    ------
-    nn.Module
-        ``model`` itself.
+    The speed tricks' check runs on those items before the extraction reads the
+    rest, so each image is still decoded once (and a hashing dataset still sees
+    the images in table order).
     """
-    on_cpu = channels_last_preferred(device)
-    with (evaluation_mode(model, device, channels_last=on_cpu), heap_kept(), _batchnorm_folded(model),
-          _convolutions_fused(model, on_cpu)):
-        yield model
 
+    def __init__(self, dataset: StimulusDataset, n: int) -> None:
+        self.dataset = dataset
+        self.first = [dataset[index] for index in range(n)]
 
-def _batchnorm_folded(model: nn.Module) -> contextlib.AbstractContextManager[int]:
-    """A wrapped module's batch norms folded into their convolutions (the recorded areas' outputs kept as they are)."""
-    if isinstance(model, HookedModel):
-        return batchnorm_folded(model.module, keep=model.area_paths.values())
-    return contextlib.nullcontext(0)
+    def __len__(self) -> int:
+        return len(self.dataset)
 
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        return self.first[index] if index < len(self.first) else self.dataset[index]
 
-@contextlib.contextmanager
-def _convolutions_fused(model: nn.Module, on_cpu: bool) -> Iterator[int]:
-    """On the CPU, a wrapped module run with its convolutions fused (outputs unchanged); yields how many."""
-    if not (isinstance(model, HookedModel) and on_cpu):
-        yield 0
-        return
-    original = model.module
-    with convolutions_fused(original, model.area_paths.values()) as (runner, n_fused):
-        model.module = runner
-        try:
-            yield n_fused
-        finally:
-            model.module = original
+    def first_images(self) -> torch.Tensor:
+        """The items read ahead as one batch, (n, 3, H, W)."""
+        return torch.stack([image for image, _ in self.first])
 
 
 def _provenance(model: nn.Module, name: str, stimulus_set: StimulusSet, spec: ProjectionSpec | None,

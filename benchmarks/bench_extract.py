@@ -27,8 +27,10 @@ chronoscore), ``wall_speedup`` that of the fastest wall-clock runs.
 
 After each pair of runs, chronoscore's model runs alone in a third process: the
 same network, prepared as ``extract`` prepares it (eval mode, channels-last,
-batch norms folded), over as many images as the files, from one random batch
-already in memory, its recorded outputs discarded. No reading, preprocessing
+batch norms folded, convolutions fused, after the same check against the plain
+network, whose cost is reported as ``check_cpu_s``), over as many images as
+the files, from one random batch already in memory, its recorded outputs
+discarded. No reading, preprocessing
 or storing is left in that time, so Brain-Score's CPU time over it
 (``speedup_bound``) is the most any extraction pipeline computing the same
 convolutions in float32 could reach on this machine.
@@ -47,7 +49,7 @@ reads the images in the same process). The images are generated
 (smooth random colour fields) and written as PNG files to a temporary folder.
 Prints a table and ends with one JSON line: ``speedup`` (median CPU times,
 Brain-Score / chronoscore), ``wall_speedup``, ``forward_only_cpu_s``,
-``speedup_bound``, ``parity_ok`` and ``peak_gb`` (the ConvRNN run's peak).
+``speedup_bound``, ``check_cpu_s``, ``parity_ok`` and ``peak_gb`` (the ConvRNN run's peak).
 
 Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18 --repeats 3
 --convrnn-images 3200 --convrnn-size 32]``
@@ -56,6 +58,7 @@ Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --netw
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -205,7 +208,8 @@ def run_forward(args: argparse.Namespace) -> dict:
     """
     import torch
 
-    from chronoscore.analyses.extract import prepared_model
+    from chronoscore.analyses.activity_batches import evaluation_mode
+    from chronoscore.analyses.verified_rewrites import CHECK_IMAGES, fastest_rewrites, prepared_model, rewritten
     from chronoscore.models import wrap_model
 
     torch.set_num_threads(args.threads)
@@ -219,9 +223,15 @@ def run_forward(args: argparse.Namespace) -> dict:
         for size in sizes:
             model.forward_timesteps(batch[:size], None, areas)
 
-    with prepared_model(model, torch.device("cpu")), torch.no_grad():
+    cpu = torch.device("cpu")
+    with contextlib.ExitStack() as stack:  # the rewrites set up without the check, to tell the check's own cost
+        stack.enter_context(evaluation_mode(model, cpu))
+        _, setup = timed(lambda: stack.enter_context(rewritten(model, fastest_rewrites(model, cpu))))
+    with contextlib.ExitStack() as stack, torch.no_grad():
+        _, checked = timed(lambda: stack.enter_context(prepared_model(model, cpu, batch[:CHECK_IMAGES], areas, None)))
         _, times = timed(run)
-    return {**times, "peak_gb": peak_gb(), "threads": torch.get_num_threads()}
+    return {**times, "check_cpu_seconds": checked["cpu_seconds"] - setup["cpu_seconds"], "peak_gb": peak_gb(),
+            "threads": torch.get_num_threads()}
 
 
 def run_convrnn(args: argparse.Namespace) -> dict:
@@ -325,6 +335,7 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: d
     wall_speedup = fastest["brainscore"] / fastest["chronoscore"]
     wall_median_speedup = median["brainscore"]["seconds"] / median["chronoscore"]["seconds"]
     forward_cpu = statistics.median(run["cpu_seconds"] for run in forward_runs)
+    check_cpu = statistics.median(run["check_cpu_seconds"] for run in forward_runs)
     speedup_bound = median["brainscore"]["cpu_seconds"] / forward_cpu
     parity_ok = all(difference <= PARITY_TOLERANCE for difference in differences.values())
     print(f"speedup {speedup:.2f}x by CPU time (medians); wall clock {wall_speedup:.2f}x (fastest runs), "
@@ -335,6 +346,9 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: d
           f"(runs: {forward_list}); "
           f"Brain-Score's extraction / that = {speedup_bound:.2f}x, the most any pipeline around the same "
           "arithmetic could reach")
+    print(f"the speed tricks' check before each extraction (plain and rewritten network on the first images, "
+          f"compared; included in chronoscore's times): {check_cpu:.2f} CPU s, "
+          f"{check_cpu / median['chronoscore']['cpu_seconds']:.1%} of an extraction")
     print(f"parity over {len(parity_rows(args.images, args.batch_size))} images, every feature: largest difference "
           "per layer / its largest value: " + ", ".join(f"{layer} {value:.1e}" for layer, value in differences.items())
           + f" ({'within' if parity_ok else 'OVER'} {PARITY_TOLERANCE:g})")
@@ -343,6 +357,7 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]], differences: d
             "brainscore_cpu_s": round(median["brainscore"]["cpu_seconds"], 2),
             "chronoscore_cpu_s": round(median["chronoscore"]["cpu_seconds"], 2),
             "forward_only_cpu_s": round(forward_cpu, 2), "speedup_bound": round(speedup_bound, 3),
+            "check_cpu_s": round(check_cpu, 3),
             "brainscore_s": round(median["brainscore"]["seconds"], 2),
             "chronoscore_s": round(median["chronoscore"]["seconds"], 2),
             "brainscore_peak_gb": round(median["brainscore"]["peak_gb"], 3),
