@@ -27,13 +27,14 @@ __all__ = ["areas_named_after_regions", "selection_split", "select_areas"]
 def areas_named_after_regions(areas: Sequence[str], regions: Sequence[str]) -> dict[str, str]:
     """The model's own assignment: for each region, the last area named ``<prefix><region>_...``.
 
-    ``V4_conv6`` belongs to V4; ``pIT_conv8``, ``cIT_conv9`` and ``aIT_conv10``
-    belong to IT (the last, ``aIT_conv10``, is chosen). Regions the names do not
+    ``V4_conv6`` and an area called just ``V4`` belong to V4; ``pIT_conv8``,
+    ``cIT_conv9`` and ``aIT_conv10`` belong to IT (the last, ``aIT_conv10``, is chosen). Regions the names do not
     cover are missing from the result.
     """
     mapping = {}
     for region in regions:
-        named = [area for area in areas if "_" in area and area.split("_", 1)[0].endswith(region)]
+        named = [area for area in areas if area == region
+                 or "_" in area and area.split("_", 1)[0].endswith(region)]
         if named:
             mapping[region] = named[-1]
     return mapping

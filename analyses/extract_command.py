@@ -64,6 +64,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="keep at most D features per area (pca needs --pca-stimuli)")
     parser.add_argument("--pca-stimuli", type=Path, metavar="DIR", help="stimulus set the PCA is fitted on")
     parser.add_argument("--image-size", type=int, metavar="PX", help="input side in pixels (default: the model's)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the model's random initialisation when no weights are given (default 0)")
     parser.add_argument("--model-degrees", type=float, default=8.0, metavar="DEG",
                         help="visual angle of the model's input (default 8)")
     parser.add_argument("--stimulus-degrees", type=float, metavar="DEG",
@@ -83,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     """Build the model, read the stimuli, extract, write FILE and print one summary line."""
     names, wrap_areas = parse_areas(args.areas)
     model_args = dict(parse_override(text) for text in args.model_args)
-    model, name = load_model(args.model, weights=args.weights, wrap_areas=wrap_areas, wrap_steps=args.steps or 1,
-                             model_args=model_args, image_size=args.image_size)
+    model, name = load_model(args.model, weights=args.weights, wrap_areas=wrap_areas, wrap_steps=args.steps,
+                             model_args=model_args, image_size=args.image_size, seed=args.seed)
     stimuli = load_stimuli(args.stimuli, args.stimulus_degrees)
     projection = parse_projection_option(args.projection, args.pca_stimuli, args.stimulus_degrees)
     activations = extract(model, stimuli, areas=names, n_steps=args.steps, image_size=args.image_size,

@@ -15,6 +15,7 @@ beside the scores as ``SCORES.settings.yaml``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import yaml
@@ -25,8 +26,9 @@ from chronoscore.neural_fit.results_io import read_features, write_scores
 from chronoscore.neural_fit.scoring import neural_predictivity
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.summary import score_table
+from chronoscore.neural_fit.time_mapping import TimeMapping
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "add_time_mapping_option", "with_region_mappings"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -39,10 +41,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path, help="where to write the scores (netCDF)")
     parser.add_argument("--regression", choices=["pls", "ridge", "ridgecv"])
     parser.add_argument("--time", choices=["per_bin", "shared", "matrix"])
-    parser.add_argument("--mapping", choices=["latency", "table", "single", "best"],
+    parser.add_argument("--mapping", choices=["latency", "nearest_start", "table", "single", "best"],
                         help="model step compared with each neural bin (default: latency)")
     parser.add_argument("--latency-ms", type=float, help="time that model step 0 stands for (default 70)")
     parser.add_argument("--step-ms", type=float, help="milliseconds per model step (default 10)")
+    add_time_mapping_option(parser)
     parser.add_argument("--n-components", type=int, help="PLS components (default 25)")
     parser.add_argument("--n-splits", type=int, help="cross-validation splits (default 10)")
     parser.add_argument("--kfold", action="store_true", help="k-fold instead of shuffle splits")
@@ -56,16 +59,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def add_time_mapping_option(parser: argparse.ArgumentParser) -> None:
+    """``--time-mapping REGION=START,DURATION,STEPS`` (repeatable): Brain-Score's CORnet form for one region."""
+    parser.add_argument("--time-mapping", dest="time_mappings", action="append", default=[],
+                        metavar="REGION=START,DURATION,STEPS",
+                        help="the region's model step k stands for START + k*DURATION ms, for STEPS steps; each "
+                             "bin takes the step starting nearest to it (Brain-Score's CORnet mapping), e.g. "
+                             "--time-mapping V4=90,50,4 --time-mapping IT=100,100,2 (repeatable)")
+
+
+def with_region_mappings(settings: FitSettings, values: list[str]) -> FitSettings:
+    """``settings`` with the ``--time-mapping`` values added to its region mappings."""
+    if not values:
+        return settings
+    given = dict(TimeMapping.parse_region(value) for value in values)
+    return dataclasses.replace(settings, region_mappings={**settings.region_mappings, **given})
+
+
 def settings_from_args(args: argparse.Namespace) -> FitSettings:
     """Combine the YAML file, the named options and the ``--set`` overrides (in that order)."""
     mapping = {"kind": args.mapping, "latency_ms": args.latency_ms, "step_ms": args.step_ms}
     overrides = [f"mapping.{key}={value}" for key, value in mapping.items() if value is not None]
     if args.no_stratify:
         overrides.append("stratify=null")
-    return load_config(
+    settings = load_config(
         FitSettings, args.config, overrides=overrides + list(args.overrides),
         regression=args.regression, time=args.time, n_components=args.n_components, n_splits=args.n_splits,
         splits="kfold" if args.kfold else None, random_state=args.seed, device=args.device)
+    return with_region_mappings(settings, args.time_mappings)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -42,15 +42,15 @@ from chronoscore.models.registry import create_model, model_constructor
 from chronoscore.models.training.checkpoints import BEST_NAME, CheckpointStore
 from chronoscore.models.training.recipe import load_recipe
 from chronoscore.models.training.trained_models import load_trained_model
-from chronoscore.models.wrap import wrap_model
+from chronoscore.models.wrap import count_calls, wrap_model
 
 __all__ = ["load_model", "parse_areas"]
 
 
 def load_model(source: str, *, weights: str | os.PathLike | None = None,
-               wrap_areas: Mapping[str, str] | None = None, wrap_steps: int = 1,
+               wrap_areas: Mapping[str, str] | None = None, wrap_steps: int | None = None,
                model_args: Mapping[str, object] | None = None,
-               image_size: int | None = None) -> tuple[nn.Module, str]:
+               image_size: int | None = None, seed: int = 0) -> tuple[nn.Module, str]:
     """Build the model that ``source`` names (see the module docstring).
 
     Parameters
@@ -61,13 +61,21 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
         A state dict to load (not with a training run, which brings its own).
     wrap_areas : mapping of str to str, optional
         Area name -> submodule path, to wrap a plain module from a file.
-    wrap_steps : int
-        Calls of the most-called area in one pass of a wrapped module.
+    wrap_steps : int, optional
+        Calls of the most-called area in one pass of a wrapped module; None
+        counts them in one pass on a grey image of ``image_size`` pixels (1 when
+        no size is given).
     model_args : mapping, optional
         Keyword arguments of the registered constructor or of the file's function.
     image_size : int, optional
         Passed as ``input_size`` to a registered constructor that has that
-        argument or takes ``**kwargs`` (unless ``model_args`` sets it).
+        argument or takes ``**kwargs`` (unless ``model_args`` sets it), and to
+        :func:`~chronoscore.models.wrap_model` for a module from a file.
+    seed : int
+        Seed of torch's random generator while the model is built, so that a
+        model built without weights (random initialisation) is the same every
+        time; recorded with the model's identity (``init_seed``, in provenance
+        and the activation cache key) unless weights are loaded.
 
     Returns
     -------
@@ -89,6 +97,15 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
     model_args = dict(model_args or {})
     if Path(source).is_dir():
         return _trained_run(Path(source), weights, wrap_areas, model_args)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model, name = _built(source, weights, wrap_areas, wrap_steps, model_args, image_size)
+    return (model if weights is not None else record_origin(model, {"init_seed": int(seed)})), name
+
+
+def _built(source: str, weights: str | os.PathLike | None, wrap_areas: Mapping[str, str] | None,
+           wrap_steps: int | None, model_args: dict, image_size: int | None) -> tuple[nn.Module, str]:
+    """A registered model or a file's module (wrapped when plain), with ``weights`` loaded; and its name."""
     file_name, separator, function_name = source.rpartition(":")
     if separator and file_name.endswith(".py"):
         module = _call_file_function(Path(file_name), function_name, model_args)
@@ -103,7 +120,9 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
         if not wrap_areas:
             raise ConfigError(f"{source} returns a plain {type(module).__name__}; say which submodules to record "
                               "with --areas name=submodule,... (e.g. --areas V4=layer3,IT=layer4).")
-        return wrap_model(module, dict(wrap_areas), n_steps=wrap_steps), name
+        if wrap_steps is None:
+            wrap_steps = max(max(count_calls(module, wrap_areas, image_size).values()), 1) if image_size else 1
+        return wrap_model(module, dict(wrap_areas), n_steps=wrap_steps, input_size=image_size), name
     if wrap_areas:
         raise ConfigError(f"--areas name=submodule wraps a module from path/to/file.py:function; the registered "
                           f"model {source!r} has named areas: select them by name (--areas A,B).")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,8 @@ class ScoringResult:
     identity : dict
         ``weights_hash``, ``configuration_hash`` and the model's recorded origin
         (see :func:`chronoscore.analyses.model_identity.model_identity`).
+    skipped_regions : list of str
+        The benchmark's regions that no area was assigned to, left unscored.
     """
 
     model_name: str
@@ -64,6 +67,7 @@ class ScoringResult:
     parameters: int
     selection: xr.DataArray | None = field(default=None, repr=False)
     identity: dict[str, str | int] = field(default_factory=dict)
+    skipped_regions: list[str] = field(default_factory=list)
 
 
 def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
@@ -81,10 +85,11 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
     model_name : str
         Recorded with the results.
     areas : mapping of region to area, "named" or "select"
-        A given assignment; ``named`` takes it from area names (``V4_conv6`` →
-        V4) and selects the regions the names do not cover; ``select`` picks,
-        per region, the best area on a selection subset of stimuli
-        (``selection_fraction``) that is then left out of the scores.
+        A given assignment; ``named`` takes it from area names (``V4_conv6`` or
+        ``V4`` → V4); ``select`` picks, per region, the best area on a selection
+        subset of stimuli (``selection_fraction``) that is then left out of the
+        scores. With a given or named assignment, regions without an area are
+        not scored (a warning names them; ``skipped_regions`` lists them).
     settings : FitSettings, optional
         Default: the benchmark's own (Brain-Score's pls metric for recordings);
         the time mapping's step length is taken from the model.
@@ -108,6 +113,16 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         areas_named_after_regions(model.areas, regions) if areas == "named" else {})
     _check_mapping(mapping, model.areas, regions)
     missing = [region for region in regions if region not in mapping]
+    skipped = [] if areas == "select" else missing
+    if skipped:
+        if len(skipped) == len(regions):
+            raise ConfigError(f"no area of the model is assigned to any of the benchmark's regions {regions}: "
+                              f"its areas are {list(model.areas)}. Assign them (--areas V4=area,IT=area), name "
+                              "areas after regions, or let chronoscore choose (--select-areas).")
+        warnings.warn(f"region(s) {skipped} have no assigned model area and are not scored; assign an area "
+                      "(--areas REGION=area) or choose by data (--select-areas).", stacklevel=2)
+        neural = neural.isel(neuroid=~np.isin(neural["region"].values.astype(str), skipped))
+        regions, missing = [region for region in regions if region not in skipped], []
     needed = list(model.areas) if missing else list(dict.fromkeys(mapping.values()))
     activations = extract(model, benchmark.stimulus_set, areas=needed, n_steps=n_steps, projection=projection,
                           cache=cache, progress=progress, model_name=model_name)
@@ -124,8 +139,9 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
               for mode in time_modes}
     identity = {key: value for key, value in model_identity(model, model_name).items() if key != "model"}
     for result in scores.values():
-        result.attrs.update(identity, benchmark=benchmark.name, model=model_name)
-    return ScoringResult(model_name, benchmark.name, scores, mapping, count_parameters(model), selection, identity)
+        result.attrs.update(identity, benchmark=benchmark.name, model=model_name, skipped_regions=",".join(skipped))
+    return ScoringResult(model_name, benchmark.name, scores, mapping, count_parameters(model), selection, identity,
+                         skipped)
 
 
 def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
@@ -138,7 +154,9 @@ def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
                      areas=result.areas, **result.identity)
     lines = [f"# {result.model_name} on {result.benchmark}", "",
              f"{result.parameters:,} parameters; areas: "
-             + ", ".join(f"{region} ← {area}" for region, area in result.areas.items()), ""]
+             + ", ".join(f"{region} ← {area}" for region, area in result.areas.items())
+             + (f"; not scored (no area assigned): {', '.join(result.skipped_regions)}"
+                if result.skipped_regions else ""), ""]
     for mode, scores in result.scores.items():
         lines += [f"## {mode}", "", score_table(scores), ""]
     (out_dir / "summary.md").write_text("\n".join(lines))

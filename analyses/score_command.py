@@ -16,6 +16,7 @@ from pathlib import Path
 
 from chronoscore.analyses.benchmark_data import BENCHMARK_NAMES, load_benchmark
 from chronoscore.analyses.extract_command import cache_option
+from chronoscore.analyses.fit_command import add_time_mapping_option, with_region_mappings
 from chronoscore.analyses.model_source import load_model, parse_areas
 from chronoscore.analyses.score import score_model, write_results
 from chronoscore.config import load_config, parse_override
@@ -32,7 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help=f"one of {', '.join(BENCHMARK_NAMES)}, or a folder (default: simulated)")
     parser.add_argument("--out", required=True, type=Path, help="results folder")
     parser.add_argument("--weights", type=Path, help="state dict to load into the model")
-    parser.add_argument("--image-size", type=int, help="model input size in pixels (registered models)")
+    parser.add_argument("--image-size", type=int, help="model input size in pixels")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the model's random initialisation when no weights are given (default 0)")
     parser.add_argument("--model-arg", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
                         help="constructor argument of the model, e.g. --model-arg width=0.25 (repeatable)")
     parser.add_argument("--areas", help="region=area,... to assign areas (registered models), or "
@@ -45,6 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--align-time-bins", action="store_true",
                         help="re-bin a benchmark folder's overlapping (sliding-window) time bins into contiguous "
                              "10 ms bins as Brain-Score does (MajajHong2015's temporal files always are)")
+    add_time_mapping_option(parser)
     parser.add_argument("--projection", type=int, metavar="D", help="random projection to at most D features per area")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a fit setting, e.g. --set n_components=10")
@@ -63,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
     wrapping = args.model.partition(":")[0].endswith(".py")
     model_args = dict(parse_override(item) for item in args.model_args)
     model, name = load_model(args.model, weights=args.weights, wrap_areas=pairs if wrapping else None,
-                             model_args=model_args, image_size=args.image_size)
+                             model_args=model_args, image_size=args.image_size, seed=args.seed)
     areas = "select" if args.select_areas else (pairs if pairs and not wrapping else "named")
-    settings = load_config(type(benchmark.settings), None, overrides=args.overrides,
-                           **_fields(benchmark.settings))
+    settings = with_region_mappings(load_config(type(benchmark.settings), None, overrides=args.overrides,
+                                                **_fields(benchmark.settings)), args.time_mappings)
     projection = ("random", args.projection) if args.projection else None
     result = score_model(model, benchmark, model_name=name, areas=areas, settings=settings,
                          time_modes=args.time, projection=projection, cache=cache_option(args),

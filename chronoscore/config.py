@@ -127,6 +127,11 @@ def _coerce(value: Any, hint: Any, name: str) -> Any:
             except ConfigError as error:
                 errors.append(str(error))
         raise ConfigError(errors[0] if len(errors) == 1 else f"{name}: {value!r} fits none of {hint}.")
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{name} must be a mapping, got {value!r}.")
+        key_hint, item_hint = args if args else (Any, Any)
+        return {_coerce(key, key_hint, name): _coerce(item, item_hint, f"{name}.{key}") for key, item in value.items()}
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{name} must be a list, got {value!r}.")

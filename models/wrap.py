@@ -42,7 +42,7 @@ from torch import nn
 from chronoscore.errors import ConfigError
 from chronoscore.models.base import TimeResolvedModel
 
-__all__ = ["HookedModel", "wrap_model"]
+__all__ = ["HookedModel", "count_calls", "wrap_model"]
 
 
 class HookedModel(TimeResolvedModel):
@@ -63,10 +63,13 @@ class HookedModel(TimeResolvedModel):
     readout : str or None
         Dotted path of the submodule whose output (its last call's) ``forward`` returns
         as logits; None returns the module's own output.
+    input_size : int or None
+        Side of the square input in pixels that the module expects (kept as
+        :attr:`input_size`, which extraction and its provenance use); None when unknown.
     """
 
     def __init__(self, module: nn.Module, areas: Mapping[str, str], *, n_steps: int = 1,
-                 step_ms: float = 10.0, readout: str | None = None) -> None:
+                 step_ms: float = 10.0, readout: str | None = None, input_size: int | None = None) -> None:
         if not areas:
             raise ConfigError("areas is empty; map at least one area name to a submodule path, "
                               "e.g. {'IT': 'layer4'}.")
@@ -74,9 +77,13 @@ class HookedModel(TimeResolvedModel):
             raise ConfigError(f"step_ms must be a positive number of milliseconds, got {step_ms!r}.")
         super().__init__(list(areas), step_ms=step_ms)
         self.default_steps = self.resolve_steps(n_steps)
+        if input_size is not None and (isinstance(input_size, bool) or not isinstance(input_size, int)
+                                       or input_size < 1):
+            raise ConfigError(f"input_size must be a positive number of pixels, got {input_size!r}.")
         self.module = module
         self.area_paths = dict(areas)
         self.readout = readout
+        self.input_size = input_size
         for area, path in self.area_paths.items():
             _submodule(module, path, f"area {area!r}")
         if readout is not None:
@@ -162,7 +169,7 @@ class HookedModel(TimeResolvedModel):
 
 
 def wrap_model(module: nn.Module, areas: dict[str, str], *, n_steps: int = 1,
-               step_ms: float = 10.0, readout: str | None = None) -> HookedModel:
+               step_ms: float = 10.0, readout: str | None = None, input_size: int | None = None) -> HookedModel:
     """Adapt ``module`` to the time-resolved interface; each call of an area is one step.
 
     Parameters
@@ -179,13 +186,46 @@ def wrap_model(module: nn.Module, areas: dict[str, str], *, n_steps: int = 1,
     readout : str or None
         Dotted path of the submodule whose last output ``forward`` returns; None: the
         module's own output.
+    input_size : int or None
+        Side of the square input in pixels (e.g. 224 for ImageNet networks); lets
+        extraction and scoring run without being told the image size again.
 
     Returns
     -------
     HookedModel
         See this module's docstring for how steps are counted and recorded.
     """
-    return HookedModel(module, areas, n_steps=n_steps, step_ms=step_ms, readout=readout)
+    return HookedModel(module, areas, n_steps=n_steps, step_ms=step_ms, readout=readout, input_size=input_size)
+
+
+def count_calls(module: nn.Module, areas: Mapping[str, str], input_size: int) -> dict[str, int]:
+    """How often each area's submodule runs in one pass of ``module`` on a grey image of ``input_size`` pixels.
+
+    The pass runs in eval mode without gradients (modes restored after), on the
+    module's device. Use the largest count as ``n_steps`` of :func:`wrap_model`.
+
+    Returns
+    -------
+    dict of str to int
+        Area name -> calls (0 for an area whose submodule did not run).
+    """
+    modes = [(submodule, submodule.training) for submodule in module.modules()]
+    parameter = next(iter(module.parameters()), None)
+    images = torch.zeros(1, 3, input_size, input_size,
+                         device=None if parameter is None else parameter.device)
+    counts = {area: 0 for area in areas}
+    handles = [_submodule(module, path, area).register_forward_hook(
+        lambda *_, area=area: counts.__setitem__(area, counts[area] + 1)) for area, path in areas.items()]
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(images)
+    finally:
+        for handle in handles:
+            handle.remove()
+        for submodule, training in modes:
+            submodule.training = training
+    return counts
 
 
 def _submodule(module: nn.Module, path: str, label: str) -> nn.Module:

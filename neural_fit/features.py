@@ -7,6 +7,7 @@ or (``presentation``, ``neuroid``, ``time_step``) and a ``stimulus_id`` coord on
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,6 +40,7 @@ def feature_steps(features: xr.DataArray, stimulus_order: Sequence[str]) -> tupl
     _check_layout(features)
     if "time_step" not in features.dims:
         features = features.expand_dims(time_step=[0], axis=2)
+    features = _own_steps(features)
     ids = np.asarray(features["stimulus_id"].values).astype(str)
     unique, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
@@ -62,6 +64,23 @@ def feature_steps(features: xr.DataArray, stimulus_order: Sequence[str]) -> tupl
             "(e.g. a diverging recurrent state) before fitting.")
     steps = features["time_step"].values if "time_step" in features.coords else np.arange(values.shape[0])
     return values.astype(np.float64, copy=False), np.asarray(steps)
+
+
+def _own_steps(features: xr.DataArray) -> xr.DataArray:
+    """The steps every neuroid has: areas recorded for fewer steps than others carry NaN after their last.
+
+    Extraction records each area's number of steps in the ``layer_steps``
+    coordinate; features mixing areas with different numbers keep the steps
+    they all have (with a warning that says how to use all of them).
+    """
+    if "layer_steps" not in features.coords or features["layer_steps"].dims != ("neuroid",):
+        return features
+    counts = np.unique(features["layer_steps"].values.astype(int))
+    if len(counts) > 1:
+        warnings.warn(f"the features mix areas recorded for {counts.tolist()} steps; only the first {counts[0]} "
+                      "steps, which every area has, are fitted. Give each region the features of one area "
+                      "to use all of its steps.", stacklevel=3)
+    return features.isel(time_step=slice(0, int(counts[0])))
 
 
 def _check_layout(features: xr.DataArray) -> None:

@@ -41,6 +41,7 @@ from chronoscore.neural_fit.provenance import provenance_attrs
 from chronoscore.neural_fit.ridge import Ridge, RidgeCV
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import Split, given_splits, kfold_splits, shuffle_splits
+from chronoscore.neural_fit.time_mapping import TimeMapping
 
 __all__ = ["neural_predictivity", "noise_ceiling", "make_regression", "CeilingWarning"]
 
@@ -95,10 +96,7 @@ def neural_predictivity(features: xr.DataArray | Mapping[str, xr.DataArray], neu
     regions = _regions(averaged)
     per_region_features = _features_per_region(features, regions)
     designs = {region: feature_steps(per_region_features[region], stimuli) for region in regions}
-    time_step = designs[regions[0]][1]
-    if any(len(designs[region][1]) != len(time_step) for region in regions):
-        raise DataFormatError("the features of different regions have different numbers of time steps; "
-                              "take them from the same model run.")
+    time_step = max((designs[region][1] for region in regions), key=len)  # regions may have fewer steps
     splits = _splits(averaged, settings) if splits is None else given_splits(stimuli, splits)
     regression = make_regression(settings)
     responses = averaged.transpose("presentation", "neuroid", "time_bin").values
@@ -108,7 +106,7 @@ def neural_predictivity(features: xr.DataArray | Mapping[str, xr.DataArray], neu
         for region in regions:
             columns = np.flatnonzero(averaged["region"].values == region)
             r, chosen = _region_correlations(designs[region][0], responses[:, columns], averaged, splits,
-                                             regression, settings, bar.update)
+                                             regression, settings, settings.mapping_for(region), bar.update)
             per_region.append((columns, r))
             steps.append(chosen)
     r = _assemble_neuroids(per_region, responses.shape[1])
@@ -117,7 +115,8 @@ def neural_predictivity(features: xr.DataArray | Mapping[str, xr.DataArray], neu
         scores = scores.merge(ceiling)
         scores["ceiled_score"] = _ceiled(scores["score"], scores["ceiling"], settings)
     scores.attrs.update(provenance_attrs(features, neural, settings.to_json(), settings.random_state))
-    scores.attrs["time_mapping"] = settings.mapping.describe()
+    scores.attrs["time_mapping"] = "; ".join(
+        f"{region}: {settings.mapping_for(region).describe()}" for region in regions)
     scores.attrs["n_stimuli"] = len(stimuli)
     return scores
 
@@ -168,12 +167,12 @@ def noise_ceiling(neural: xr.DataArray, *, n_splits: int = 10, random_state: int
 
 
 def _region_correlations(design: np.ndarray, responses: np.ndarray, averaged: xr.DataArray,
-                         splits: list[Split], regression, settings: FitSettings,
+                         splits: list[Split], regression, settings: FitSettings, mapping: TimeMapping,
                          update: Callable[[int], None]) -> tuple[np.ndarray, np.ndarray]:
     """r (S, q, B) or (S, T, q, B) for one region, and the step used per split and bin (S, B)."""
     design_t, responses_t = _on_device(design, settings.device), _on_device(responses, settings.device)
-    if settings.mapping.kind != "best":
-        steps = settings.mapping.steps_for_bins(averaged["time_bin_start"].values,
+    if mapping.kind != "best":
+        steps = mapping.steps_for_bins(averaged["time_bin_start"].values,
                                                 averaged["time_bin_end"].values, design.shape[0])
         r = split_correlations(design_t, responses_t, splits, regression, time=settings.time,
                                steps_for_bins=steps, progress=update)
@@ -215,12 +214,19 @@ def _regions(assembly: xr.DataArray) -> list[str]:
 
 
 def _assemble_neuroids(per_region: list[tuple[np.ndarray, np.ndarray]], n_neuroids: int) -> np.ndarray:
-    """Put each region's r back into the assembly's neuroid order (neuroid axis is -2)."""
-    shape = list(per_region[0][1].shape)
+    """Put each region's r back into the assembly's neuroid order (neuroid axis is -2).
+
+    In the matrix mode (S, T, q, B) a region whose features have fewer steps
+    than the longest gets NaN at the steps it lacks.
+    """
+    shape = list(max((values.shape for _, values in per_region), key=lambda size: size[1] if len(size) == 4 else 0))
     shape[-2] = n_neuroids
-    r = np.empty(shape)
+    r = np.full(shape, np.nan)
     for columns, values in per_region:
-        r[..., columns, :] = values
+        if values.ndim == 4:
+            r[:, :values.shape[1], columns, :] = values
+        else:
+            r[..., columns, :] = values
     return r
 
 

@@ -40,6 +40,9 @@ class FitSettings:
     time : {"per_bin", "shared", "matrix"}
     mapping : TimeMapping
         Model step compared with each neural bin.
+    region_mappings : dict of str to TimeMapping
+        Mappings for single regions, used instead of ``mapping`` for them (e.g.
+        Brain-Score's CORnet table: ``{"V4": TimeMapping.parse_region("V4=90,50,4")[1], ...}``).
     splits : {"shuffle", "kfold"}
     n_splits, train_size, random_state
         Cross-validation; ``train_size`` applies to shuffle splits.
@@ -61,6 +64,7 @@ class FitSettings:
     alphas: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7)
     time: TimeMode = "per_bin"
     mapping: TimeMapping = field(default_factory=TimeMapping)
+    region_mappings: dict[str, TimeMapping] = field(default_factory=dict)
     splits: SplitKind = "shuffle"
     n_splits: int = 10
     train_size: float = 0.9
@@ -90,10 +94,16 @@ class FitSettings:
             raise ConfigError(f"train_size must be a number between 0 and 1 (exclusive), got {size!r}.")
         if self.n_splits < 2 and self.splits == "kfold":
             raise ConfigError("k-fold cross-validation needs n_splits >= 2.")
+        if any(not isinstance(mapping, TimeMapping) for mapping in self.region_mappings.values()):
+            raise ConfigError("region_mappings must map region names to TimeMapping settings.")
         if self.time == "matrix" and self.mapping.kind == "best":
             raise ConfigError("the 'best' time mapping applies to per_bin or shared fits, not to matrix.")
         if self.device is not None:
             _check_device(self.device)
+
+    def mapping_for(self, region: str) -> TimeMapping:
+        """The time mapping of ``region``: its own in ``region_mappings``, else ``mapping``."""
+        return self.region_mappings.get(region, self.mapping)
 
     def to_json(self) -> str:
         """All settings as one JSON string (stored in result attributes)."""

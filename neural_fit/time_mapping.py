@@ -11,6 +11,13 @@ a ConvRNN); a neural assembly has time bins (e.g. 70-80 ... 250-260 ms). A
     both are reported in the mapping kept with the scores.
 ``table``
     an explicit step per bin, as CORnet's table of time bin to block iteration.
+``nearest_start``
+    Brain-Score's CORnet form (start, duration, number of steps per region):
+    step ``k`` stands for ``[latency + k·step_ms, latency + (k+1)·step_ms)``
+    for the first ``n_steps`` steps, and a bin takes the step whose start is
+    nearest the bin's start (the earlier step on a tie), exactly as
+    Brain-Score's ``CORnetCommitment`` chooses; e.g. V4 ``(90, 50, 4)``, IT
+    ``(100, 100, 2)`` for CORnet-S.
 ``single``
     one feature set for every bin (feedforward models, T = 1).
 ``best``
@@ -30,7 +37,8 @@ from chronoscore.errors import ConfigError
 
 __all__ = ["TimeMapping", "MappingKind"]
 
-MappingKind = Literal["latency", "table", "single", "best"]
+MappingKind = Literal["latency", "nearest_start", "table", "single", "best"]
+_KINDS = ("latency", "nearest_start", "table", "single", "best")
 
 
 @dataclass(frozen=True)
@@ -39,23 +47,41 @@ class TimeMapping:
 
     Parameters
     ----------
-    kind : {"latency", "table", "single", "best"}
+    kind : {"latency", "nearest_start", "table", "single", "best"}
     latency_ms : float
-        Time after stimulus onset that step 0 stands for (``latency`` kind).
+        Time after stimulus onset that step 0 stands for (``latency`` and ``nearest_start``).
     step_ms : float
-        Milliseconds per model step (``latency`` kind).
+        Milliseconds per model step (``latency``), or each step's duration (``nearest_start``).
     table : tuple of int, optional
         Step for each bin, in bin order (``table`` kind).
+    n_steps : int, optional
+        Steps the mapping covers (``nearest_start``; None: all the features have).
     """
 
     kind: MappingKind = "latency"
     latency_ms: float = 70.0
     step_ms: float = 10.0
     table: tuple[int, ...] | None = None
+    n_steps: int | None = None
+
+    @classmethod
+    def parse_region(cls, text: str) -> tuple[str, TimeMapping]:
+        """``"V4=90,50,4"`` (region = start ms, duration ms, steps) as ``("V4", nearest_start mapping)``."""
+        region, separator, values = text.partition("=")
+        parts = values.split(",")
+        try:
+            start, duration, steps = float(parts[0]), float(parts[1]), int(parts[2])
+        except (ValueError, IndexError):
+            raise ConfigError(f"time mapping {text!r} must read REGION=START_MS,DURATION_MS,STEPS, "
+                              "e.g. V4=90,50,4 (Brain-Score's CORnet form).") from None
+        if not separator or not region.strip() or len(parts) != 3 or steps < 1:
+            raise ConfigError(f"time mapping {text!r} must read REGION=START_MS,DURATION_MS,STEPS with at "
+                              "least one step, e.g. IT=100,100,2.")
+        return region.strip(), cls("nearest_start", latency_ms=start, step_ms=duration, n_steps=steps)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("latency", "table", "single", "best"):
-            raise ConfigError(f"time mapping kind must be latency, table, single or best, got {self.kind!r}.")
+        if self.kind not in _KINDS:
+            raise ConfigError(f"time mapping kind must be one of {', '.join(_KINDS)}, got {self.kind!r}.")
         if self.kind == "table" and not self.table:
             raise ConfigError("a 'table' time mapping needs table=(step for bin 0, step for bin 1, ...).")
         if self.step_ms <= 0:
@@ -76,6 +102,8 @@ class TimeMapping:
             raise ConfigError("the 'best' mapping is chosen per split from data, not from bin edges.")
         if self.kind == "table":
             return self._table_steps(n_bins, n_steps)
+        if self.kind == "nearest_start":
+            return self._nearest_start_steps(np.asarray(bin_start, dtype=float), n_steps)
         if self.kind == "single" or n_steps == 1:
             return np.zeros(n_bins, dtype=int)
         centre = (np.asarray(bin_start, dtype=float) + np.asarray(bin_end, dtype=float)) / 2
@@ -87,6 +115,12 @@ class TimeMapping:
                 f"(latency {self.latency_ms} ms, {self.step_ms} ms per step); they use the nearest step.",
                 stacklevel=2)
         return np.clip(steps, 0, n_steps - 1)
+
+    def _nearest_start_steps(self, bin_start: np.ndarray, n_steps: int) -> np.ndarray:
+        """Per bin, the step whose start ``latency + k·step_ms`` is nearest the bin's start (first on a tie)."""
+        covered = n_steps if self.n_steps is None else min(self.n_steps, n_steps)
+        starts = self.latency_ms + self.step_ms * np.arange(covered)
+        return np.abs(starts[None, :] - bin_start[:, None]).argmin(axis=1)
 
     def _table_steps(self, n_bins: int, n_steps: int) -> np.ndarray:
         steps = np.asarray(self.table, dtype=int)
@@ -104,6 +138,9 @@ class TimeMapping:
         """A one-line description kept in result attributes."""
         if self.kind == "latency":
             return f"latency {self.latency_ms:g} ms, {self.step_ms:g} ms per step"
+        if self.kind == "nearest_start":
+            steps = "" if self.n_steps is None else f", {self.n_steps} steps"
+            return f"nearest start from {self.latency_ms:g} ms, {self.step_ms:g} ms per step{steps}"
         if self.kind == "table":
             return "table " + ",".join(map(str, self.table or ()))
         return self.kind

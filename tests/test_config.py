@@ -51,7 +51,7 @@ def test_dotted_keys_merge_with_a_nested_dataclass_given_by_value():
 
 @pytest.mark.parametrize("override, match", [
     ("regression=lasso", r"regression must be one of pls, ridge, ridgecv; got 'lasso'"),
-    ("mapping.kind=worst", r"mapping.kind must be one of latency, table, single, best; got 'worst'"),
+    ("mapping.kind=worst", r"mapping.kind must be one of latency, nearest_start, table, single, best; got 'worst'"),
     ("time=3", r"time must be one of per_bin, shared, matrix; got 3"),
 ])
 def test_literal_fields_accept_only_their_choices(override, match):

@@ -300,7 +300,7 @@ def test_command_line_reports_bad_data_in_one_line(files, capsys, tmp_path, no_f
     pytest.param(None, ["n_components=many"], r"n_components must be of type int, got 'many'", id="set-wrong-type"),
     pytest.param(None, ["train_size=most"], r"train_size must be a number, got 'most'", id="set-text-for-number"),
     pytest.param(None, ["alphas=[1, ten]"], r"alphas\[1\] must be a number, got 'ten'", id="set-text-in-list"),
-    pytest.param(None, ["mapping.kind=last"], r"mapping.kind must be one of latency, table, single, best",
+    pytest.param(None, ["mapping.kind=last"], r"mapping.kind must be one of latency, nearest_start, table, single, best",
                  id="set-unknown-choice"),
     pytest.param(None, ["n_splits"], r"override 'n_splits' must look like key=value", id="set-without-value"),
     pytest.param(None, ["n_splits=0"], r"n_splits must be a positive integer", id="set-zero-splits"),
