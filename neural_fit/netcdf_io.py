@@ -102,12 +102,31 @@ def read_assembly(
     """
     path = Path(path)
     dataset = open_dataset_checked(path, "neural assembly (brainio netCDF)")
-    data = dataset[_data_variable(dataset, path)].rename(None)
+    data = _single_level_indexes_named(dataset[_data_variable(dataset, path)].rename(None))
     data.attrs = {**dataset.attrs, **data.attrs}
     try:
         return from_brainscore(data, allow_nan=allow_nan, time_bin=time_bin, overlapping_bins=overlapping_bins)
     except DataFormatError as error:
         raise type(error)(f"{path}: {error}") from error
+
+
+_ID_COORDS = {"presentation": "stimulus_id", "neuroid": "neuroid_id"}
+
+
+def _single_level_indexes_named(data: xr.DataArray) -> xr.DataArray:
+    """Give a brainio single-level index its name back: ``presentation_`` → ``stimulus_id``, ``neuroid_`` → ``neuroid_id``.
+
+    brainio turns a dim with one coordinate into a plain index and, when writing,
+    resets it to a coordinate named ``<dim>_``; the original name is not stored.
+    On presentation and neuroid that one coordinate can only be the id the
+    assembly needs, so it is read as such when the id is missing.
+    """
+    renames = {}
+    for dim, name in _ID_COORDS.items():
+        on_dim = [coord for coord, values in data.coords.items() if values.dims == (dim,)]
+        if name not in data.coords and on_dim == [f"{dim}_"]:
+            renames[f"{dim}_"] = name
+    return data.rename(renames) if renames else data
 
 
 def _data_variable(dataset: xr.Dataset, path: Path) -> str:
