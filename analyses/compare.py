@@ -34,11 +34,12 @@ all time bins and candidate models.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import numbers
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,6 @@ from chronoscore.analyses.comparability import aligned_neuroid_r, check_comparab
 from chronoscore.analyses.comparison_summary import comparison_table
 from chronoscore.analyses.paired_statistics import (
     bootstrap_indices,
-    ceiling_normalised,
     mask_unpaired,
     nan_median,
     percentile_interval,
@@ -57,10 +57,12 @@ from chronoscore.analyses.paired_statistics import (
 )
 from chronoscore.analyses.scored_model import ScoredModel, load_scored_model
 from chronoscore.errors import ConfigError, FileFormatError
+from chronoscore.neural_fit.ceiling import CEILING_FLOOR, ceiling_normalised
 from chronoscore.neural_fit.netcdf_files import netcdf_attrs, open_dataset_checked, write_dataset_atomic
-from chronoscore.neural_fit.settings import CeilingConvention
 
 __all__ = ["compare", "write_comparison", "read_comparison", "COMPARISON_FILE", "SUMMARY_FILE"]
+
+Normalise = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 COMPARISON_FILE = "comparison.nc"
 SUMMARY_FILE = "comparison.md"
@@ -134,8 +136,10 @@ def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str
         ceiling = base["ceiling_neuroid"].transpose("neuroid", "time_bin").values
     candidates = [i for i in range(len(models)) if i != reference_index]
     regions = [str(region) for region in base["region"].values]
-    convention = metric_settings(models[reference_index]).get("ceiling_convention", "r2_over_ceiling")
-    statistics = _paired_statistics(r, reference_index, candidates, region_of, regions, ceiling, convention,
+    settings = metric_settings(models[reference_index])
+    normalise = functools.partial(ceiling_normalised, convention=settings.get("ceiling_convention", "r2_over_ceiling"),
+                                  floor=settings.get("ceiling_floor", CEILING_FLOOR))
+    statistics = _paired_statistics(r, reference_index, candidates, region_of, regions, ceiling, normalise,
                                     np.random.default_rng(seed), n_bootstrap, confidence)
     coords = {
         "model": names, "candidate": [names[i] for i in candidates], "region": regions,
@@ -182,9 +186,12 @@ def read_comparison(path: str | os.PathLike) -> xr.Dataset:
 
 
 def _paired_statistics(r: np.ndarray, reference: int, candidates: list[int], region_of: np.ndarray,
-                       regions: list[str], ceiling: np.ndarray | None, convention: CeilingConvention,
+                       regions: list[str], ceiling: np.ndarray | None, normalise: Normalise,
                        rng: np.random.Generator, n_bootstrap: int, confidence: float) -> dict:
-    """All statistics of :func:`compare`; ``r`` is (model, neuroid, bin), ``ceiling`` (neuroid, bin)."""
+    """All statistics of :func:`compare`; ``r`` is (model, neuroid, bin), ``ceiling`` (neuroid, bin).
+
+    ``normalise(r, ceiling)`` is the ceiling normalisation of the scores' settings.
+    """
     n_models, _, n_bins = r.shape
     shape = (len(candidates), len(regions), n_bins)
     names = ["difference_r", "difference_r_ci", "wilcoxon_statistic", "p_value", "n_neuroids"]
@@ -205,7 +212,7 @@ def _paired_statistics(r: np.ndarray, reference: int, candidates: list[int], reg
                 limit = (region_ceiling[k, b], nan_median(values[indices], axis=1))
             for c, candidate in enumerate(candidates):
                 pair = _pair_statistics(r[candidate, columns, b], r[reference, columns, b], indices, limit,
-                                        convention, confidence)
+                                        normalise, confidence)
                 for name, value in pair.items():
                     out[name][c, k, b] = value
     out["n_neuroids"] = out["n_neuroids"].astype(int)
@@ -214,13 +221,13 @@ def _paired_statistics(r: np.ndarray, reference: int, candidates: list[int], reg
     if ceiling is not None:
         data["ceiling"] = (("region", "time_bin"), region_ceiling)
         data["ceiled_score"] = (("model", "region", "time_bin"),
-                                ceiling_normalised(median_r, region_ceiling[None], convention))
+                                normalise(median_r, region_ceiling[None]))
     data.update({name: (dims + (("bound",) if name.endswith("_ci") else ()), values) for name, values in out.items()})
     return data
 
 
 def _pair_statistics(model: np.ndarray, base: np.ndarray, indices: np.ndarray,
-                     limit: tuple[float, np.ndarray] | None, convention: CeilingConvention,
+                     limit: tuple[float, np.ndarray] | None, normalise: Normalise,
                      confidence: float) -> dict:
     """Statistics of one candidate against the reference in one region and bin.
 
@@ -239,10 +246,8 @@ def _pair_statistics(model: np.ndarray, base: np.ndarray, indices: np.ndarray,
     }
     if limit is not None:
         ceiling, resampled = limit
-        pair["difference_ceiled"] = (ceiling_normalised(point, ceiling, convention)
-                                     - ceiling_normalised(point_base, ceiling, convention))
-        resampled_difference = (ceiling_normalised(samples, resampled, convention)
-                                - ceiling_normalised(samples_base, resampled, convention))
+        pair["difference_ceiled"] = normalise(point, ceiling) - normalise(point_base, ceiling)
+        resampled_difference = normalise(samples, resampled) - normalise(samples_base, resampled)
         pair["difference_ceiled_ci"] = percentile_interval(resampled_difference, confidence)
     return pair
 

@@ -13,10 +13,8 @@ import warnings
 import numpy as np
 from scipy.stats import wilcoxon
 
-from chronoscore.neural_fit.settings import CeilingConvention
 
-__all__ = ["bootstrap_indices", "nan_median", "mask_unpaired", "percentile_interval", "signed_rank_test",
-           "ceiling_normalised"]
+__all__ = ["bootstrap_indices", "nan_median", "mask_unpaired", "percentile_interval", "signed_rank_test"]
 
 
 def bootstrap_indices(rng: np.random.Generator, n_items: int, n_samples: int) -> np.ndarray:
@@ -75,15 +73,3 @@ def signed_rank_test(differences: np.ndarray) -> tuple[float, float]:
         return 0.0, 1.0
     result = wilcoxon(present)
     return float(result.statistic), float(result.pvalue)
-
-
-def ceiling_normalised(r: np.ndarray, ceiling: np.ndarray, convention: CeilingConvention) -> np.ndarray:
-    """Ceiling-normalised score of correlations ``r`` with ``ceiling`` (broadcast together).
-
-    ``r² / ceiling`` (``"r2_over_ceiling"``, Brain-Score's) or ``(r / ceiling)²``
-    (``"squared_ratio"``), as :func:`chronoscore.neural_fit.neural_predictivity` does.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if convention == "r2_over_ceiling":
-            return r**2 / ceiling
-        return (r / ceiling) ** 2

@@ -67,9 +67,18 @@ def predictivity_bars(result_folders: Sequence[str | os.PathLike], value: ScoreV
             axis.set_title(f"{statistic} over time bins")
             style_axes(axis)
             axis.grid(axis="x", visible=False)
-        axes[0].set_ylabel(R_LABEL + " (median over sites)" if value == "score" else CEILED_LABEL)
+        axes[0].set_ylabel(value_label(value, [model.scores for model in models]))
         figure_legend(figure, axes[:1])
     return figure
+
+
+def value_label(value: ScoreValue, scores: Sequence) -> str:
+    """The axis label of ``value``; for ceiled scores it says when bins below the ceiling floor are left out."""
+    if value == "score":
+        return R_LABEL + " (median over sites)"
+    floors = {float(result.attrs["ceiling_floor"]) for result in scores
+              if "ceiling_below_floor" in result and bool(result["ceiling_below_floor"].any())}
+    return CEILED_LABEL + (f"\n(bins with ceiling < {min(floors):g} left out)" if floors else "")
 
 
 def peak_and_mean(scores, value: ScoreValue, statistic: Literal["peak", "mean"]

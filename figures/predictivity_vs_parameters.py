@@ -19,10 +19,10 @@ from matplotlib.ticker import EngFormatter, LogLocator, NullFormatter
 
 from chronoscore.analyses.scored_model import MODEL_INFO_FILE
 from chronoscore.errors import FileFormatError
-from chronoscore.figures.predictivity_bars import ScoreValue, peak_and_mean
+from chronoscore.figures.predictivity_bars import ScoreValue, peak_and_mean, value_label
 from chronoscore.figures.predictivity_timecourse import check_same_bins
 from chronoscore.figures.result_files import is_feedforward, read_scored_model
-from chronoscore.figures.style import (CEILED_LABEL, FONT_SIZE, PARAMETERS_LABEL, R_LABEL, figure_legend,
+from chronoscore.figures.style import (FONT_SIZE, PARAMETERS_LABEL, figure_legend,
                                        model_colours, new_figure, paper_style, style_axes)
 
 __all__ = ["predictivity_vs_parameters"]
@@ -73,8 +73,7 @@ def predictivity_vs_parameters(result_folders: Sequence[str | os.PathLike], stat
             axis.set_title(region)
             style_axes(axis)
         figure.supxlabel(PARAMETERS_LABEL, fontsize=FONT_SIZE)
-        quantity = f"{R_LABEL} (median over sites)" if value == "score" else CEILED_LABEL
-        axes[0].set_ylabel(f"{statistic} {quantity}")
+        axes[0].set_ylabel(f"{statistic} {value_label(value, [model.scores for model in models])}")
         figure_legend(figure, axes[:1])
     return figure
 

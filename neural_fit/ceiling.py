@@ -20,7 +20,25 @@ from sklearn.model_selection import ShuffleSplit
 
 from chronoscore.errors import DataFormatError
 
-__all__ = ["spearman_brown", "split_half_consistency", "trials_by_repetition"]
+__all__ = ["CEILING_FLOOR", "ceiling_normalised", "spearman_brown", "split_half_consistency", "trials_by_repetition"]
+
+CEILING_FLOOR = 0.1
+"""Ceilings below this (split-half reliability, Spearman-Brown corrected) normalise nothing: NaN ceiled scores."""
+
+
+def ceiling_normalised(r: np.ndarray, ceiling: np.ndarray, convention: str,
+                       floor: float = CEILING_FLOOR) -> np.ndarray:
+    """Ceiling-normalised score of correlations ``r`` with ``ceiling`` (broadcast together).
+
+    ``r² / ceiling`` (``"r2_over_ceiling"``, Brain-Score's) or ``(r / ceiling)²``
+    (``"squared_ratio"``). Where the ceiling is below ``floor`` (or NaN) the data
+    are too unreliable to normalise by: the result is NaN there (a ceiling near
+    zero would otherwise turn any r into an arbitrarily large or negative value).
+    """
+    r, ceiling = np.asarray(r, dtype=float), np.asarray(ceiling, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ceiled = r**2 / ceiling if convention == "r2_over_ceiling" else (r / ceiling) ** 2
+        return np.where(ceiling >= floor, ceiled, np.nan)
 
 
 def spearman_brown(r: np.ndarray, n: float = 2.0) -> np.ndarray:

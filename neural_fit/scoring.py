@@ -15,8 +15,11 @@ predictions per neuroid and packages everything as a Scores dataset:
 ``step_for_bin``
     the model step fitted to each bin, per region and split (``per_bin`` and
     ``shared``; it varies by split only for the ``best`` mapping);
-``ceiling``, ``ceiling_neuroid``, ``ceiled_score``
-    when raw trials are given: split-half ceilings and the ceiling-normalised score.
+``ceiling``, ``ceiling_neuroid``, ``ceiled_score``, ``ceiling_below_floor``
+    when raw trials are given: split-half ceilings and the ceiling-normalised
+    score, NaN where the ceiling is below the settings' ``ceiling_floor`` (too
+    unreliable to normalise by; ``ceiling_below_floor`` marks those bins and the
+    ``ceiling_floor`` attribute holds the floor).
 
 The neuroids' ``region`` coordinate is stored as ``neuroid_region`` because
 ``region`` is the dimension of the per-region scores.
@@ -33,7 +36,7 @@ from tqdm.auto import tqdm
 
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import average_repetitions, validate_assembly
-from chronoscore.neural_fit.ceiling import split_half_consistency, trials_by_repetition
+from chronoscore.neural_fit.ceiling import ceiling_normalised, split_half_consistency, trials_by_repetition
 from chronoscore.neural_fit.features import feature_steps
 from chronoscore.neural_fit.pls import PLSRegression
 from chronoscore.neural_fit.predictivity import best_steps, split_correlations
@@ -114,6 +117,8 @@ def neural_predictivity(features: xr.DataArray | Mapping[str, xr.DataArray], neu
     if ceiling is not None:
         scores = scores.merge(ceiling)
         scores["ceiled_score"] = _ceiled(scores["score"], scores["ceiling"], settings)
+        scores["ceiling_below_floor"] = scores["ceiling"] < settings.ceiling_floor
+        scores.attrs["ceiling_floor"] = settings.ceiling_floor
     scores.attrs.update(provenance_attrs(features, neural, settings.to_json(), settings.random_state))
     scores.attrs["time_mapping"] = "; ".join(
         f"{region}: {settings.mapping_for(region).describe()}" for region in regions)
@@ -253,10 +258,10 @@ def _package(r: np.ndarray, averaged: xr.DataArray, time_step: np.ndarray, regio
 
 
 def _ceiled(score: xr.DataArray, ceiling: xr.DataArray, settings: FitSettings) -> xr.DataArray:
-    if settings.ceiling_convention == "r2_over_ceiling":
-        ceiled = score**2 / ceiling
-    else:
-        ceiled = (score / ceiling) ** 2
+    """Ceiling-normalised scores; NaN where the ceiling is below ``settings.ceiling_floor``."""
+    score, ceiling = xr.broadcast(score, ceiling)
+    ceiled = score.copy(data=ceiling_normalised(score.values, ceiling.values, settings.ceiling_convention,
+                                                settings.ceiling_floor))
     above = int((ceiled > 1).sum())
     if above:
         warnings.warn(f"{above} ceiling-normalised score(s) exceed 1; they are reported unclipped "

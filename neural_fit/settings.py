@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from chronoscore.errors import ConfigError
+from chronoscore.neural_fit.ceiling import CEILING_FLOOR
 from chronoscore.neural_fit.predictivity import TimeMode
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
@@ -54,6 +55,9 @@ class FitSettings:
         Split-half draws of the noise ceiling.
     ceiling_convention : {"r2_over_ceiling", "squared_ratio"}
         ``r² / ceiling`` (Brain-Score's current convention) or ``(r / ceiling)²``.
+    ceiling_floor : float
+        Ceilings below this give NaN ceiling-normalised scores (default 0.1;
+        Brain-Score has no floor, which 0 reproduces except at negative ceilings).
     device : str or None
         Torch device for the regressions ("cpu", "cuda", ...); None keeps numpy on the CPU.
     """
@@ -73,6 +77,7 @@ class FitSettings:
     inner_splits: int = 3
     ceiling_splits: int = 10
     ceiling_convention: CeilingConvention = "r2_over_ceiling"
+    ceiling_floor: float = CEILING_FLOOR
     device: str | None = None
 
     def __post_init__(self) -> None:

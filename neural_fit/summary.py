@@ -11,8 +11,9 @@ __all__ = ["score_table"]
 def score_table(scores: xr.Dataset) -> str:
     """One row per region and time bin: predictivity ± error, ceiling, ceiled score.
 
-    Matrix-mode scores show, per bin, the best model step. The result is a
-    Markdown table, readable in a terminal as it is.
+    Matrix-mode scores show, per bin, the best model step. A ceiled score left
+    out because its bin's ceiling is below the floor reads ``n/a``, with a note
+    under the table. The result is Markdown, readable in a terminal as it is.
     """
     matrix = "time_step" in scores["score"].dims
     header = ["region", "time bin (ms)", "r (median)", "± s.e."]
@@ -37,10 +38,15 @@ def score_table(scores: xr.Dataset) -> str:
                 ceiling = float(scores["ceiling"].sel(region=region).isel(time_bin=b))
                 ceiled = scores["ceiled_score"].sel(region=region).isel(time_bin=b)
                 ceiled_value = float(ceiled.max()) if matrix else float(ceiled)
-                row += [f"{ceiling:.3f}", f"{ceiled_value:.3f}"]
+                below = bool(scores["ceiling_below_floor"].sel(region=region).isel(time_bin=b)) if (
+                    "ceiling_below_floor" in scores) else False
+                row += [f"{ceiling:.3f}", "n/a" if below else f"{ceiled_value:.3f}"]
             rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
              "| " + " | ".join("-" * w for w in widths) + " |"]
     lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in rows]
+    if has_ceiling and "ceiling_below_floor" in scores and bool(scores["ceiling_below_floor"].any()):
+        lines += ["", f"n/a: the bin's ceiling is below {scores.attrs.get('ceiling_floor', float('nan')):g}, too "
+                      "unreliable to normalise by (ceiling_floor setting)."]
     return "\n".join(lines)

@@ -127,3 +127,16 @@ def test_predictivity_against_parameters_needs_parameter_counts(tmp_path):
     folder = write_scored_model(tmp_path / "anonymous", "anonymous", RECURRENT, parameters=None)
     with pytest.raises(FileFormatError, match="anonymous/model.json: no parameter count"):
         predictivity_vs_parameters([folder])
+
+
+def test_ceiled_axes_say_when_bins_below_the_ceiling_floor_are_left_out():
+    import xarray as xr
+
+    from chronoscore.figures.predictivity_bars import value_label
+
+    reliable = xr.Dataset({"ceiling_below_floor": (("region", "time_bin"), [[False, False]])},
+                          attrs={"ceiling_floor": 0.1})
+    noisy = xr.Dataset({"ceiling_below_floor": (("region", "time_bin"), [[True, False]])}, attrs={"ceiling_floor": 0.1})
+    assert "left out" not in value_label("ceiled_score", [reliable])
+    assert "bins with ceiling < 0.1 left out" in value_label("ceiled_score", [reliable, noisy])
+    assert "left out" not in value_label("score", [noisy])

@@ -10,9 +10,11 @@ from sklearn.cross_decomposition import PLSRegression as SklearnPLS
 
 import chronoscore
 from chronoscore.neural_fit.assembly import average_repetitions
+from chronoscore.neural_fit.ceiling import ceiling_normalised
 from chronoscore.neural_fit.scoring import CeilingWarning, neural_predictivity
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import shuffle_splits
+from chronoscore.neural_fit.summary import score_table
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
 from .synthetic import recording
@@ -165,3 +167,32 @@ def test_each_region_can_be_fitted_from_its_own_features():
     assert json.loads(mixed.attrs["areas"]) == {"IT": ["late"], "V4": ["early"]}
     with pytest.raises(chronoscore.errors.DataFormatError, match="no features given for region"):
         neural_predictivity({"V4": model}, raw, FitSettings(**FAST), progress=False)
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_a_bin_whose_ceiling_is_below_the_floor_has_no_ceiled_score_and_says_why(seed):
+    """Bin 1 holds pure noise (its ceiling is about 0): r / ~0 would be meaningless, so it is NaN with the reason."""
+    model, raw = recording(seed, n_bins=2, n_repetitions=6)
+    rng = np.random.default_rng(seed)
+    raw[:, :, 1] = rng.normal(size=raw[:, :, 1].shape)
+    scores = neural_predictivity(model, raw, FitSettings(**FAST), progress=False)
+    ceiling = scores["ceiling"].values[0]
+    assert ceiling[0] >= 0.1 > ceiling[1]
+    assert float(scores["ceiled_score"][0, 0]) == pytest.approx(float(scores["score"][0, 0]) ** 2 / ceiling[0])
+    assert np.isnan(scores["ceiled_score"].values[0, 1])
+    assert scores["ceiling_below_floor"].values[0].tolist() == [False, True]
+    assert scores.attrs["ceiling_floor"] == 0.1
+    table = score_table(scores)
+    assert "| n/a" in table and "below 0.1, too unreliable" in table
+    without = neural_predictivity(model, raw, FitSettings(ceiling_floor=-1.0, **FAST), progress=False)
+    assert float(without["ceiled_score"][0, 1]) == pytest.approx(float(without["score"][0, 1]) ** 2 / ceiling[1])
+
+
+@pytest.mark.parametrize("convention", ["r2_over_ceiling", "squared_ratio"])
+def test_ceiling_normalised_is_the_formula_above_the_floor_and_nan_below(convention):
+    r = np.array([0.3, -0.2, 0.5, 0.4])
+    ceiling = np.array([0.8, 0.5, 0.05, np.nan])
+    expected = r**2 / ceiling if convention == "r2_over_ceiling" else (r / ceiling) ** 2
+    got = ceiling_normalised(r, ceiling, convention, floor=0.1)
+    np.testing.assert_allclose(got[:2], expected[:2])
+    assert np.isnan(got[2:]).all()
