@@ -16,9 +16,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.analyses.compare import compare, write_comparison
-from chronoscore.analyses.comparison_summary import comparison_table
-
 __all__ = ["add_parser", "run"]
 
 
@@ -39,6 +36,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare, print the summary and write both files."""
+    from chronoscore.analyses.compare import compare, write_comparison
+    from chronoscore.analyses.comparison_summary import comparison_table
+
     comparison = compare(args.results, reference=args.reference, n_bootstrap=args.n_bootstrap, seed=args.seed,
                          confidence=args.confidence)
     netcdf, summary = write_comparison(comparison, args.out)

@@ -32,15 +32,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.analyses.extract import extract
-from chronoscore.analyses.model_source import load_model, parse_areas
-from chronoscore.config import parse_override
-from chronoscore.errors import ConfigError, FileFormatError
-from chronoscore.neural_fit.results_io import write_features
-from chronoscore.stimuli.brainscore_format import read_image_folder, read_stimulus_set
-from chronoscore.stimuli.stimulus_set import StimulusSet
+from typing import TYPE_CHECKING
 
-__all__ = ["add_parser", "run", "load_stimuli", "parse_projection_option", "cache_option"]
+from chronoscore.analyses.command_options import add_cache_options, cache_option
+from chronoscore.errors import ConfigError, FileFormatError
+
+if TYPE_CHECKING:
+    from chronoscore.stimuli.stimulus_set import StimulusSet
+
+__all__ = ["add_parser", "run", "load_stimuli", "parse_projection_option"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -73,9 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=64, metavar="N", help="images per batch (default 64)")
     parser.add_argument("--dtype", choices=["float32", "float16"], default="float32",
                         help="storage type while extracting")
-    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
-                        help="activation cache folder (default: chronoscore's cache)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the activation cache")
+    add_cache_options(parser)
     parser.add_argument("--device", help="torch device, e.g. cuda (default: cpu)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -83,6 +81,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the model, read the stimuli, extract, write FILE and print one summary line."""
+    from chronoscore.analyses.extract import extract
+    from chronoscore.analyses.model_source import load_model, parse_areas
+    from chronoscore.config import parse_override
+    from chronoscore.neural_fit.results_io import write_features
+
     names, wrap_areas = parse_areas(args.areas)
     model_args = dict(parse_override(text) for text in args.model_args)
     model, name = load_model(args.model, weights=args.weights, wrap_areas=wrap_areas, wrap_steps=args.steps,
@@ -101,13 +104,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cache_option(args: argparse.Namespace) -> bool | Path:
-    """``extract``'s ``cache`` from ``--no-cache`` (False) and ``--cache-dir DIR`` (DIR; default True)."""
-    if args.no_cache and args.cache_dir is not None:
-        raise ConfigError("--no-cache and --cache-dir contradict each other; give one of them.")
-    return False if args.no_cache else (args.cache_dir if args.cache_dir is not None else True)
-
-
 def load_stimuli(path: Path, degrees: float | None = None) -> StimulusSet:
     """A stimulus set from a Brain-Score csv (or the one csv in a folder), else from a folder of images.
 
@@ -118,6 +114,8 @@ def load_stimuli(path: Path, degrees: float | None = None) -> StimulusSet:
     ConfigError
         If a folder holds several csv files (give the csv itself).
     """
+    from chronoscore.stimuli.brainscore_format import read_image_folder, read_stimulus_set
+
     if path.is_file() and path.suffix.lower() == ".csv":
         return read_stimulus_set(path, degrees=degrees)
     if not path.is_dir():

@@ -15,20 +15,15 @@ beside the scores as ``SCORES.settings.yaml``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+from chronoscore.analyses.command_options import add_time_mapping_option, with_region_mappings
 
-from chronoscore.config import config_to_dict, load_config
-from chronoscore.neural_fit.netcdf_io import read_assembly
-from chronoscore.neural_fit.results_io import read_features, write_scores
-from chronoscore.neural_fit.scoring import neural_predictivity
-from chronoscore.neural_fit.settings import FitSettings
-from chronoscore.neural_fit.summary import score_table
-from chronoscore.neural_fit.time_mapping import TimeMapping
+if TYPE_CHECKING:
+    from chronoscore.neural_fit.settings import FitSettings
 
-__all__ = ["add_parser", "run", "add_time_mapping_option", "with_region_mappings"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -59,25 +54,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_time_mapping_option(parser: argparse.ArgumentParser) -> None:
-    """``--time-mapping REGION=START,DURATION,STEPS`` (repeatable): Brain-Score's CORnet form for one region."""
-    parser.add_argument("--time-mapping", dest="time_mappings", action="append", default=[],
-                        metavar="REGION=START,DURATION,STEPS",
-                        help="the region's model step k stands for START + k*DURATION ms, for STEPS steps; each "
-                             "bin takes the step starting nearest to it (Brain-Score's CORnet mapping), e.g. "
-                             "--time-mapping V4=90,50,4 --time-mapping IT=100,100,2 (repeatable)")
-
-
-def with_region_mappings(settings: FitSettings, values: list[str]) -> FitSettings:
-    """``settings`` with the ``--time-mapping`` values added to its region mappings."""
-    if not values:
-        return settings
-    given = dict(TimeMapping.parse_region(value) for value in values)
-    return dataclasses.replace(settings, region_mappings={**settings.region_mappings, **given})
-
-
 def settings_from_args(args: argparse.Namespace) -> FitSettings:
     """Combine the YAML file, the named options and the ``--set`` overrides (in that order)."""
+    from chronoscore.config import load_config
+    from chronoscore.neural_fit.settings import FitSettings
+
     mapping = {"kind": args.mapping, "latency_ms": args.latency_ms, "step_ms": args.step_ms}
     overrides = [f"mapping.{key}={value}" for key, value in mapping.items() if value is not None]
     if args.no_stratify:
@@ -91,6 +72,14 @@ def settings_from_args(args: argparse.Namespace) -> FitSettings:
 
 def run(args: argparse.Namespace) -> int:
     """Load both files, fit, print the table and write the scores and their settings."""
+    import yaml
+
+    from chronoscore.config import config_to_dict
+    from chronoscore.neural_fit.netcdf_io import read_assembly
+    from chronoscore.neural_fit.results_io import read_features, write_scores
+    from chronoscore.neural_fit.scoring import neural_predictivity
+    from chronoscore.neural_fit.summary import score_table
+
     settings = settings_from_args(args)
     features = read_features(args.features)
     neural = read_assembly(args.neural, allow_nan=True)

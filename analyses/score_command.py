@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.analyses.benchmark_data import BENCHMARK_NAMES, load_benchmark
-from chronoscore.analyses.extract_command import cache_option
-from chronoscore.analyses.fit_command import add_time_mapping_option, with_region_mappings
-from chronoscore.analyses.model_source import load_model, parse_areas
-from chronoscore.analyses.score import score_model, write_results
-from chronoscore.config import load_config, parse_override
+from chronoscore.analyses.command_options import (
+    add_cache_options,
+    add_time_mapping_option,
+    cache_option,
+    with_region_mappings,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -30,7 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="registered model name, training run folder, or path/to/file.py:function")
     parser.add_argument("--benchmark", default="simulated",
-                        help=f"one of {', '.join(BENCHMARK_NAMES)}, or a folder (default: simulated)")
+                        help="simulated (the embedded default), a MajajHong2015 assembly name (e.g. "
+                             "MajajHong2015.public or MajajHong2015.temporal.public, files in --data-folder), "
+                             "or a folder with assembly.nc and its stimulus set (default: simulated)")
     parser.add_argument("--out", required=True, type=Path, help="results folder")
     parser.add_argument("--weights", type=Path, help="state dict to load into the model")
     parser.add_argument("--image-size", type=int, help="model input size in pixels")
@@ -52,15 +54,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--projection", type=int, metavar="D", help="random projection to at most D features per area")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a fit setting, e.g. --set n_components=10")
-    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
-                        help="activation cache folder (default: chronoscore's cache)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the activation cache")
+    add_cache_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and the benchmark, score, write and print the summary."""
+    from chronoscore.analyses.benchmark_data import load_benchmark
+    from chronoscore.analyses.model_source import load_model, parse_areas
+    from chronoscore.analyses.score import score_model, write_results
+    from chronoscore.config import load_config, parse_override
+
     benchmark = load_benchmark(args.benchmark, folder=args.data_folder,
                                overlapping_bins="align_10ms" if args.align_time_bins else "refuse")
     _, pairs = parse_areas([args.areas] if args.areas else None)

@@ -43,3 +43,21 @@ def test_help_lists_every_command_without_importing_torch_or_figures():
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "[]"
     assert all(name in done.stdout for name in COMMANDS)
+
+
+LIGHT_COMMANDS = ["score", "fit", "extract", "compare"]
+HEAVY_MODULES = ("torch", "numpy", "xarray", "sklearn", "scipy", "pandas")
+
+
+@pytest.mark.parametrize("argv", [[command, "--help"] for command in LIGHT_COMMANDS]
+                         + [["score", "resnet18", "--bogus"], ["fit", "--time", "forever"]])
+def test_help_and_bad_arguments_are_answered_without_loading_the_numerics(argv):
+    """A user asking for help or mistyping an option waits for argparse only, not for torch."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom chronoscore.analyses.cli import main\n"
+              f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+              f"print('LOADED', sorted(name for name in {HEAVY_MODULES!r} if name in sys.modules))")
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert finished.stdout.strip().splitlines()[-1] == "LOADED []"
