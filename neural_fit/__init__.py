@@ -3,7 +3,8 @@
 The main entry point is :func:`neural_predictivity` (model features against a
 neural assembly, per region and time bin, Brain-Score's ``pls`` metric by
 default). The pieces it is built from are public too: the assemblies and their
-netCDF files, NWB recordings read as assemblies (:func:`read_nwb_assembly`), :class:`PLSRegression`, :class:`Ridge` and :class:`RidgeCV`, the
+netCDF files, NWB recordings read as assemblies (:func:`read_nwb_assembly`),
+:class:`PLSRegression`, :class:`Ridge` and :class:`RidgeCV`, the
 cross-validation splits, the split-half ceilings and the time mappings.
 """
 

@@ -1,0 +1,114 @@
+"""NWB recordings into a benchmark folder (``chronoscore data nwb``), scored and drawn as the README shows."""
+
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chronoscore.analyses.benchmark_data import load_benchmark
+from chronoscore.analyses.cli import main
+from chronoscore.analyses.nwb_benchmark import convert_nwb
+from chronoscore.errors import StimulusMismatchError
+from chronoscore.neural_fit import time_bins
+from chronoscore.stimuli.brainscore_format import read_image_folder, read_stimulus_set, write_stimulus_set
+from chronoscore.stimuli.stimulus_set import StimulusSet
+from tests.neural_fit.nwb_recordings import hand_counts, simulate_recording, write_nwb
+from tests.stimuli.tiny_sets import random_pixels, save_images
+
+pytest.importorskip("pynwb")
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+STIMULI = [f"img_{index:02d}" for index in range(16)]
+TINY_SCORING = {
+    "score": ["--image-size", "32", "--model-arg", "width=0.05", "--time", "per_bin", "--set", "n_components=4", "--set", "n_splits=2",
+              "--set", "train_size=0.75", "--no-cache", "--quiet"],
+}
+"""Options the test adds to the README's commands so that they run in seconds."""
+
+
+def _write_images(folder: Path, names: list[str]) -> Path:
+    save_images(folder, random_pixels(len(names), 32, 32, seed=3), [f"{name}.png" for name in names])
+    return folder
+
+
+def _readme_commands() -> list[list[str]]:
+    """The chronoscore commands of the README's NWB section, split into words."""
+    section = README.read_text().split("## Recordings shared as NWB (DANDI)", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    return [shlex.split(line.split("#", 1)[0]) for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_path_from_nwb_files_to_a_time_course_figure(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    first = simulate_recording(STIMULI, repetitions=4, n_units=5, seed=1, session_id="ses-1")
+    second = simulate_recording(STIMULI[:12] + ["img_99"], repetitions=3, n_units=4, seed=2, session_id="ses-2")
+    write_nwb(first, tmp_path / "sub-A_ses-1.nwb")
+    write_nwb(second, tmp_path / "sub-A_ses-2.nwb", layout="index_series")
+    _write_images(tmp_path / "images", STIMULI + ["img_99"])
+    commands = _readme_commands()
+    assert [words[:2] for words in commands] == [["chronoscore", "data"], ["chronoscore", "score"],
+                                                 ["chronoscore", "figures"]]
+    for words in commands:
+        assert main(words[1:] + TINY_SCORING.get(words[1], [])) == 0
+    printed = capsys.readouterr().out
+    assert "48 presentations of 12 stimuli x 9 neuroids (IT 5, V4 4) x 30 time bins" in printed
+    assert "left out stimuli shown in only some sessions: ses-1 4, ses-2 1" in printed
+    benchmark = load_benchmark(tmp_path / "nwb_benchmark")
+    assert sorted(benchmark.stimulus_set.stimulus_ids) == STIMULI[:12]
+    assert (tmp_path / "results/nwb/rgc/scores_per_bin.nc").is_file()
+    assert (tmp_path / "results/nwb/figures/predictivity_timecourse.png").is_file()
+    assert (tmp_path / "results/nwb/figures/neural_overview.png").is_file()
+
+
+def test_the_written_folder_is_the_recording_with_the_stimulus_metadata(tmp_path):
+    recording = simulate_recording(STIMULI[:6], repetitions=3, n_units=3, seed=4)
+    path = write_nwb(recording, tmp_path / "s.nwb", layout="intervals")
+    pixels = random_pixels(8, 16, 16, seed=5)
+    table = {"stimulus_id": STIMULI[:8], "object_name": [f"object{index % 4}" for index in range(8)]}
+    import pandas as pd
+
+    stimulus_set = StimulusSet(pd.DataFrame(table), "tiny.nwb.set", 10.0, pixels=pixels)
+    csv = write_stimulus_set(stimulus_set, tmp_path / "given").csv
+    bins = time_bins(0, 200, 20)
+    written = convert_nwb(path, read_stimulus_set(csv), tmp_path / "bench" / "assembly.nc", bins=bins,
+                          statistic="count")
+    benchmark = load_benchmark(tmp_path / "bench")
+    assert sorted(benchmark.stimulus_set.stimulus_ids) == STIMULI[:6]
+    assert benchmark.stimulus_set.degrees == 10.0
+    assembly = benchmark.assembly
+    expected = hand_counts(recording, bins)
+    seen = {}
+    for row, stimulus in enumerate(recording.stimulus_id):
+        repetition = seen.get(stimulus, 0)
+        seen[stimulus] = repetition + 1
+        index = np.flatnonzero((assembly["stimulus_id"].values == stimulus)
+                               & (assembly["repetition"].values == repetition))
+        np.testing.assert_array_equal(assembly.values[index[0]], expected[row])
+        assert assembly["object_name"].values[index[0]] == table["object_name"][STIMULI.index(stimulus)]
+    assert written.assembly.attrs["presentations"] == "intervals/presentations"
+
+
+def test_a_stimulus_missing_from_the_stimulus_set_is_refused(tmp_path, capsys):
+    recording = simulate_recording(STIMULI[:4], repetitions=2, n_units=2, seed=6)
+    path = write_nwb(recording, tmp_path / "s.nwb")
+    images = _write_images(tmp_path / "images", STIMULI[:3])
+    with pytest.raises(StimulusMismatchError, match=r"1 stimulus id\(s\).*'img_03'.*<stimulus_id>.<extension>"):
+        convert_nwb(path, read_image_folder(images), tmp_path / "out" / "assembly.nc")
+    code = main(["data", "nwb", str(path), "--stimuli", str(images), "--out", str(tmp_path / "out/assembly.nc")])
+    assert code == 2 and "img_03" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "assembly.nc").exists()
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--bins", "0:300"], "START:STOP:WIDTH"),
+    (["--bins", "0:300:7"], "divides"),
+    (["--units-filter", "quality"], "COLUMN=VALUE"),
+])
+def test_bad_options_are_refused(tmp_path, capsys, option, message):
+    recording = simulate_recording(STIMULI[:2], repetitions=2, n_units=2, seed=7)
+    path = write_nwb(recording, tmp_path / "s.nwb")
+    images = _write_images(tmp_path / "images", STIMULI[:2])
+    code = main(["data", "nwb", str(path), "--stimuli", str(images), "--out", str(tmp_path / "assembly.nc"), *option])
+    assert code == 2 and message in capsys.readouterr().err
