@@ -18,7 +18,8 @@ __all__ = ["add_parser", "run_synth", "run_nwb", "parse_bins", "parse_units_filt
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``data`` and its ``synth`` and ``nwb`` actions."""
-    parser = subparsers.add_parser("data", help="build the embedded simulated V4/IT benchmark, or convert NWB files")
+    parser = subparsers.add_parser(
+        "data", help="build the embedded simulated V4/IT benchmark, or convert NWB recordings into a benchmark folder")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     synth = actions.add_parser(
         "synth", help="generate object images and simulated V4/IT recordings",
