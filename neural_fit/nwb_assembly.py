@@ -7,8 +7,8 @@ time bin around each presentation, streaming the spike times from the file
 (:mod:`~chronoscore.neural_fit.spike_counts`), and merges the sessions over the
 stimuli they share (:mod:`~chronoscore.neural_fit.session_merge`).
 
-Memory holds one session's counts (presentation × unit × bin) and one block of
-spike times, never a file's spike times.
+Memory holds the counts (presentation × unit × bin of every session) and one
+block of spike times, never a file's spike times.
 """
 
 from __future__ import annotations
