@@ -131,3 +131,12 @@ def test_the_assembly_round_trips_through_brainio_netcdf(tmp_path):
     np.testing.assert_array_equal(loaded.values, merged.values)
     for name in ("stimulus_id", "repetition", "neuroid_id", "region", "animal", "electrode", "session"):
         assert loaded[name].values.tolist() == merged[name].values.tolist()
+
+
+def test_numeric_stimulus_ids_become_text(tmp_path):
+    recording = simulate_recording([7, 30, 201], repetitions=2, n_units=2, seed=13)
+    path = write_nwb(recording, tmp_path / "s.nwb", stimulus_column="image_index")
+    assembly = read_nwb_assembly(path, bins=BINS, stimulus_column="image_index", statistic="count")
+    assert sorted(set(assembly["stimulus_id"].values)) == ["201", "30", "7"]
+    recording.stimulus_id = [str(stimulus) for stimulus in recording.stimulus_id]
+    np.testing.assert_array_equal(_by_time(assembly, recording), hand_counts(recording, BINS))
