@@ -18,8 +18,9 @@ a fresh subprocess:
 ``to_dataframe``
     the usual pynwb recipe: ``nwbfile.units.to_dataframe()`` (every spike time
     in memory, as one array per unit) and ``nwbfile.trials.to_dataframe()``,
-    then the same per-unit counting (``numpy.searchsorted``), without building
-    an assembly.
+    then the same counting (:func:`~chronoscore.neural_fit.spike_counts.count_spikes`
+    on each unit's array), without building an assembly: the two differ only
+    in how the spikes are read.
 
 Memory is each subprocess's peak resident set (``ru_maxrss``) and its growth
 over the value after imports. The two count arrays must be equal. The
@@ -155,7 +156,7 @@ def write_recording(args: argparse.Namespace, path: Path) -> None:
 def measure(args: argparse.Namespace) -> dict:
     """Bin the file with one method in this process; save the counts; return time and memory."""
     from chronoscore.neural_fit.nwb_assembly import read_nwb_assembly
-    from chronoscore.neural_fit.spike_counts import presentation_windows
+    from chronoscore.neural_fit.spike_counts import count_spikes, presentation_windows
     from pynwb import NWBHDF5IO
 
     bins = np.asarray(bins_ms(args.bins))
@@ -169,11 +170,9 @@ def measure(args: argparse.Namespace) -> dict:
             trials = nwbfile.trials.to_dataframe().sort_values("start_time", kind="stable")
             units = nwbfile.units.to_dataframe()
         windows = presentation_windows(trials["start_time"].to_numpy(), bins)
-        starts, ends = windows[..., 0].ravel(), windows[..., 1].ravel()
         counts = np.zeros((len(trials), len(units), len(bins)))
         for unit, spikes in enumerate(units["spike_times"]):
-            counts[:, unit] = (np.searchsorted(spikes, ends) - np.searchsorted(spikes, starts)).reshape(
-                len(trials), len(bins))
+            counts[:, unit] = count_spikes(spikes, [0], [len(spikes)], windows)[0][:, 0]
     seconds = time.perf_counter() - started
     peak = peak_mb()
     np.save(args.counts, counts)

@@ -99,9 +99,11 @@ def read_presentations(nwbfile: Any, name: str | None = None, stimulus_column: s
         source is absent, or the presentations are malformed (no stimulus column,
         missing ids or times, an offset before its onset, overlapping presentations).
     """
+    from pynwb.image import IndexSeries
+
     tables = dict(nwbfile.intervals) if nwbfile.intervals else {}
     series = {key: value for key, value in dict(nwbfile.stimulus).items()
-              if type(value).__name__ == "IndexSeries" and value.indexed_images is not None}
+              if isinstance(value, IndexSeries) and value.indexed_images is not None}
     if name is None:
         name = _default_source(tables, series, stimulus_column)
     if name in tables:

@@ -87,18 +87,21 @@ def count_spikes(
     totals : numpy.ndarray of int64, shape (unit,)
         Each unit's number of spikes in the whole recording.
     """
-    starts = np.ascontiguousarray(windows[..., 0]).ravel()
-    ends = np.ascontiguousarray(windows[..., 1]).ravel()
     n_presentations, n_bins = windows.shape[:2]
+    # every distinct edge once, sorted (searchsorted is fastest on sorted keys); a window's count is the
+    # number of spikes before its end minus the number before its start
+    edges, where = np.unique(windows.reshape(-1, 2), return_inverse=True)
+    where = where.reshape(-1, 2)
     counts = np.zeros((n_presentations, len(first), n_bins), dtype=np.int32)
     totals = np.zeros(len(first), dtype=np.int64)
     for unit, (low, high) in enumerate(zip(np.asarray(first, dtype=np.int64), np.asarray(stop, dtype=np.int64))):
-        unit_counts = np.zeros(len(starts), dtype=np.int64)
+        before = np.zeros(len(edges), dtype=np.int64)
         for begin in range(int(low), int(high), block_size):
             block = np.asarray(spike_times[begin:min(begin + block_size, int(high))], dtype=np.float64)
             if not np.all(block[1:] >= block[:-1]):  # unsorted (or holding NaN, which sorts last)
                 block = np.sort(block)
-            unit_counts += np.searchsorted(block, ends, side="left") - np.searchsorted(block, starts, side="left")
+            before += np.searchsorted(block, edges, side="left")
+        unit_counts = before[where[:, 1]] - before[where[:, 0]]
         counts[:, unit, :] = unit_counts.reshape(n_presentations, n_bins)
         totals[unit] = high - low
     return counts, totals
