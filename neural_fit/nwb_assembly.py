@@ -89,8 +89,10 @@ def read_nwb_assembly(
         presentations numbered 0, 1, ... in time order) on presentation;
         ``neuroid_id`` (``<session>.<unit id>``), ``unit_id``, ``session``,
         ``electrode``, ``region`` and ``animal`` on neuroid; ``time_bin_start``
-        and ``time_bin_end`` (ms). Several sessions are merged over the stimuli
-        all of them showed, with NaN for repetitions a session lacks. Attrs
+        and ``time_bin_end`` (ms). NaN where a unit was not observed throughout
+        a presentation's bins (the units' ``obs_intervals``, when recorded).
+        Several sessions are merged over the stimuli all of them showed, with
+        NaN for repetitions a session lacks. Attrs
         record the files, the presentations' source, the alignment, the
         statistic, and per session the stimuli and silent units left out.
 
@@ -148,26 +150,40 @@ def _session_assembly(path: Path, bins: np.ndarray, *, align: Alignment, present
             counts, totals = count_spikes(units.spike_times, units.first, units.stop, windows,
                                           block_size=block_size)
             audible = _audible_units(counts, totals, units, shown.onset_s, drop_silent_units)
+            name = str(nwbfile.session_id or path.stem)
+            assembly = _binned_assembly(counts[:, audible], bins, statistic, shown.stimulus_id,
+                                        {key: value[audible] for key, value in units.coords.items()}, name,
+                                        observed=units.observed_during(_spans(windows))[:, audible])
         except (DataFormatError, ConfigError) as error:
             raise type(error)(f"{path}: {error}") from error
-        name = str(nwbfile.session_id or path.stem)
-    values = counts[:, audible].astype(np.float64)
-    if statistic == "rate":
-        values /= (bins[:, 1] - bins[:, 0]) / 1000.0
-    coords = {key: value[audible] for key, value in units.coords.items()}
-    assembly = make_assembly(
-        values,
-        stimulus_id=shown.stimulus_id,
-        repetition=pd.Series(shown.stimulus_id).groupby(shown.stimulus_id, sort=False).cumcount().to_numpy(),
-        neuroid_id=np.asarray([f"{name}.{unit}" for unit in coords["unit_id"]], dtype=object),
-        region=coords.pop("region"),
-        animal=coords.pop("animal"),
-        neuroid_coords={**coords, "session": np.full(int(audible.sum()), name, dtype=object)},
-        time_bin_start=bins[:, 0],
-        time_bin_end=bins[:, 1],
-    )
     assembly.attrs["presentations"] = shown.source
     return assembly, name, int((~audible).sum())
+
+
+def _spans(windows: np.ndarray) -> np.ndarray:
+    """(presentation, 2): from the earliest bin start to the latest bin end of each presentation (s)."""
+    return np.stack([windows[:, :, 0].min(axis=1), windows[:, :, 1].max(axis=1)], axis=1)
+
+
+def _binned_assembly(counts: np.ndarray, bins: np.ndarray, statistic: SpikeStatistic, stimulus_id: np.ndarray,
+                     coords: dict[str, np.ndarray], session: str, observed: np.ndarray) -> xr.DataArray:
+    """Counts (presentation, unit, bin) as an assembly of rates or counts, NaN where a unit was not observed."""
+    values = counts.astype(np.float64)
+    if statistic == "rate":
+        values /= (bins[:, 1] - bins[:, 0]) / 1000.0
+    values[~observed] = np.nan
+    return make_assembly(
+        values,
+        stimulus_id=stimulus_id,
+        repetition=pd.Series(stimulus_id).groupby(stimulus_id, sort=False).cumcount().to_numpy(),
+        neuroid_id=np.asarray([f"{session}.{unit}" for unit in coords["unit_id"]], dtype=object),
+        region=coords.pop("region"),
+        animal=coords.pop("animal"),
+        neuroid_coords={**coords, "session": np.full(len(coords["unit_id"]), session, dtype=object)},
+        time_bin_start=bins[:, 0],
+        time_bin_end=bins[:, 1],
+        allow_nan=True,
+    )
 
 
 def _audible_units(counts: np.ndarray, totals: np.ndarray, units: Units, onsets: np.ndarray,

@@ -13,6 +13,9 @@ A unit's metadata becomes neuroid coords:
     by the caller overrides both;
 ``animal``
     the file's ``subject.subject_id``, unless the caller names the animal.
+
+A units table may record when each unit was observed (``obs_intervals``, in
+seconds); responses outside those intervals are unknown, not zero.
 """
 
 from __future__ import annotations
@@ -47,12 +50,35 @@ class Units:
         The slice of ``spike_times`` holding each selected unit's spikes.
     coords : dict of str to numpy.ndarray, each shape (unit,)
         ``unit_id``, ``electrode``, ``region`` and ``animal``.
+    observed : list of numpy.ndarray, each shape (interval, 2), or None
+        Each unit's observation intervals (start, stop) in seconds; None when the
+        table records none (every unit observed throughout).
     """
 
     spike_times: Any
     first: np.ndarray
     stop: np.ndarray
     coords: dict[str, np.ndarray]
+    observed: list[np.ndarray] | None = None
+
+    def observed_during(self, spans: np.ndarray) -> np.ndarray:
+        """Whether each unit was observed throughout each time span.
+
+        Parameters
+        ----------
+        spans : numpy.ndarray, shape (presentation, 2)
+            (start, end) in seconds.
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (presentation, unit)
+            True where one of the unit's observation intervals holds the whole span.
+        """
+        if self.observed is None:
+            return np.ones((len(spans), len(self.first)), dtype=bool)
+        return np.stack([
+            ((intervals[None, :, 0] <= spans[:, None, 0]) & (spans[:, None, 1] <= intervals[None, :, 1])).any(axis=1)
+            for intervals in self.observed], axis=1)
 
 
 def read_units(nwbfile: Any, *, units_filter: Mapping[str, str] | None = None, region: str | None = None,
@@ -99,7 +125,17 @@ def read_units(nwbfile: Any, *, units_filter: Mapping[str, str] | None = None, r
         **_electrode_coords(nwbfile, units, names, kept, region),
         "animal": np.full(int(kept.sum()), _animal(nwbfile, animal), dtype=object),
     }
-    return Units(column_values(units, "spike_times"), first[kept], stop[kept], coords)
+    observed = _observation_intervals(units, names, kept)
+    return Units(column_values(units, "spike_times"), first[kept], stop[kept], coords, observed)
+
+
+def _observation_intervals(units: Any, names: set[str], kept: np.ndarray) -> list[np.ndarray] | None:
+    """Each kept unit's ``obs_intervals`` (interval, 2), or None when the table has none."""
+    if "obs_intervals" not in names or "obs_intervals_index" not in names:
+        return None
+    intervals = np.asarray(column_values(units, "obs_intervals")[:], dtype=np.float64).reshape(-1, 2)
+    first, stop = unit_bounds(column_values(units, "obs_intervals_index"))
+    return [intervals[low:high] for low, high in zip(first[kept], stop[kept])]
 
 
 def _filtered(units: Any, names: set[str], units_filter: Mapping[str, str], n_units: int) -> np.ndarray:

@@ -34,6 +34,7 @@ class Recording:
     onset_s, offset_s : numpy.ndarray, (presentation,)
     spikes : list of numpy.ndarray, one per unit
     locations : list of str, the region of each unit's electrode
+    observed : list of (start, stop) lists, one per unit, optional; written as ``obs_intervals``
     """
 
     stimulus_id: list[str]
@@ -44,6 +45,7 @@ class Recording:
     quality: list[str] = field(default_factory=list)
     session_id: str = "session1"
     subject_id: str | None = "monkeyA"
+    observed: list[list[tuple[float, float]]] | None = None
 
 
 def simulate_recording(stimuli: list[str], repetitions: int, n_units: int, *, seed: int, session_id: str = "session1",
@@ -137,6 +139,8 @@ def _add_units(nwbfile, recording: Recording, electrodes: bool, unit_location_co
         extra = {} if unit_location_column is None else {unit_location_column: recording.locations[unit]}
         if electrodes:
             extra["electrodes"] = [unit]
+        if recording.observed is not None:
+            extra["obs_intervals"] = recording.observed[unit]
         nwbfile.add_unit(spike_times=times, quality=recording.quality[unit], **extra)
 
 

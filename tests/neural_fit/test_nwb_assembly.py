@@ -140,3 +140,16 @@ def test_numeric_stimulus_ids_become_text(tmp_path):
     assert sorted(set(assembly["stimulus_id"].values)) == ["201", "30", "7"]
     recording.stimulus_id = [str(stimulus) for stimulus in recording.stimulus_id]
     np.testing.assert_array_equal(_by_time(assembly, recording), hand_counts(recording, BINS))
+
+
+def test_presentations_outside_a_units_observation_intervals_are_nan(tmp_path):
+    recording = simulate_recording(STIMULI, repetitions=4, n_units=3, seed=14)
+    until = float(recording.onset_s[6])  # unit 1 is lost after the second round of stimuli
+    recording.observed = [[(0.0, 1000.0)], [(0.0, until)], [(0.0, 1000.0)]]
+    assembly = read_nwb_assembly(write_nwb(recording, tmp_path / "s.nwb"), bins=BINS, statistic="count")
+    values = _by_time(assembly, recording)
+    expected = hand_counts(recording, BINS).astype(float)
+    lost = recording.onset_s + 0.3 > until  # the last bin ends 300 ms after the onset
+    expected[lost, 1] = np.nan
+    assert lost.sum() == 7
+    np.testing.assert_array_equal(values, expected)
