@@ -2,7 +2,8 @@
 
 ``chronoscore data nwb FILE.nwb [FILE2.nwb ...] --stimuli IMAGES_DIR|STIMULUS_CSV --bins 0:300:10 --out
 FOLDER/assembly.nc`` bins the spikes of the files' units around each stimulus presentation and writes a benchmark
-folder for ``chronoscore score --benchmark FOLDER`` (see :mod:`chronoscore.analyses.nwb_benchmark`).
+folder for ``chronoscore score --benchmark FOLDER`` (see :mod:`chronoscore.analyses.nwb_benchmark`). Without
+``--stimuli``, the stimuli are the images of the files' ``IndexSeries``.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ def _add_nwb_parser(actions: argparse._SubParsersAction) -> None:
                     "beside it, as a folder chronoscore score --benchmark FOLDER reads. Several files (sessions) "
                     "are merged over the stimuli they share.")
     nwb.add_argument("files", nargs="+", type=Path, metavar="FILE.nwb", help="one NWB file per session")
-    nwb.add_argument("--stimuli", required=True, type=Path, metavar="IMAGES_DIR|STIMULUS_CSV",
-                     help="folder of images named <stimulus_id>.<ext>, or a stimulus set csv (Brain-Score format)")
+    nwb.add_argument("--stimuli", type=Path, metavar="IMAGES_DIR|STIMULUS_CSV",
+                     help="folder of images named <stimulus_id>.<ext>, or a stimulus set csv (Brain-Score format); "
+                          "default: the images of the files' IndexSeries (their Images container)")
     nwb.add_argument("--out", required=True, type=Path, metavar="FOLDER/assembly.nc",
                      help="assembly file; the stimuli go into stimuli/ beside it")
     nwb.add_argument("--bins", default="0:300:10", metavar="START:STOP:WIDTH",
@@ -76,11 +78,15 @@ def run_synth(args: argparse.Namespace) -> int:
 def run_nwb(args: argparse.Namespace) -> int:
     """Convert the files, write the benchmark folder and print what it holds."""
     from chronoscore.analyses.extract_command import load_stimuli
-    from chronoscore.analyses.nwb_benchmark import convert_nwb
+    from chronoscore.analyses.nwb_benchmark import convert_nwb, nwb_stimulus_set
 
     bins = parse_bins(args.bins)
     units_filter = parse_units_filter(args.units_filter)
-    stimulus_set = load_stimuli(args.stimuli, args.stimulus_degrees)
+    if args.stimuli is None:
+        degrees = 8.0 if args.stimulus_degrees is None else args.stimulus_degrees
+        stimulus_set = nwb_stimulus_set(args.files, args.presentations, degrees)
+    else:
+        stimulus_set = load_stimuli(args.stimuli, args.stimulus_degrees)
     written = convert_nwb(args.files, stimulus_set, args.out, bins=bins, align=args.align,
                           presentations=args.presentations, stimulus_column=args.stimulus_column,
                           units_filter=units_filter, region=args.region, animal=args.animal,

@@ -7,6 +7,9 @@ holds every stimulus the files name, adds the set's metadata (``object_name``,
 
 * the assembly as brainio netCDF (``FOLDER/assembly.nc``), and
 * the stimuli shown, in Brain-Score's format, in ``FOLDER/stimuli/``.
+
+Files whose presentations index an ``Images`` container carry their stimuli;
+:func:`nwb_stimulus_set` makes a stimulus set of them.
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from chronoscore.analyses.embedded_benchmark import STIMULI_FOLDER
+from chronoscore.errors import DataFormatError
 from chronoscore.neural_fit.netcdf_io import write_assembly
 from chronoscore.neural_fit.nwb_assembly import read_nwb_assembly
+from chronoscore.neural_fit.nwb_images import read_nwb_images
 from chronoscore.neural_fit.stimulus_metadata import merge_stimulus_metadata
 from chronoscore.stimuli.brainscore_format import StimulusFiles, write_stimulus_set
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["NwbBenchmark", "convert_nwb"]
+__all__ = ["NwbBenchmark", "convert_nwb", "nwb_stimulus_set"]
 
 _MISSING_STIMULI = (
     "the stimulus set must hold every stimulus the recordings show. Give the set the files' stimuli (image files "
@@ -98,3 +104,39 @@ def convert_nwb(paths: str | os.PathLike | Sequence[str | os.PathLike], stimulus
     assembly_file = write_assembly(assembly, out)
     return NwbBenchmark(assembly, assembly_file, write_stimulus_set(subset, out.parent / STIMULI_FOLDER))
 
+
+
+def nwb_stimulus_set(paths: str | os.PathLike | Sequence[str | os.PathLike], presentations: str | None = None,
+                     degrees: float = 8.0) -> StimulusSet:
+    """The images the files show (their ``Images`` container) as an in-memory stimulus set.
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+    presentations : str, optional
+        The ``IndexSeries`` of the presentations, as for
+        :func:`~chronoscore.neural_fit.read_nwb_assembly`.
+    degrees : float
+        Visual angle the images span.
+
+    Returns
+    -------
+    StimulusSet
+        Named after the first file's ``Images`` container; one row per image
+        (``stimulus_id`` = the image's name), pixels (N, H, W, 3) uint8.
+
+    Raises
+    ------
+    DataFormatError
+        If the files hold no images for their presentations, or the images differ
+        in size (see :func:`~chronoscore.neural_fit.nwb_images.read_nwb_images`).
+    """
+    name, images = read_nwb_images(paths, presentations)
+    sizes = sorted({image.shape[:2] for image in images.values()})
+    if len(sizes) != 1:
+        raise DataFormatError(
+            f"the files' images have {len(sizes)} sizes ({sizes[:5]}); an in-memory stimulus set holds images of "
+            "one size. Save them as image files and give that folder (--stimuli IMAGES_DIR)."
+        )
+    table = pd.DataFrame({"stimulus_id": list(images)})
+    return StimulusSet(table, name, degrees, pixels=np.stack(list(images.values())))

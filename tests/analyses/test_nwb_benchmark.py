@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from chronoscore.analyses.benchmark_data import load_benchmark
 from chronoscore.analyses.cli import main
@@ -14,7 +15,7 @@ from chronoscore.errors import StimulusMismatchError
 from chronoscore.neural_fit import time_bins
 from chronoscore.stimuli.brainscore_format import read_image_folder, read_stimulus_set, write_stimulus_set
 from chronoscore.stimuli.stimulus_set import StimulusSet
-from tests.neural_fit.nwb_recordings import hand_counts, simulate_recording, write_nwb
+from tests.neural_fit.nwb_recordings import hand_counts, simulate_recording, template_pixels, write_nwb
 from tests.stimuli.tiny_sets import random_pixels, save_images
 
 pytest.importorskip("pynwb")
@@ -112,3 +113,28 @@ def test_bad_options_are_refused(tmp_path, capsys, option, message):
     images = _write_images(tmp_path / "images", STIMULI[:2])
     code = main(["data", "nwb", str(path), "--stimuli", str(images), "--out", str(tmp_path / "assembly.nc"), *option])
     assert code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mode", ["rgb", "grey", "rgba"])
+def test_without_stimuli_the_images_of_the_files_index_series_are_the_stimulus_set(tmp_path, mode):
+    first = simulate_recording(["b", "a", "c"], repetitions=2, n_units=2, seed=8, session_id="day1")
+    second = simulate_recording(["a", "b"], repetitions=2, n_units=2, seed=9, session_id="day2")
+    paths = [write_nwb(first, tmp_path / "1.nwb", layout="index_series", image_mode=mode),
+             write_nwb(second, tmp_path / "2.nwb", layout="index_series", image_mode=mode)]
+    assert main(["data", "nwb", *map(str, paths), "--out", str(tmp_path / "bench/assembly.nc"),
+                 "--stimulus-degrees", "6"]) == 0
+    stimulus_set = load_benchmark(tmp_path / "bench").stimulus_set
+    assert stimulus_set.identifier == "natural_images" and stimulus_set.degrees == 6.0
+    assert sorted(stimulus_set.stimulus_ids) == ["a", "b"]  # c was shown in one session only
+    for index, stimulus in enumerate(stimulus_set.stimulus_ids):
+        written = np.asarray(Image.open(stimulus_set.image_path(index)).convert("RGB"))
+        pixels = template_pixels(["a", "b", "c"].index(stimulus), mode)  # day1's images, sorted ids
+        expected = np.stack([pixels] * 3, axis=2) if mode == "grey" else pixels[:, :, :3]
+        np.testing.assert_array_equal(written, expected)
+
+
+def test_without_stimuli_a_table_of_presentations_is_refused(tmp_path, capsys):
+    path = write_nwb(simulate_recording(STIMULI[:2], repetitions=2, n_units=2, seed=10), tmp_path / "s.nwb")
+    assert main(["data", "nwb", str(path), "--out", str(tmp_path / "bench/assembly.nc")]) == 2
+    error = capsys.readouterr().err
+    assert "intervals/trials, which names the stimuli but holds no images" in error and "--stimuli" in error

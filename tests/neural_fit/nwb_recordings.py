@@ -6,8 +6,9 @@
 * ``"trials"``: ``intervals/trials`` with a stimulus column;
 * ``"intervals"``: an ``intervals/presentations`` table with an ``image_id`` column;
 * ``"index_series"``: an ``IndexSeries`` in ``stimulus/`` over an ``Images``
-  container in ``stimulus_template/`` (one ``RGBImage`` per stimulus, named by
-  its id), with onsets as timestamps;
+  container in ``stimulus_template/`` (one ``RGBImage``, ``RGBAImage`` or
+  ``GrayscaleImage`` per stimulus, named by its id, pixels from
+  :func:`template_pixels` in sorted id order), with onsets as timestamps;
 
 with units on electrodes (an electrodes table with locations) or without.
 """
@@ -72,7 +73,7 @@ def simulate_recording(stimuli: list[str], repetitions: int, n_units: int, *, se
 
 def write_nwb(recording: Recording, path: Path, *, layout: str = "trials", electrodes: bool = True,
               stimulus_column: str = "stimulus_id", unit_location_column: str | None = None,
-              units: bool = True) -> Path:
+              units: bool = True, image_mode: str = "rgb") -> Path:
     """Write ``recording`` as an NWB file in ``layout`` (see the module docstring; ``"none"``: no presentations)."""
     from pynwb import NWBHDF5IO, NWBFile
     from pynwb.file import Subject
@@ -83,7 +84,7 @@ def write_nwb(recording: Recording, path: Path, *, layout: str = "trials", elect
                       session_start_time=datetime(2024, 1, 1, tzinfo=timezone.utc), session_id=recording.session_id,
                       subject=subject)
     if layout != "none":
-        _add_presentations(nwbfile, recording, layout, stimulus_column)
+        _add_presentations(nwbfile, recording, layout, stimulus_column, image_mode)
     if units:
         _add_units(nwbfile, recording, electrodes, unit_location_column)
     with NWBHDF5IO(str(path), "w") as io:
@@ -91,7 +92,7 @@ def write_nwb(recording: Recording, path: Path, *, layout: str = "trials", elect
     return path
 
 
-def _add_presentations(nwbfile, recording: Recording, layout: str, stimulus_column: str) -> None:
+def _add_presentations(nwbfile, recording: Recording, layout: str, stimulus_column: str, image_mode: str) -> None:
     from pynwb.epoch import TimeIntervals
 
     rows = list(zip(recording.onset_s, recording.offset_s, recording.stimulus_id))
@@ -106,17 +107,27 @@ def _add_presentations(nwbfile, recording: Recording, layout: str, stimulus_colu
             table.add_row(start_time=onset, stop_time=offset, image_id=stimulus)
         nwbfile.add_time_intervals(table)
     elif layout == "index_series":
-        _add_index_series(nwbfile, recording)
+        _add_index_series(nwbfile, recording, image_mode)
     else:
         raise ValueError(layout)
 
 
-def _add_index_series(nwbfile, recording: Recording) -> None:
-    from pynwb.base import ImageReferences, Images
-    from pynwb.image import IndexSeries, RGBImage
+def template_pixels(index: int, mode: str = "rgb") -> np.ndarray:
+    """The pixels of image ``index`` of the ``Images`` container: (4, 5) grey, (4, 5, 3) RGB or (4, 5, 4) RGBA
+    uint8, or (4, 5, 3) RGB floats in [0, 1] (``"float"``: the RGB pixels / 255)."""
+    if mode == "float":
+        return template_pixels(index, "rgb") / 255.0
+    shape = {"grey": (4, 5), "rgb": (4, 5, 3), "rgba": (4, 5, 4)}[mode]
+    return np.random.default_rng(index).integers(0, 256, shape, dtype=np.uint8)
 
+
+def _add_index_series(nwbfile, recording: Recording, image_mode: str) -> None:
+    from pynwb.base import ImageReferences, Images
+    from pynwb.image import GrayscaleImage, IndexSeries, RGBAImage, RGBImage
+
+    kind = {"grey": GrayscaleImage, "rgb": RGBImage, "rgba": RGBAImage, "float": RGBImage}[image_mode]
     names = sorted(set(recording.stimulus_id))
-    images = [RGBImage(name=name, data=np.full((4, 4, 3), index, dtype=np.uint8)) for index, name in enumerate(names)]
+    images = [kind(name=name, data=template_pixels(index, image_mode)) for index, name in enumerate(names)]
     container = Images(name="natural_images", images=images,
                        order_of_images=ImageReferences(name="order_of_images", data=images))
     nwbfile.add_stimulus_template(container)
