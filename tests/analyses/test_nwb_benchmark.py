@@ -11,7 +11,7 @@ from PIL import Image
 from chronoscore.analyses.benchmark_data import load_benchmark
 from chronoscore.analyses.cli import main
 from chronoscore.analyses.nwb_benchmark import convert_nwb
-from chronoscore.errors import StimulusMismatchError
+from chronoscore.errors import DataFormatError, StimulusMismatchError
 from chronoscore.neural_fit import time_bins
 from chronoscore.stimuli.brainscore_format import read_image_folder, read_stimulus_set, write_stimulus_set
 from chronoscore.stimuli.stimulus_set import StimulusSet
@@ -138,3 +138,12 @@ def test_without_stimuli_a_table_of_presentations_is_refused(tmp_path, capsys):
     assert main(["data", "nwb", str(path), "--out", str(tmp_path / "bench/assembly.nc")]) == 2
     error = capsys.readouterr().err
     assert "intervals/trials, which names the stimuli but holds no images" in error and "--stimuli" in error
+
+
+def test_images_of_several_sizes_ask_for_an_image_folder(monkeypatch):
+    from chronoscore.analyses import nwb_benchmark
+
+    images = {"a": np.zeros((4, 5, 3), np.uint8), "b": np.zeros((6, 5, 3), np.uint8)}
+    monkeypatch.setattr(nwb_benchmark, "read_nwb_images", lambda paths, presentations: ("set", images))
+    with pytest.raises(DataFormatError, match=r"2 sizes.*--stimuli IMAGES_DIR"):
+        nwb_benchmark.nwb_stimulus_set(["s.nwb"])
