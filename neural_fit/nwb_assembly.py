@@ -94,7 +94,8 @@ def read_nwb_assembly(
         Several sessions are merged over the stimuli all of them showed, with
         NaN for repetitions a session lacks. Attrs
         record the files, the presentations' source, the alignment, the
-        statistic, and per session the stimuli and silent units left out.
+        statistic, and per session the presentations' source and the stimuli and
+        silent units left out.
 
     Raises
     ------
@@ -113,6 +114,8 @@ def read_nwb_assembly(
     if not paths:
         raise ConfigError("no NWB file given; pass at least one.")
     bins = np.asarray(time_bins(0, 300, 10) if bins is None else bins, dtype=np.float64)
+    if bins.ndim != 2 or bins.shape[1] != 2 or len(bins) == 0:
+        raise ConfigError(f"bins have shape {bins.shape}; give (start_ms, end_ms) pairs, e.g. time_bins(0, 300, 10).")
     sessions, names, silent = [], [], {}
     for path in paths:
         assembly, name, dropped = _session_assembly(
@@ -128,7 +131,7 @@ def read_nwb_assembly(
     merged, left_out = merge_sessions(sessions, names)
     merged.attrs = {
         "source_files": [path.name for path in paths],
-        "presentations": sessions[0].attrs["presentations"],
+        "presentations": {name: session.attrs["presentations"] for name, session in zip(names, sessions)},
         "align": align,
         "statistic": statistic,
         "stimuli_left_out": left_out,

@@ -88,7 +88,7 @@ def test_the_written_folder_is_the_recording_with_the_stimulus_metadata(tmp_path
                                & (assembly["repetition"].values == repetition))
         np.testing.assert_array_equal(assembly.values[index[0]], expected[row])
         assert assembly["object_name"].values[index[0]] == table["object_name"][STIMULI.index(stimulus)]
-    assert written.assembly.attrs["presentations"] == "intervals/presentations"
+    assert written.assembly.attrs["presentations"] == {"session1": "intervals/presentations"}
 
 
 def test_a_stimulus_missing_from_the_stimulus_set_is_refused(tmp_path, capsys):

@@ -113,6 +113,12 @@ def test_two_files_of_one_session_are_refused(tmp_path, recording):
         read_nwb_assembly(paths, bins=BINS)
 
 
+@pytest.mark.parametrize("bins", [[0.0, 10.0], [], [(0.0, 10.0, 20.0)]])
+def test_bins_that_are_not_pairs_are_refused(tmp_path, recording, bins):
+    with pytest.raises(ConfigError, match="start_ms, end_ms"):
+        read_nwb_assembly(write_nwb(recording, tmp_path / "s.nwb"), bins=bins)
+
+
 def test_bad_unit_selection_and_region_are_refused(tmp_path, recording):
     path = write_nwb(recording, tmp_path / "s.nwb")
     with pytest.raises(ConfigError, match="no column 'isolation'"):
