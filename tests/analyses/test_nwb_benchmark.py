@@ -34,11 +34,15 @@ def _write_images(folder: Path, names: list[str]) -> Path:
     return folder
 
 
+def _readme_block(language: str) -> str:
+    """The README's NWB section's code block in ``language``."""
+    section = README.read_text().split("## Recordings shared as NWB (DANDI)", 1)[1].split("\n## ", 1)[0]
+    return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
+
+
 def _readme_commands() -> list[list[str]]:
     """The chronoscore commands of the README's NWB section, split into words."""
-    section = README.read_text().split("## Recordings shared as NWB (DANDI)", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
-    return [shlex.split(line.split("#", 1)[0]) for line in block.splitlines() if line.strip()]
+    return [shlex.split(line.split("#", 1)[0]) for line in _readme_block("bash").splitlines() if line.strip()]
 
 
 def test_the_readme_path_from_nwb_files_to_a_time_course_figure(tmp_path, monkeypatch, capsys):
@@ -58,9 +62,12 @@ def test_the_readme_path_from_nwb_files_to_a_time_course_figure(tmp_path, monkey
     assert "left out stimuli shown in only some sessions: ses-1 4, ses-2 1" in printed
     benchmark = load_benchmark(tmp_path / "nwb_benchmark")
     assert sorted(benchmark.stimulus_set.stimulus_ids) == STIMULI[:12]
-    assert (tmp_path / "results/nwb/rgc/scores_per_bin.nc").is_file()
+    assert (tmp_path / "results/nwb/time_decay/scores_per_bin.nc").is_file()
     assert (tmp_path / "results/nwb/figures/predictivity_timecourse.png").is_file()
     assert (tmp_path / "results/nwb/figures/neural_overview.png").is_file()
+    namespace = {}
+    exec(_readme_block("python"), namespace)
+    assert namespace["assembly"]["unit_id"].values.tolist() == [1, 2, 4]  # quality "good": units 1, 2 and 4
 
 
 def test_the_written_folder_is_the_recording_with_the_stimulus_metadata(tmp_path):
