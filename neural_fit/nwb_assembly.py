@@ -154,7 +154,8 @@ def _session_assembly(path: Path, bins: np.ndarray, *, align: Alignment, present
                                           block_size=block_size)
             audible = _audible_units(counts, totals, units, shown.onset_s, drop_silent_units)
             name = str(nwbfile.session_id or path.stem)
-            assembly = _binned_assembly(counts[:, audible], bins, statistic, shown.stimulus_id,
+            kept = counts if audible.all() else counts[:, audible]  # no copy when every unit is kept
+            assembly = _binned_assembly(kept, bins, statistic, shown.stimulus_id,
                                         {key: value[audible] for key, value in units.coords.items()}, name,
                                         observed=units.observed_during(_spans(windows))[:, audible])
         except (DataFormatError, ConfigError) as error:
