@@ -9,7 +9,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e ".[test]"
+	$(BIN)/pip install -e ".[test,nwb]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -3,7 +3,8 @@
 The main entry point is :func:`neural_predictivity` (model features against a
 neural assembly, per region and time bin, Brain-Score's ``pls`` metric by
 default). The pieces it is built from are public too: the assemblies and their
-netCDF files, :class:`PLSRegression`, :class:`Ridge` and :class:`RidgeCV`, the
+netCDF files, NWB recordings read as assemblies (:func:`read_nwb_assembly`),
+:class:`PLSRegression`, :class:`Ridge` and :class:`RidgeCV`, the
 cross-validation splits, the split-half ceilings and the time mappings.
 """
 
@@ -12,6 +13,7 @@ from chronoscore.neural_fit.binning import assembly_from_rasters, bin_responses,
 from chronoscore.neural_fit.brainscore_convert import from_brainscore, to_brainscore
 from chronoscore.neural_fit.brainscore_data import brainio_cache_dir, load_majajhong2015
 from chronoscore.neural_fit.netcdf_io import read_assembly, write_assembly
+from chronoscore.neural_fit.nwb_assembly import read_nwb_assembly
 from chronoscore.neural_fit.pls import PLSRegression
 from chronoscore.neural_fit.results_io import read_features, read_scores, write_features, write_scores
 from chronoscore.neural_fit.ridge import Ridge, RidgeCV
@@ -40,6 +42,7 @@ __all__ = [
     "noise_ceiling",
     "read_assembly",
     "read_features",
+    "read_nwb_assembly",
     "read_scores",
     "score_table",
     "shuffle_splits",

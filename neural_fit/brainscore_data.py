@@ -27,9 +27,10 @@ from typing import Literal, NamedTuple
 import pandas as pd
 import xarray as xr
 
-from chronoscore.errors import ConfigError, FileFormatError, StimulusMismatchError
+from chronoscore.errors import ConfigError, FileFormatError
 from chronoscore.neural_fit.brainscore_convert import from_brainscore
 from chronoscore.neural_fit.netcdf_io import read_assembly
+from chronoscore.neural_fit.stimulus_metadata import merge_stimulus_metadata
 
 __all__ = [
     "MajajHong2015Name",
@@ -162,7 +163,7 @@ def load_majajhong2015(
     _require_files(name, netcdf, csv, archive)
     stimuli = _read_stimulus_table(csv, _unpacked(archive))
     assembly = read_assembly(netcdf, allow_nan=allow_nan, overlapping_bins="align_10ms")
-    return _merge_stimulus_metadata(assembly, stimuli, netcdf), stimuli
+    return merge_stimulus_metadata(assembly, stimuli, netcdf), stimuli
 
 
 def _local_paths(name: str, folder: str | os.PathLike | None) -> tuple[Path, Path, Path]:
@@ -244,19 +245,6 @@ def _read_stimulus_table(csv: Path, images: Path) -> pd.DataFrame:
             f"delete {images} so that the zip is unpacked again, or download the stimuli again."
         )
     return stimuli
-
-
-def _merge_stimulus_metadata(assembly: xr.DataArray, stimuli: pd.DataFrame, source: Path) -> xr.DataArray:
-    """Add the stimulus table's columns the assembly lacks as presentation coords."""
-    rows = pd.Index(stimuli["stimulus_id"]).get_indexer(assembly["stimulus_id"].values.astype(str))
-    if (rows < 0).any():
-        unknown = pd.unique(assembly["stimulus_id"].values[rows < 0])
-        raise StimulusMismatchError(
-            f"{source}: {len(unknown)} stimulus id(s) are not in the stimulus table, e.g. {unknown[:5].tolist()}; "
-            "the assembly and stimulus files come from different data sets. Use the matching files."
-        )
-    extra = [column for column in stimuli.columns if column != "path" and column not in assembly.coords]
-    return assembly.assign_coords({column: ("presentation", stimuli[column].to_numpy()[rows]) for column in extra})
 
 
 def _load_through_brainscore(name: str, allow_nan: bool) -> tuple[xr.DataArray, pd.DataFrame]:
