@@ -341,12 +341,12 @@ def pathfinder_v1_images(n: int, size: int, seed: int, path_length: int) -> tupl
 
 
 def write_sample(path: str, size: int = 48, seed: int = 11, n: int = 600, lengths: tuple[int, ...] = (6, 14)) -> None:
-    """Write ``n`` images per path length, their labels and markers as a compressed ``.npz``
-    (keys ``images_<L>``, ``labels_<L>``, ``markers_<L>``; the frozen sample of the shortcut test)."""
+    """Write the labels and marker centres of ``n`` images per path length as a compressed ``.npz``
+    (keys ``labels_<L>``, ``markers_<L>``; the frozen sample of the shortcut test)."""
     arrays = {}
     for length in lengths:
-        images, labels, markers = pathfinder_v1_images(n, size, seed, length)
-        arrays.update({f"images_{length}": images, f"labels_{length}": labels, f"markers_{length}": markers})
+        _, labels, markers = pathfinder_v1_images(n, size, seed, length)
+        arrays.update({f"labels_{length}": labels, f"markers_{length}": markers})
     np.savez_compressed(path, **arrays)
 
 

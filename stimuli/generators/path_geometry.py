@@ -35,7 +35,19 @@ MAX_TURN_DEGREES = 90.0 / CONTINUITY
 REFERENCE_SIZE = 300
 """Side in pixels of the authors' images, for which the sizes below are given."""
 
-_TURN_TABLE = 2049
+_TURN_TABLE = 4097
+
+
+def _inverse_turn_table() -> np.ndarray:
+    """Turns at ``_TURN_TABLE`` equally spaced values of the cumulative distribution (0 to 1)."""
+    limit = np.pi / (2 * CONTINUITY)
+    grid = np.linspace(-limit, limit, 16 * _TURN_TABLE)
+    cumulative = grid / 2 + np.sin(2 * CONTINUITY * grid) / (4 * CONTINUITY)
+    cumulative = (cumulative - cumulative[0]) / (cumulative[-1] - cumulative[0])
+    return np.interp(np.linspace(0.0, 1.0, _TURN_TABLE), cumulative, grid)
+
+
+_INVERSE_TURNS = _inverse_turn_table()
 
 
 @dataclass(frozen=True)
@@ -95,12 +107,12 @@ class PaddleSizes:
 
 def turn_angles(u: np.ndarray) -> np.ndarray:
     """Turns (radians) with density proportional to ``cos(CONTINUITY * turn) ** 2``, by inverse
-    transform of uniform numbers ``u`` in [0, 1) (any shape)."""
-    limit = np.pi / (2 * CONTINUITY)
-    grid = np.linspace(-limit, limit, _TURN_TABLE)
-    cumulative = grid / 2 + np.sin(2 * CONTINUITY * grid) / (4 * CONTINUITY)
-    cumulative = (cumulative - cumulative[0]) / (cumulative[-1] - cumulative[0])
-    return np.interp(u, cumulative, grid)
+    transform of uniform numbers ``u`` in [0, 1) (any shape; the inverse is tabulated and
+    interpolated linearly)."""
+    position = u * (_TURN_TABLE - 1)
+    below = position.astype(np.int64)
+    fraction = position - below
+    return _INVERSE_TURNS[below] * (1 - fraction) + _INVERSE_TURNS[below + 1] * fraction
 
 
 def path_shapes(headings: np.ndarray, turns: np.ndarray, sizes: PaddleSizes) -> np.ndarray:

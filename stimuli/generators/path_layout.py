@@ -167,13 +167,18 @@ def _clear_of(candidates: np.ndarray, obstacles: np.ndarray, markers: np.ndarray
     starts, ends = candidates[..., 0, :], candidates[..., 1, :]
     from_markers = point_segment_distance(markers[:, None, None], starts[..., None, :], ends[..., None, :])
     clear = np.all(from_markers >= sizes.marker_clearance, axis=(2, 3))
-    # Two paddles whose middles are farther apart than a paddle plus the clearance cannot be too near.
-    middles = (starts + ends)[:, :, :, None] / 2
-    obstacle_middles = (obstacles[:, None, None, :, 0] + obstacles[:, None, None, :, 1]) / 2
-    across_x = middles[..., 0] - obstacle_middles[..., 0]
-    across_y = middles[..., 1] - obstacle_middles[..., 1]
-    image, candidate, paddle, obstacle = np.nonzero(across_x * across_x + across_y * across_y
-                                                    < (sizes.length + sizes.clearance) ** 2)
+    # Two paddles whose middles are farther apart than a paddle plus the clearance cannot be too near;
+    # look for such pairs only among the obstacles near the circle around each candidate's middles.
+    reach = sizes.length + sizes.clearance
+    middles = (starts + ends) / 2
+    obstacle_middles = (obstacles[:, :, 0] + obstacles[:, :, 1]) / 2
+    centres = middles.mean(axis=2)
+    spread = np.sqrt(_squared_distance(middles, centres[:, :, None]).max(axis=2))
+    image, candidate, obstacle = np.nonzero(_squared_distance(centres[:, :, None], obstacle_middles[:, None])
+                                            < (spread[:, :, None] + reach) ** 2)
+    pair, paddle = np.nonzero(_squared_distance(middles[image, candidate], obstacle_middles[image, obstacle][:, None])
+                              < reach ** 2)
+    image, candidate, obstacle = image[pair], candidate[pair], obstacle[pair]
     gaps = segment_distance(starts[image, candidate, paddle], ends[image, candidate, paddle],
                             obstacles[image, obstacle, 0], obstacles[image, obstacle, 1])
     near = gaps < sizes.clearance
@@ -240,6 +245,12 @@ def _distractor(keys: np.ndarray, obstacles: np.ndarray, ends: np.ndarray, size:
     candidates &= _clear_of(placed, obstacles, ends, sizes)
     choice, found = _first(candidates)
     return found, placed[np.arange(len(keys)), choice]
+
+
+def _squared_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """(...) squared distances between points (..., 2), broadcast."""
+    across_x, across_y = first[..., 0] - second[..., 0], first[..., 1] - second[..., 1]
+    return across_x * across_x + across_y * across_y
 
 
 def _unit(angle: np.ndarray) -> np.ndarray:

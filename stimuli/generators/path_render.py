@@ -35,10 +35,11 @@ def draw_paddles(canvas: np.ndarray, images: np.ndarray, starts: np.ndarray, end
     """
     if len(images) == 0:
         return
+    starts, ends = starts.astype(np.float32), ends.astype(np.float32)
     along_vector = ends - starts
     length = np.linalg.norm(along_vector, axis=1)
     unit = along_vector / length[:, None]
-    rows, columns, x, y = _windows(canvas, (starts + ends) / 2, length.max() / 2 + width / 2 + 1)
+    rows, columns, x, y = _windows(canvas, (starts + ends) / 2, float(length.max()) / 2 + width / 2 + 1)
     offset_x, offset_y = x - starts[:, 0, None, None], y - starts[:, 1, None, None]
     along = offset_x * unit[:, 0, None, None] + offset_y * unit[:, 1, None, None]
     across = offset_x * unit[:, 1, None, None] - offset_y * unit[:, 0, None, None]
@@ -51,20 +52,22 @@ def draw_discs(canvas: np.ndarray, images: np.ndarray, centres: np.ndarray, radi
     """Draw filled discs of ``radius`` pixels at ``centres`` (N, 2) into images ``images`` (N,) of ``canvas``."""
     if len(images) == 0:
         return
+    centres = centres.astype(np.float32)
     rows, columns, x, y = _windows(canvas, centres, radius + 1)
     distance = np.hypot(x - centres[:, 0, None, None], y - centres[:, 1, None, None])
     _paint(canvas, images, rows, columns, np.clip(radius + 0.5 - distance, 0.0, 1.0))
 
 
 def _windows(canvas: np.ndarray, middles: np.ndarray, reach: float) -> tuple[np.ndarray, ...]:
-    """Pixel rows and columns (N, k, k) of a square window around each point (N, 2), and their centres x, y."""
+    """Pixel rows and columns (N, k, k) of a square window around each point (N, 2), and their centres
+    x, y (float32)."""
     half = int(np.ceil(reach))
     offsets = np.arange(-half, half + 1)
     corner = np.floor(middles).astype(np.int64)
     columns = corner[:, 0, None, None] + offsets[None, None, :]
     rows = corner[:, 1, None, None] + offsets[None, :, None]
     columns, rows = np.broadcast_arrays(columns, rows)
-    return rows, columns, columns + 0.5, rows + 0.5
+    return rows, columns, columns.astype(np.float32) + 0.5, rows.astype(np.float32) + 0.5
 
 
 def _paint(canvas: np.ndarray, images: np.ndarray, rows: np.ndarray, columns: np.ndarray,
@@ -74,4 +77,4 @@ def _paint(canvas: np.ndarray, images: np.ndarray, rows: np.ndarray, columns: np
     keep = (coverage > 0) & (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)
     owner = np.broadcast_to(np.asarray(images)[:, None, None], coverage.shape)[keep]
     flat = (owner * height + rows[keep]) * width + columns[keep]
-    np.maximum.at(canvas.reshape(-1), flat, coverage[keep].astype(canvas.dtype))
+    np.maximum.at(canvas.reshape(-1), flat, coverage[keep].astype(canvas.dtype, copy=False))

@@ -1,6 +1,5 @@
-"""The full shortcut grid of ``test_pathfinder_shortcuts.py``: every classifier, every path length,
-three seeds (300 training and 300 held-out images each). Too slow for the unit tests (about
-two minutes on one core), so run by hand::
+"""The accuracies behind ``test_pathfinder_shortcuts.py`` as a table: every classifier, every path
+length, three seeds (300 training and 300 held-out images each)::
 
     python -m tests.stimuli.shortcut_grid [--seeds 0 1 2]
 
@@ -14,12 +13,12 @@ import argparse
 import json
 
 from tests.stimuli.shortcut_classifiers import CLASSIFIERS, shortcut_accuracies
-from tests.stimuli.test_pathfinder_shortcuts import GRID, LIMIT, N_TRAIN, pathfinder_sample
+from tests.stimuli.test_pathfinder_shortcuts import GRID, LIMIT, N_TRAIN, SEEDS, pathfinder_sample
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     args = parser.parse_args(argv)
     results = {length: [shortcut_accuracies(pathfinder_sample(size, length, seed), N_TRAIN) for seed in args.seeds]
                for length, size in GRID.items()}
