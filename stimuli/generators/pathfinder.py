@@ -67,7 +67,7 @@ from chronoscore.stimuli.generators.registry import register_generator
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
 __all__ = ["PATH_LENGTHS", "DISTRACTOR_PADDLES", "GENERATOR_VERSION", "BATCH", "Task", "pathfinder_stimuli",
-           "pathfinder_images", "pathfinder_settings", "pathfinder_scenes", "pathfinder_masks"]
+           "pathfinder_chunk", "pathfinder_images", "pathfinder_settings", "pathfinder_scenes", "pathfinder_masks"]
 
 PATH_LENGTHS = (6, 9, 14, 20, 25)
 """Path lengths (paddles) of the published pathfinder versions."""
@@ -115,10 +115,18 @@ def pathfinder_stimuli(n: int, size: int, seed: int, *, path_length: int = 14, n
         For a bad option, or paths that do not fit into the image.
     """
     settings = pathfinder_settings(size, seed, path_length, n_distractors, task)
-    grey, table = pathfinder_images(seed, np.arange(n), size, settings)
-    pixels = np.repeat(grey[..., None], 3, axis=-1)
-    identifier = f"chronoscore.pathfinder.v{GENERATOR_VERSION}.{task}.length{path_length}.seed{seed}"
-    return StimulusSet(table, identifier=identifier, degrees=8.0, pixels=pixels)
+    return _stimulus_set(seed, np.arange(n), size, settings, _identifier(seed, settings))
+
+
+def pathfinder_chunk(seed: int, start: int, stop: int, size: int, *, path_length: int = 14,
+                     n_distractors: int | None = None, task: Task = "classification") -> StimulusSet:
+    """Images ``start`` to ``stop - 1`` of the set :func:`pathfinder_stimuli` makes with these options.
+
+    The identifier is the whole set's with ``.images<start>-<stop - 1>`` appended.
+    """
+    settings = pathfinder_settings(size, seed, path_length, n_distractors, task)
+    identifier = f"{_identifier(seed, settings)}.images{start}-{stop - 1}"
+    return _stimulus_set(seed, np.arange(start, stop), size, settings, identifier)
 
 
 def pathfinder_images(seed: int, indices: np.ndarray, size: int, settings: dict) -> tuple[np.ndarray, pd.DataFrame]:
@@ -237,6 +245,16 @@ def pathfinder_masks(stimuli: StimulusSet) -> np.ndarray:
     flat = paddles.reshape(-1, 2, 2)
     draw_paddles(canvas, owners, flat[:, 0], flat[:, 1], scenes[0].sizes.width if scenes else 1.0)
     return canvas >= 0.5
+
+
+def _identifier(seed: int, settings: dict) -> str:
+    return f"chronoscore.pathfinder.v{GENERATOR_VERSION}.{settings['task']}.length{settings['path_length']}.seed{seed}"
+
+
+def _stimulus_set(seed: int, indices: np.ndarray, size: int, settings: dict, identifier: str) -> StimulusSet:
+    """The images ``indices`` as a stimulus set with three equal channels."""
+    grey, table = pathfinder_images(seed, indices, size, settings)
+    return StimulusSet(table, identifier=identifier, degrees=8.0, pixels=np.repeat(grey[..., None], 3, axis=-1))
 
 
 def _layout_options(settings: dict) -> dict:
