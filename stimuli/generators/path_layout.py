@@ -192,22 +192,29 @@ def _long_pair(seed: int, indices: np.ndarray, attempt: int, size: int, sizes: P
     count = len(indices)
     # A: a0 at least twice the seed distance from the border, every paddle inside the padding.
     shapes, draws = _candidate_shapes(image_keys(seed, indices, _STAGE_A, attempt), _LONG_CANDIDATES, length,
-                                      sizes, 2)
+                                      sizes, 3)
     seed_border = 2 * sizes.seed_distance
-    shift, possible = _uniform_translation(shapes, draws, sizes.padding, size - sizes.padding, seed_border,
+    shift, possible = _uniform_translation(shapes, draws[..., :2], sizes.padding, size - sizes.padding, seed_border,
                                            size - seed_border)
     chord = np.linalg.norm(shapes[..., -1, 1, :] - shapes[..., 0, 0, :], axis=-1)
     candidates = possible & (chord >= 2 * sizes.marker_radius + 2 * sizes.margin)
     choice, found = _first(_where_clear(shapes, candidates, sizes))
-    path_a = (shapes + shift[..., None, None, :])[np.arange(count), choice]
-    path_b, placed_b = _path_b(seed, indices, attempt, path_a, size, sizes, length)
+    rows = np.arange(count)
+    path_a = (shapes + shift[..., None, None, :])[rows, choice]
+    path_b, placed_b, axis = _path_b(seed, indices, attempt, path_a, size, sizes, length)
+    # Mirror half of the pairs about the bisector of a1 and b1 (seen from a0), which swaps where the two
+    # ends lie: the places of the second marker are then alike in both classes, near borders too.
+    flip = draws[rows, choice, 2] < 0.5
+    path_a[flip] = _mirror(path_a[flip], path_a[flip, 0, 0], axis[flip])
+    path_b[flip] = _mirror(path_b[flip], path_a[flip, 0, 0], axis[flip])
     done = found & placed_b
     return done, np.stack([path_a, path_b], axis=1)[done]
 
 
 def _path_b(seed: int, indices: np.ndarray, attempt: int, path_a: np.ndarray, size: int, sizes: PaddleSizes,
-            length: int) -> tuple[np.ndarray, np.ndarray]:
-    """B for each image given A (B, L, 2, 2): (B, L, 2, 2) paths and (B,) whether one fits."""
+            length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """B for each image given A (B, L, 2, 2): (B, L, 2, 2) paths, (B,) whether one fits, and (B, 2) the unit
+    bisector of the directions from ``a0`` to ``a1`` and ``b1``; the pair also fits when mirrored about it."""
     count = len(indices)
     shapes, draws = _candidate_shapes(image_keys(seed, indices, _STAGE_B, attempt), _LONG_CANDIDATES, length,
                                       sizes, 2)
@@ -222,8 +229,14 @@ def _path_b(seed: int, indices: np.ndarray, attempt: int, path_a: np.ndarray, si
     b0 = a0 + seed_distance * _unit(towards_b0)
     b1 = a0 + radius[..., None] * _unit(towards_b0 + opening)
     placed = _rotate(shapes, _angle(b1 - b0) - _angle(chord_vector)) + b0[..., None, None, :]
-    points = placed.reshape(count, _LONG_CANDIDATES, -1, 2)
-    inside = np.all((points >= sizes.padding) & (points <= size - sizes.padding), axis=(-2, -1))
+    axis = (a1 - a0) / radius[..., None] + (b1 - a0) / radius[..., None]
+    opposite = np.linalg.norm(axis, axis=-1) < 1e-9
+    across = np.broadcast_to(np.stack([-(a1 - a0)[..., 1], (a1 - a0)[..., 0]], axis=-1), axis.shape)
+    axis[opposite] = across[opposite]
+    axis /= np.linalg.norm(axis, axis=-1, keepdims=True)
+    mirrored_a = _mirror(np.broadcast_to(path_a[:, None], placed.shape), a0, axis)
+    inside = _inside(placed, size, sizes) & _inside(_mirror(placed, a0, axis), size, sizes)
+    inside &= _inside(mirrored_a, size, sizes)
     apart = np.linalg.norm(b1 - a1, axis=-1) >= 2 * sizes.marker_radius + 2 * sizes.margin
     b1_clear = point_segment_distance(b1[:, :, None], path_a[:, None, :, 0], path_a[:, None, :, 1]).min(axis=-1)
     candidates = _where_clear(shapes, (np.abs(cosine) <= 1) & inside & apart & (b1_clear >= sizes.marker_clearance),
@@ -232,7 +245,21 @@ def _path_b(seed: int, indices: np.ndarray, attempt: int, path_a: np.ndarray, si
     candidates[rows, columns] = _clear_of(placed[rows, columns][:, None], path_a[rows],
                                           np.stack([a0[rows, 0], a1[rows, 0]], axis=1), sizes)[:, 0]
     choice, found = _first(candidates)
-    return placed[np.arange(count), choice], found
+    rows = np.arange(count)
+    return placed[rows, choice], found, axis[rows, choice]
+
+
+def _inside(paths: np.ndarray, size: int, sizes: PaddleSizes) -> np.ndarray:
+    """(...) whether every point of paths (..., L, 2, 2) keeps the padding from the border."""
+    points = paths.reshape(*paths.shape[:-3], -1, 2)
+    return np.all((points >= sizes.padding) & (points <= size - sizes.padding), axis=(-2, -1))
+
+
+def _mirror(paths: np.ndarray, origin: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Paths (..., L, 2, 2) reflected about the lines through ``origin`` (..., 2) along unit ``axis`` (..., 2)."""
+    offset = paths - origin[..., None, None, :]
+    along = offset[..., 0] * axis[..., None, None, 0] + offset[..., 1] * axis[..., None, None, 1]
+    return origin[..., None, None, :] + 2 * along[..., None] * axis[..., None, None, :] - offset
 
 
 def _distractor(keys: np.ndarray, obstacles: np.ndarray, ends: np.ndarray, size: int, sizes: PaddleSizes,
