@@ -36,7 +36,7 @@ def chunk_images(folder):
 
 def test_chunks_hold_the_generators_images_in_order(capsys, tmp_path):
     code, out, _ = run(capsys, "pathfinder", "--out", str(tmp_path), "--n", "25", "--size", "48", "--seed", "3",
-                       "--path-length", "9", "--distractors", "4", "--chunk-size", "10")
+                       "--path-length", "9", "--distractors", "4", "--chunk-size", "10", "--workers", "2")
     assert code == 0
     assert "chronoscore.pathfinder.v2.classification.length9.seed3: 25 stimuli in 3 chunk(s)" in out
     expected = generate("pathfinder", n=25, size=48, seed=3, path_length=9, n_distractors=4)

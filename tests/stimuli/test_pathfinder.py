@@ -100,6 +100,24 @@ def test_both_places_for_the_second_marker_are_equally_far_from_the_first(sets):
             assert np.linalg.norm(scene.paths[1][0, 0] - first) == pytest.approx(scene.sizes.seed_distance)
 
 
+def test_the_long_paths_also_fit_mirrored_about_the_bisector_of_their_far_ends(sets):
+    """The construction keeps only pairs whose mirror image fits too, and mirrors half of them, so the
+    two places of the second marker are distributed alike (exchangeable) even near the border."""
+    for stimuli in (sets[14], sets[25]):
+        size = stimuli.pixels.shape[1]
+        for scene in pathfinder_scenes(stimuli):
+            a0, a1, b1 = scene.paths[0][0, 0], scene.paths[0][-1, 1], scene.paths[1][-1, 1]
+            bisector = (a1 - a0) / np.linalg.norm(a1 - a0) + (b1 - a0) / np.linalg.norm(b1 - a0)
+            bisector /= np.linalg.norm(bisector)
+            for path in scene.paths[:2]:
+                offset = path.reshape(-1, 2) - a0
+                mirrored = a0 + 2 * (offset @ bisector)[:, None] * bisector - offset
+                assert mirrored.min() >= scene.sizes.padding - 1e-9
+                assert mirrored.max() <= size - scene.sizes.padding + 1e-9
+            reflected_a1 = a0 + 2 * ((a1 - a0) @ bisector) * bisector - (a1 - a0)
+            np.testing.assert_allclose(reflected_a1, b1, atol=1e-9)
+
+
 def test_the_pixels_show_the_scene_and_nothing_else(sets):
     for stimuli in (sets[6], sets[14]):
         for image, scene in zip(stimuli.pixels[..., 0], pathfinder_scenes(stimuli)):
