@@ -25,13 +25,11 @@ import numpy as np
 
 from chronoscore.stimuli.generators.segments import point_segment_distance, segment_distance
 
-__all__ = ["CONTINUITY", "MAX_TURN_DEGREES", "REFERENCE_SIZE", "PaddleSizes", "turn_angles", "path_shapes",
+__all__ = ["CONTINUITY", "REFERENCE_SIZE", "PaddleSizes", "turn_angles", "path_shapes",
            "shapes_self_clear"]
 
 CONTINUITY = 1.8
 """The authors' ``continuity`` of the published Pathfinder sets (``snakes2_wrapper.py``)."""
-MAX_TURN_DEGREES = 90.0 / CONTINUITY
-"""Largest turn between consecutive paddles (50°)."""
 REFERENCE_SIZE = 300
 """Side in pixels of the authors' images, for which the sizes below are given."""
 

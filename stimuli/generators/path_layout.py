@@ -21,7 +21,11 @@ Placement, per image:
    paddles apart is kept.
 2. B: candidate shapes whose end-to-end distance makes the triangle
    (``a0``, ``b0``, ``b1``) possible, placed as above; kept when inside the image,
-   clear of A and of the marker discs at ``a0``, ``a1`` and ``b1``.
+   clear of A and of the marker discs at ``a0``, ``a1`` and ``b1``, and when the
+   pair also fits mirrored about the bisector of ``a1`` and ``b1`` seen from
+   ``a0``. Half of the pairs (by a random draw) are mirrored: the mirror swaps
+   the places of ``a1`` and ``b1``, so the two places for the second marker are
+   distributed alike, also near the border where fitting a path constrains it.
 3. Distractors, one after another: candidates translated uniformly inside the
    image, kept when clear of everything placed. A distractor with no clear
    candidate is left out, as the authors' generator does (``allow_incomplete``).
