@@ -90,7 +90,9 @@ def test_labels_match_the_geometry_of_the_paths(sets):
 
 
 def test_both_places_for_the_second_marker_are_equally_far_from_the_first(sets):
-    for stimuli in sets.values():
+    other_sizes = [generate("pathfinder", n=6, size=size, seed=size, path_length=length)
+                   for size, length in ((48, 6), (48, 14), (96, 20), (300, 9))]
+    for stimuli in (*sets.values(), *other_sizes):
         for scene in pathfinder_scenes(stimuli):
             first = scene.markers[0]
             candidates = [scene.paths[0][-1, 1], scene.paths[1][-1, 1]]  # the far ends of the two long paths
