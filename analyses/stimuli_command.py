@@ -55,7 +55,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                             help="distractor paths (default 30 // (path length // 3))")
     pathfinder.add_argument("--task", choices=("classification", "segmentation"),
                             help="two markers and a label, or one marker and a path mask (default classification)")
-    pathfinder.add_argument("--chunk-size", type=int, default=10_000, help="images per chunk (default 10000)")
+    pathfinder.add_argument("--chunk-size", type=int, default=5_000,
+                            help="images per chunk (default 5000)")
     pathfinder.add_argument("--workers", type=int, default=1, help="processes writing chunks (default 1)")
     parser.set_defaults(func=run)
 
