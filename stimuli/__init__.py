@@ -14,7 +14,7 @@ from chronoscore.stimuli.brainscore_format import (
     write_stimulus_set,
 )
 from chronoscore.stimuli.contact_sheet import write_contact_sheet
-from chronoscore.stimuli.generators import generate, list_generators
+from chronoscore.stimuli.generators import generate, generator_version, list_generators
 from chronoscore.stimuli.images import read_image
 from chronoscore.stimuli.preprocessing import StimulusDataset, load_batch, place_on_screen
 from chronoscore.stimuli.stimulus_set import StimulusSet
@@ -24,6 +24,7 @@ __all__ = [
     "StimulusSet",
     "from_brainscore_stimulus_set",
     "generate",
+    "generator_version",
     "list_generators",
     "load_batch",
     "place_on_screen",

@@ -2,7 +2,9 @@
 
 Generating Pathfinder or object images costs about as much as training a small
 model on them, and the arms of a claim share their images. So a claim writes each
-generated set once, as ``<cache>/<generator>-<digest>/<label>/<index>.png``, and
+generated set once, as ``<cache>/<generator>-<digest>/<label>/<index>.png`` (the
+digest taken from the settings and the generator's version, so images of an
+earlier version of a generator are never reused), and
 its recipes read that folder (``data.source: imagefolder``) instead of generating
 the images again in every run. The PNG files hold the generator's pixels exactly,
 and with ``generated_size == image_size`` (and the set spanning the model's
@@ -26,7 +28,7 @@ from typing import Any
 from chronoscore.errors import ConfigError
 from chronoscore.models.training import Recipe, load_recipe
 from chronoscore.models.training.recipe import DataSpec
-from chronoscore.stimuli import generate
+from chronoscore.stimuli import generate, generator_version
 from chronoscore.stimuli.images import encode_png, stimulus_image
 
 __all__ = ["ImageSet", "cached_images", "on_cached_images"]
@@ -83,6 +85,8 @@ def cached_images(spec: DataSpec, n: int, seed: int, split_options: Mapping[str,
     options = {**spec.options, **split_options}
     settings = {"generator": spec.generator, "options": options, "n": n, "seed": seed, "size": spec.generated_size,
                 "label": spec.label}
+    if generator_version(spec.generator) != 1:  # version 1 is left out: sets cached before versions keep their digest
+        settings["version"] = generator_version(spec.generator)
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
     images = ImageSet(Path(cache), f"{spec.generator}-{digest}")
     if not (images.folder / _COMPLETE).is_file():

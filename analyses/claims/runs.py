@@ -1,7 +1,8 @@
 """Training a claim's arms with the trainer, reusing runs that are already done.
 
 Each arm × seed is one trainer run in ``<out>/runs/<model>-<digest>``, the digest
-taken from the full recipe, so a run is found again by any claim that needs the
+taken from the full recipe and, for generated data, the generator's version (a
+run trained on images of an earlier version of a generator is not reused), so a run is found again by any claim that needs the
 same recipe (the intact hGRU of ``hgru_lesions`` is the path-length-14 hGRU of
 ``hgru_pathfinder``), a finished run is never trained twice, and an interrupted
 one resumes from its last checkpoint.
@@ -18,6 +19,7 @@ from typing import Any
 from chronoscore.analyses.claims.catalog import Arm, Scale, recipe_path
 from chronoscore.analyses.claims.image_cache import on_cached_images
 from chronoscore.models.training import Recipe, load_recipe, train
+from chronoscore.stimuli import generator_version
 
 __all__ = ["TrainedRun", "arm_recipe", "run_folder", "train_or_reuse"]
 
@@ -50,8 +52,15 @@ def arm_recipe(arm: Arm, scale: Scale, seed: int) -> Recipe:
 
 
 def run_folder(recipe: Recipe, runs: Path) -> Path:
-    """``runs/<model name>-<first 10 hex digits of the recipe's SHA-256>``."""
-    text = json.dumps(recipe.to_dict(), sort_keys=True)
+    """``runs/<model name>-<first 10 hex digits of the SHA-256 of the recipe>``.
+
+    For generated data the hashed recipe also holds ``data.generator_version``
+    (left out for version 1, so that runs made before versions were recorded keep their folders).
+    """
+    settings = recipe.to_dict()
+    if recipe.data.source == "generated" and generator_version(recipe.data.generator) != 1:
+        settings["data"]["generator_version"] = generator_version(recipe.data.generator)
+    text = json.dumps(settings, sort_keys=True)
     return Path(runs) / f"{recipe.model.name}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 
 

@@ -2,7 +2,9 @@
 
 A generator is a function ``(n, size, seed, **options) -> StimulusSet`` registered
 under a name with :func:`register_generator`; :func:`generate` looks it up. Every
-generator is deterministic given its seed.
+generator is deterministic given its seed, and has a version that changes
+whenever the images it makes for the same arguments change, so that caches of
+generated images can tell old images from new ones.
 """
 
 from __future__ import annotations
@@ -14,20 +16,23 @@ from collections.abc import Callable
 from chronoscore.errors import ConfigError
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["register_generator", "generate", "list_generators", "Generator"]
+__all__ = ["register_generator", "generate", "list_generators", "generator_version", "Generator"]
 
 Generator = Callable[..., StimulusSet]
 
 _GENERATORS: dict[str, tuple[Generator, int, int]] = {}
+_VERSIONS: dict[str, int] = {}
 
 
-def register_generator(name: str, *, default_n: int, default_size: int) -> Callable[[Generator], Generator]:
-    """Register ``generator`` as ``name`` with its default count and image size (pixels)."""
+def register_generator(name: str, *, default_n: int, default_size: int,
+                       version: int = 1) -> Callable[[Generator], Generator]:
+    """Register ``generator`` as ``name`` with its default count and image size (pixels) and its version."""
 
     def decorate(generator: Generator) -> Generator:
         if name in _GENERATORS and _GENERATORS[name][0] is not generator:
             raise ConfigError(f"a stimulus generator named {name!r} is registered twice.")
         _GENERATORS[name] = (generator, default_n, default_size)
+        _VERSIONS[name] = version
         return generator
 
     return decorate
@@ -54,6 +59,14 @@ def generate(name: str, n: int | None = None, size: int | None = None, seed: int
     if unknown:
         raise ConfigError(f"the {name!r} generator has no option(s) {unknown}; it accepts {accepted}.")
     return generator(n=n, size=size, seed=seed, **options)
+
+
+def generator_version(name: str) -> int:
+    """Version of the generator ``name`` (raises :class:`ConfigError` for an unknown name)."""
+    _load_generators()
+    if name not in _VERSIONS:
+        raise ConfigError(f"no stimulus generator named {name!r}. Known: {', '.join(list_generators())}.")
+    return _VERSIONS[name]
 
 
 def list_generators() -> list[str]:

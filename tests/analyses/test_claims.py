@@ -1,5 +1,8 @@
 """The reproduced-claims pipeline: tiny runs of every claim, its scores, its tables and the README markers."""
 
+import hashlib
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +17,8 @@ from chronoscore.analyses.claims.runs import arm_recipe, run_folder
 from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
 from chronoscore.models.training.data import build_data
-from chronoscore.stimuli import generate
+from chronoscore.stimuli import generate, list_generators
+from chronoscore.stimuli.generators import registry
 
 SCHEMAS = {
     "hgru_pathfinder": ["model", "path_length", "accuracy", "n_parameters", "seed"],
@@ -260,3 +264,18 @@ def test_unknown_claim_or_scale_is_refused():
         get_claim("hgru")
     with pytest.raises(ConfigError, match="tiny"):
         get_claim("rsm_reber").scale("huge")
+
+
+def test_runs_and_cached_images_of_a_new_generator_version_are_not_reused(tmp_path, monkeypatch):
+    pathfinder = arm_recipe(get_claim("hgru_pathfinder").arms[0], get_claim("hgru_pathfinder").scale("tiny"), 0)
+    objects = arm_recipe(get_claim("convrnn_cells").arms[0], get_claim("convrnn_cells").scale("tiny"), 0)
+    recipe_only = hashlib.sha256(json.dumps(objects.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+    assert run_folder(objects, tmp_path).name.endswith(recipe_only), "version 1 keeps the folders made before"
+    pathfinder_only = hashlib.sha256(json.dumps(pathfinder.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+    assert not run_folder(pathfinder, tmp_path).name.endswith(pathfinder_only)
+    first_run = run_folder(pathfinder, tmp_path)
+    first_images = cached_images(pathfinder.data, 4, 0, {}, tmp_path).folder
+    list_generators()
+    monkeypatch.setitem(registry._VERSIONS, "pathfinder", registry._VERSIONS["pathfinder"] + 1)
+    assert run_folder(pathfinder, tmp_path) != first_run
+    assert cached_images(pathfinder.data, 4, 0, {}, tmp_path).folder != first_images
