@@ -191,7 +191,7 @@ SETTINGS = FitSettings(regression="ridgecv", alphas=(0.5, 5.0), time="shared",
 def test_config_to_dict_gives_plain_lists_and_mappings():
     plain = config_to_dict(SETTINGS)
     assert plain["alphas"] == [0.5, 5.0]
-    assert plain["mapping"] == {"kind": "table", "latency_ms": 70.0, "step_ms": 10.0, "table": [0, 2]}
+    assert plain["mapping"] == {"kind": "table", "latency_ms": 70.0, "step_ms": 10.0, "table": [0, 2], "n_steps": None}
     assert plain["stratify"] is None
     assert json.loads(json.dumps(plain)) == plain
 
