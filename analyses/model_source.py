@@ -121,7 +121,7 @@ def _built(source: str, weights: str | os.PathLike | None, wrap_areas: Mapping[s
             raise ConfigError(f"{source} returns a plain {type(module).__name__}; say which submodules to record "
                               "with --areas name=submodule,... (e.g. --areas V4=layer3,IT=layer4).")
         if wrap_steps is None:
-            wrap_steps = max(max(count_calls(module, wrap_areas, image_size).values()), 1) if image_size else 1
+            wrap_steps = _counted_steps(module, wrap_areas, image_size, source) if image_size else 1
         return wrap_model(module, dict(wrap_areas), n_steps=wrap_steps, input_size=image_size), name
     if wrap_areas:
         raise ConfigError(f"--areas name=submodule wraps a module from path/to/file.py:function; the registered "
@@ -191,6 +191,19 @@ def _trained_run(folder: Path, weights: str | os.PathLike | None, wrap_areas: Ma
               "checkpoint": f"{store.folder.name}/{BEST_NAME}", "checkpoint_step": int(best.step),
               "checkpoint_sha256": best.sha256}
     return record_origin(model, origin), f"{recipe_model}@{folder.resolve().name}"
+
+
+def _counted_steps(module: nn.Module, areas: Mapping[str, str], image_size: int, source: str) -> int:
+    """The most calls of any area in one pass on a grey image; a module that fails on it raises ConfigError."""
+    try:
+        counts = count_calls(module, areas, image_size)
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise ConfigError(f"{source} fails on a grey {image_size} px image while its areas' calls are counted "
+                          f"({type(error).__name__}: {error}); check --image-size, or give the number of "
+                          "steps with --steps N.") from error
+    return max(max(counts.values()), 1)
 
 
 def _call_file_function(path: Path, function_name: str, model_args: dict) -> nn.Module:

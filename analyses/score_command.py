@@ -36,6 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path, help="results folder")
     parser.add_argument("--weights", type=Path, help="state dict to load into the model")
     parser.add_argument("--image-size", type=int, help="model input size in pixels")
+    parser.add_argument("--steps", type=int, metavar="N",
+                        help="time steps to run (default: the model's; for a wrapped module, counted in one pass)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the model's random initialisation when no weights are given (default 0)")
     parser.add_argument("--model-arg", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
@@ -72,13 +74,14 @@ def run(args: argparse.Namespace) -> int:
     wrapping = args.model.partition(":")[0].endswith(".py")
     model_args = dict(parse_override(item) for item in args.model_args)
     model, name = load_model(args.model, weights=args.weights, wrap_areas=pairs if wrapping else None,
+                             wrap_steps=args.steps,
                              model_args=model_args, image_size=args.image_size, seed=args.seed)
     areas = "select" if args.select_areas else (pairs if pairs and not wrapping else "named")
     settings = with_region_mappings(load_config(type(benchmark.settings), None, overrides=args.overrides,
                                                 **_fields(benchmark.settings)), args.time_mappings)
     projection = ("random", args.projection) if args.projection else None
     result = score_model(model, benchmark, model_name=name, areas=areas, settings=settings,
-                         time_modes=args.time, projection=projection, cache=cache_option(args),
+                         time_modes=args.time, projection=projection, n_steps=args.steps, cache=cache_option(args),
                          progress=not args.quiet)
     folder = write_results(result, args.out)
     print((folder / "summary.md").read_text())
