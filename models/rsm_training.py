@@ -52,6 +52,10 @@ class LocalStepLoss(NamedTuple):
         The classifier's cross-entropy (None without a label at t).
     logits : Tensor (B, n_classes) or None
         The classifier's scores after step t (None without a label at t).
+    learns : bool
+        Some sample has a next input or a label at step t (else ``loss`` is a zero
+        with no gradient to give, and an update from it would only move the
+        optimiser's momentum).
     """
 
     step: int
@@ -59,6 +63,7 @@ class LocalStepLoss(NamedTuple):
     prediction_loss: torch.Tensor | None
     classifier_loss: torch.Tensor | None
     logits: torch.Tensor | None
+    learns: bool = True
 
 
 def local_step_losses(model: SequenceMemoryModel, inputs: torch.Tensor, has_next: torch.Tensor,
@@ -93,7 +98,8 @@ def local_step_losses(model: SequenceMemoryModel, inputs: torch.Tensor, has_next
                                                        ignore_index=IGNORE_LABEL)
         parts = [part for part in (prediction_loss, classifier_loss) if part is not None]
         if parts:
-            yield LocalStepLoss(step, sum(parts[1:], parts[0]), prediction_loss, classifier_loss, logits)
+            learns = classifier_loss is not None or bool(has_next[step].any())
+            yield LocalStepLoss(step, sum(parts[1:], parts[0]), prediction_loss, classifier_loss, logits, learns)
 
 
 @dataclass
