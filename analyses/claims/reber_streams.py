@@ -14,6 +14,10 @@ never used for training), at the predictable symbol and over all predictions:
     the seed's initial memory, frozen; a linear readout fitted to convergence
     (:func:`~chronoscore.analyses.claims.linear_readout.fit_linear_readout`) on the
     memory of ``readout_n`` other strings (seed ``readout_seed + seed``);
+``untrained memory, no carry-over + converged readout``
+    the same, but every string read in a stream of its own, so that no recurrent
+    trace carries over from the string before (the boundary handling of this
+    project's trainer, not the release's);
 ``trained memory + converged readout``
     the same readout fitted to the trained memory;
 ``trained memory + its own classifier``
@@ -54,8 +58,9 @@ from chronoscore.stimuli.generators.reber import (REBER_SYMBOLS, draw_reber_stri
 __all__ = ["ARMS", "StreamSettings", "load_stream_settings", "score_stream_arms", "stream_run_folder",
            "train_stream_run"]
 
-ARMS = ("untrained memory + converged readout", "trained memory + converged readout",
-        "trained memory + its own classifier", "first-order statistics", "chance")
+ARMS = ("untrained memory + converged readout", "untrained memory, no carry-over + converged readout",
+        "trained memory + converged readout", "trained memory + its own classifier", "first-order statistics",
+        "chance")
 
 STREAM_SEED_OFFSET = 10_000
 """A run of seed s draws its training strings with seed ``10000 + s`` (apart from the held-out and readout seeds)."""
@@ -204,10 +209,14 @@ def train_stream_run(settings: StreamSettings, seed: int, runs: Path, *, log_eve
     return model, summary
 
 
-def _readout_data(model: RSM, settings: StreamSettings, strings: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Memory (N, g·c) and the symbol it should predict (N,), at every symbol but each string's first."""
+def _readout_data(model: RSM, settings: StreamSettings, strings: Sequence[str],
+                  alone: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Memory (N, g·c) and the symbol it should predict (N,), at every symbol but each string's first.
+
+    ``alone``: every string in a stream of its own (from an empty memory).
+    """
     indices = [reber_indices(string) for string in strings]
-    memories = stream_memories(model, settings.codes(), indices, settings.eval_streams)
+    memories = stream_memories(model, settings.codes(), indices, len(strings) if alone else settings.eval_streams)
     features = torch.cat([memory[1:] for memory in memories])
     labels = torch.from_numpy(np.concatenate([index[1:] for index in indices]))
     return features, labels
@@ -228,12 +237,12 @@ def score_stream_arms(settings: StreamSettings, seed: int, heldout_n: int, model
     torch.manual_seed(seed)
     untrained = settings.model()
     results: dict[str, tuple[dict, int, int]] = {}
-    for arm, memory in ((ARMS[0], untrained), (ARMS[1], model)):
-        readout = fit_linear_readout(*_readout_data(memory, settings, readout_strings), len(REBER_SYMBOLS))
+    for arm, memory, alone in ((ARMS[0], untrained, False), (ARMS[1], untrained, True), (ARMS[2], model, False)):
+        readout = fit_linear_readout(*_readout_data(memory, settings, readout_strings, alone), len(REBER_SYMBOLS))
         if not readout.converged:
             raise ConfigError(f"the linear readout of {arm!r} did not converge ({readout.iterations} iterations, "
                               f"largest gradient entry {readout.gradient:.2e}); raise max_iterations.")
-        features, _ = _readout_data(memory, settings, heldout)
+        features, _ = _readout_data(memory, settings, heldout, alone)
         updates = 0 if memory is untrained else summary["updates"]
         results[arm] = (per_string_accuracy(_with_first(readout.predict(features), heldout), heldout), updates,
                         readout.layer.weight.numel() + readout.layer.bias.numel())
@@ -241,10 +250,10 @@ def score_stream_arms(settings: StreamSettings, seed: int, heldout_n: int, model
     with torch.no_grad():
         own = model.classifier(features).argmax(dim=1)
     classifier_size = sum(parameter.numel() for parameter in model.classifier.parameters())
-    results[ARMS[2]] = (per_string_accuracy(_with_first(own, heldout), heldout), summary["updates"], classifier_size)
+    results[ARMS[3]] = (per_string_accuracy(_with_first(own, heldout), heldout), summary["updates"], classifier_size)
     first_order = first_order_accuracy(first_order_table(readout_strings), heldout)
-    results[ARMS[3]] = (first_order, 0, len(REBER_SYMBOLS) ** 2)
-    results[ARMS[4]] = (chance_accuracy(), 0, 0)
+    results[ARMS[4]] = (first_order, 0, len(REBER_SYMBOLS) ** 2)
+    results[ARMS[5]] = (chance_accuracy(), 0, 0)
     return [{"arm": arm, "position": position, "accuracy": accuracy[position], "ceiling": ceiling[position],
              "updates": updates, "readout_parameters": size, "seed": seed}
             for arm, (accuracy, updates, size) in results.items() for position in POSITIONS]
