@@ -56,7 +56,7 @@ from chronoscore.stimuli.generators.reber import (REBER_SYMBOLS, draw_reber_stri
                                                   reber_sequences)
 
 __all__ = ["ARMS", "StreamSettings", "load_stream_settings", "score_stream_arms", "stream_run_folder",
-           "train_stream_run"]
+           "stream_training", "train_stream_run"]
 
 ARMS = ("untrained memory + converged readout", "untrained memory, no carry-over + converged readout",
         "trained memory + converged readout", "trained memory + its own classifier", "first-order statistics",
@@ -174,15 +174,21 @@ def _draw_indices(rng: np.random.Generator) -> np.ndarray:
     return reber_indices(draw_reber_string(rng))
 
 
+def stream_training(settings: StreamSettings, seed: int) -> ReleaseTraining:
+    """Seed ``seed``'s freshly initialised model (torch seeded with ``seed``) and its streams, ready to train."""
+    torch.manual_seed(seed)
+    model = settings.model()
+    streams = SymbolStreams(settings.n_streams, _draw_indices, seed=STREAM_SEED_OFFSET + seed)
+    return ReleaseTraining(model, settings.codes(), streams, lr=settings.lr)
+
+
 def train_stream_run(settings: StreamSettings, seed: int, runs: Path, *, log_every: int = 0) -> tuple[RSM, dict]:
     """Train (or resume, or find finished) seed ``seed``'s run; the trained model and the run's summary."""
     folder = stream_run_folder(settings, seed, runs)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "settings.json").write_text(json.dumps({**asdict(settings), "seed": seed}, indent=2))
-    torch.manual_seed(seed)
-    model = settings.model()
-    streams = SymbolStreams(settings.n_streams, _draw_indices, seed=STREAM_SEED_OFFSET + seed)
-    training = ReleaseTraining(model, settings.codes(), streams, lr=settings.lr)
+    training = stream_training(settings, seed)
+    model = training.model
     checkpoint, seconds = folder / "checkpoint.pt", 0.0
     if checkpoint.is_file():
         seconds = float(training.load(checkpoint)["training_seconds"])
