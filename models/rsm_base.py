@@ -4,8 +4,9 @@ An RSM model consumes a *sequence* of inputs, one per step. A still input (an im
 batch) is shown unchanged at every one of ``n_steps`` steps. Each step the model
 updates its memory from the current input and its own previous output, and predicts
 the next input; that prediction error is the memory's only training signal, applied
-at every step with no gradient through time (see :mod:`chronoscore.models.rsm_training`).
-A classifier MLP reads the memory, detached, so its loss never reaches the memory.
+at every step with no gradient through time (see :mod:`chronoscore.models.rsm_training`
+and :mod:`chronoscore.models.rsm_release_training`). A classifier reads the memory,
+detached, so its loss never reaches the memory.
 """
 
 from __future__ import annotations

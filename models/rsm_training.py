@@ -14,8 +14,10 @@ The classifier's loss trains the classifier alone.
 
 :func:`local_step_losses` yields these per-step losses; :func:`train_rsm_on_sequences`
 updates the weights after each one, and the trainer's ``local`` algorithm
-(:mod:`chronoscore.models.training.algorithms.local`) averages them over the steps
-of a batch before one update.
+(:mod:`chronoscore.models.training.algorithms.local`) either does the same
+(``update_every: step``) or averages them over the steps of a batch before one
+update. :mod:`chronoscore.models.rsm_release_training` trains on endless streams
+of strings instead, as the authors' release does.
 """
 
 from __future__ import annotations
