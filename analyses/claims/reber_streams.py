@@ -45,9 +45,11 @@ import numpy as np
 import torch
 import yaml
 
+import chronoscore
 from chronoscore.analyses.claims.linear_readout import fit_linear_readout
 from chronoscore.analyses.claims.reber_scores import (POSITIONS, ceiling_accuracy, chance_accuracy,
                                                       first_order_accuracy, first_order_table, per_string_accuracy)
+from chronoscore.analyses.model_identity import weights_hash
 from chronoscore.errors import ConfigError
 from chronoscore.models.rsm import RSM
 from chronoscore.models.rsm_release_training import ReleaseTraining, stream_memories
@@ -206,7 +208,8 @@ def train_stream_run(settings: StreamSettings, seed: int, runs: Path, *, log_eve
             print(f"seed {seed} update {training.updates}: prediction loss "
                   f"{np.mean(training.losses.prediction[window]):.4f}, classifier loss "
                   f"{np.mean(training.losses.classifier[window]):.4f}", flush=True)
-    summary = {"seed": seed, "updates": training.updates,
+    summary = {"seed": seed, "updates": training.updates, "weights_hash": weights_hash(model),
+               "chronoscore_version": chronoscore.__version__,
                "training_seconds": seconds + time.perf_counter() - started,
                "n_parameters": sum(parameter.numel() for parameter in model.parameters()),
                "prediction_loss_last_100": float(np.mean(training.losses.prediction[-100:] or [np.nan])),

@@ -13,6 +13,7 @@ from chronoscore.analyses.claims.linear_readout import fit_linear_readout
 from chronoscore.analyses.claims.reber_scores import ceiling_accuracy, per_string_accuracy
 from chronoscore.analyses.claims.reber_streams import (StreamSettings, load_stream_settings, stream_run_folder,
                                                        train_stream_run)
+from chronoscore.analyses.model_identity import weights_hash
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.stimuli.generators.reber import (draw_reber_string, reber_choices, reber_digit_codes,
                                                   reber_sequences)
@@ -119,6 +120,7 @@ def test_a_run_asked_for_more_updates_continues_where_it_stopped(tmp_path):
         assert torch.equal(resumed.state_dict()[name], value), name
     saved = json.loads((stream_run_folder(TINY, 0, tmp_path / "resumed") / "summary.json").read_text())
     assert saved["updates"] == 6
+    assert saved["weights_hash"] == weights_hash(straight) and saved["chronoscore_version"]
     with pytest.raises(ConfigError, match="more than the 3 asked"):
         train_stream_run(shorter, 0, tmp_path / "resumed")
 
