@@ -7,17 +7,19 @@ memory of g groups × c cells, and predicts the next input; a classifier MLP rea
 detached memory (in the paper, to predict the next symbol's label).
 
 Defaults are the original project's hyperparameters for the embedded Reber grammar
-(its README, "Distant cause & effect" table):
+(its README, "Distant cause & effect" table, and its Reber definition file):
 
 =====================  =======  ===========================================
 argument               default  source
 =====================  =======  ===========================================
 ``groups`` (g)         200      README table
-``cells`` (c)          6        README table
+``cells`` (c)          6        README table (the Reber definition file: 8)
 ``k``                  25       README table ("sparsity")
 ``gamma`` (γ)          0.98     README table (inhibition decay rate)
 ``epsilon`` (ε)        0        README table (recurrent input decay rate)
 ``classifier_hidden``  500      README table (classifier hidden layer size)
+``classifier``         linear   Reber definition: no nonlinearity, sum-normalised input
+``init``               glorot   Reber definition: TensorFlow's default initialiser
 ``n_inputs``           7        one-hot symbols of the embedded Reber grammar
 ``n_classes``          7        the classifier predicts the next Reber symbol
 ``n_steps``            10       not in the paper: steps a still image is shown
@@ -25,6 +27,10 @@ argument               default  source
 
 Areas: ``memory`` (T, B, g·c), the layer's output y(t) with cell i of group j at
 j·c + i; ``prediction`` (T, B, D), its prediction of the input at step t + 1.
+
+The choices this project made before following the release stay as options:
+``classifier="mlp"`` (a leaky-ReLU MLP on the memory, PyTorch's default
+initialisation) and ``init="truncated_normal"`` (N(0, 0.03²) truncated at ±0.06).
 """
 
 from __future__ import annotations
@@ -32,9 +38,9 @@ from __future__ import annotations
 import torch
 
 from chronoscore.errors import ConfigError, DataFormatError
-from chronoscore.models.layers.rsm_layer import RSMLayer, RSMLayerState
+from chronoscore.models.layers.rsm_layer import Initialisation, RSMLayer, RSMLayerState
 from chronoscore.models.registry import register_model
-from chronoscore.models.rsm_base import SequenceMemoryModel, check_positive_int
+from chronoscore.models.rsm_base import ClassifierKind, SequenceMemoryModel, check_positive_int
 
 __all__ = ["REBER_ALPHABET_SIZE", "RSM"]
 
@@ -60,7 +66,12 @@ class RSM(SequenceMemoryModel):
     gamma, epsilon : float
         Decays of the inhibition trace and of the recurrent trace.
     classifier_hidden : int
-        Hidden units of the classifier MLP.
+        Hidden units of the classifier.
+    classifier : {"linear", "mlp"}
+        The release's linear classifier of the sum-normalised memory, or a leaky-ReLU
+        MLP of the memory (see :meth:`~chronoscore.models.rsm_base.SequenceMemoryModel.make_classifier`).
+    init : {"glorot_uniform", "truncated_normal"}
+        Initial weights of the layer (see :class:`~chronoscore.models.layers.rsm_layer.RSMLayer`).
     n_steps : int
         Steps a still input is shown for when ``n_steps`` is None.
     step_ms : float
@@ -77,7 +88,8 @@ class RSM(SequenceMemoryModel):
 
     def __init__(self, *, n_inputs: int | None = None, input_size: int | None = None,
                  n_classes: int = REBER_ALPHABET_SIZE, groups: int = 200, cells: int = 6, k: int = 25,
-                 gamma: float = 0.98, epsilon: float = 0.0, classifier_hidden: int = 500, n_steps: int = 10,
+                 gamma: float = 0.98, epsilon: float = 0.0, classifier_hidden: int = 500,
+                 classifier: ClassifierKind = "linear", init: Initialisation = "glorot_uniform", n_steps: int = 10,
                  step_ms: float = 10.0) -> None:
         super().__init__(("memory", "prediction"), n_steps, step_ms)
         self.input_size = None if input_size is None else check_positive_int("input_size", input_size)
@@ -89,8 +101,8 @@ class RSM(SequenceMemoryModel):
                               "leave n_inputs unset or give the images' side as input_size.")
         self.n_inputs = check_positive_int("n_inputs", n_inputs)
         self.n_classes = n_classes
-        self.classifier = self.make_classifier(groups * cells, classifier_hidden, n_classes)
-        self.layer = RSMLayer(self.n_inputs, groups, cells, k, gamma, epsilon)
+        self.classifier = self.make_classifier(groups * cells, classifier_hidden, n_classes, classifier)
+        self.layer = RSMLayer(self.n_inputs, groups, cells, k, gamma, epsilon, init)
 
     def input_sequence(self, inputs: torch.Tensor, n_steps: int | None = None) -> torch.Tensor:
         """(T, B, D) from (T, B, D), (T, B, C, H, W), (B, D) or (B, C, H, W) inputs (frames flattened)."""

@@ -4,13 +4,15 @@ An RSM model consumes a *sequence* of inputs, one per step. A still input (an im
 batch) is shown unchanged at every one of ``n_steps`` steps. Each step the model
 updates its memory from the current input and its own previous output, and predicts
 the next input; that prediction error is the memory's only training signal, applied
-at every step with no gradient through time (see :mod:`chronoscore.models.rsm_training`).
-A classifier MLP reads the memory, detached, so its loss never reaches the memory.
+at every step with no gradient through time (see :mod:`chronoscore.models.rsm_training`
+and :mod:`chronoscore.models.rsm_release_training`). A classifier reads the memory,
+detached, so its loss never reaches the memory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 from torch import nn
@@ -19,7 +21,24 @@ from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.models.base import TimeResolvedModel
 from chronoscore.models.layers.rsm_layer import prediction_error
 
-__all__ = ["SequenceMemoryModel", "check_positive_int"]
+__all__ = ["CLASSIFIERS", "CLASSIFIER_INIT_SD", "ClassifierKind", "SequenceMemoryModel", "SumNormalised",
+           "check_positive_int"]
+
+ClassifierKind = Literal["linear", "mlp"]
+CLASSIFIERS: tuple[ClassifierKind, ...] = ("linear", "mlp")
+
+CLASSIFIER_INIT_SD = 0.03
+"""SD of the ``linear`` classifier's initial weights and biases (``predictor_init_sd`` of the release)."""
+
+SUM_NORM_EPSILON = 1e-11
+"""Added to the memory's sum before the ``linear`` classifier divides by it (``predictor_norm_eps`` of the release)."""
+
+
+class SumNormalised(nn.Module):
+    """``x / (Σ x + 1e-11)``, summing over the features (last dim) of each sample: (..., F) -> (..., F)."""
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return features / (features.sum(dim=-1, keepdim=True) + SUM_NORM_EPSILON)
 
 
 def check_positive_int(name: str, value: object) -> int:
@@ -60,10 +79,23 @@ class SequenceMemoryModel(TimeResolvedModel):
         super().__init__(areas, default_steps=check_positive_int("n_steps", n_steps), step_ms=step_ms)
 
     @staticmethod
-    def make_classifier(n_features: int, hidden: int, n_classes: int) -> nn.Sequential:
-        """MLP ``n_features -> hidden (leaky ReLU) -> n_classes``."""
-        return nn.Sequential(nn.Linear(n_features, check_positive_int("classifier_hidden", hidden)),
-                             nn.LeakyReLU(), nn.Linear(hidden, check_positive_int("n_classes", n_classes)))
+    def make_classifier(n_features: int, hidden: int, n_classes: int, kind: ClassifierKind = "mlp") -> nn.Sequential:
+        """The classifier ``n_features -> hidden -> n_classes``.
+
+        ``linear``: the release's Reber predictor — the memory divided by its sum
+        (:class:`SumNormalised`), then two linear layers with no nonlinearity between
+        them, weights and biases drawn from N(0, 0.03²). ``mlp``: the memory as it is,
+        then a leaky ReLU between the layers, PyTorch's default initialisation.
+        """
+        hidden, n_classes = check_positive_int("classifier_hidden", hidden), check_positive_int("n_classes", n_classes)
+        if kind == "mlp":
+            return nn.Sequential(nn.Linear(n_features, hidden), nn.LeakyReLU(), nn.Linear(hidden, n_classes))
+        if kind != "linear":
+            raise ConfigError(f"classifier must be one of {', '.join(CLASSIFIERS)}, got {kind!r}.")
+        classifier = nn.Sequential(SumNormalised(), nn.Linear(n_features, hidden), nn.Linear(hidden, n_classes))
+        for parameter in classifier.parameters():
+            nn.init.normal_(parameter, std=CLASSIFIER_INIT_SD)
+        return classifier
 
     def input_sequence(self, inputs: torch.Tensor, n_steps: int | None = None) -> torch.Tensor:  # pragma: no cover
         """``inputs`` as one tensor (T, B, ...) of per-step inputs; still inputs repeated ``n_steps`` times."""

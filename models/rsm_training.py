@@ -14,8 +14,10 @@ The classifier's loss trains the classifier alone.
 
 :func:`local_step_losses` yields these per-step losses; :func:`train_rsm_on_sequences`
 updates the weights after each one, and the trainer's ``local`` algorithm
-(:mod:`chronoscore.models.training.algorithms.local`) averages them over the steps
-of a batch before one update.
+(:mod:`chronoscore.models.training.algorithms.local`) either does the same
+(``update_every: step``) or averages them over the steps of a batch before one
+update. :mod:`chronoscore.models.rsm_release_training` trains on endless streams
+of strings instead, as the authors' release does.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class LocalStepLoss(NamedTuple):
         The classifier's cross-entropy (None without a label at t).
     logits : Tensor (B, n_classes) or None
         The classifier's scores after step t (None without a label at t).
+    learns : bool
+        Some sample has a next input or a label at step t (else ``loss`` is a zero
+        with no gradient to give, and an update from it would only move the
+        optimiser's momentum).
     """
 
     step: int
@@ -59,6 +65,7 @@ class LocalStepLoss(NamedTuple):
     prediction_loss: torch.Tensor | None
     classifier_loss: torch.Tensor | None
     logits: torch.Tensor | None
+    learns: bool = True
 
 
 def local_step_losses(model: SequenceMemoryModel, inputs: torch.Tensor, has_next: torch.Tensor,
@@ -93,7 +100,8 @@ def local_step_losses(model: SequenceMemoryModel, inputs: torch.Tensor, has_next
                                                        ignore_index=IGNORE_LABEL)
         parts = [part for part in (prediction_loss, classifier_loss) if part is not None]
         if parts:
-            yield LocalStepLoss(step, sum(parts[1:], parts[0]), prediction_loss, classifier_loss, logits)
+            learns = classifier_loss is not None or bool(has_next[step].any())
+            yield LocalStepLoss(step, sum(parts[1:], parts[0]), prediction_loss, classifier_loss, logits, learns)
 
 
 @dataclass

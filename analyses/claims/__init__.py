@@ -1,8 +1,9 @@
 """Reproduced claims of the papers chronoscore is built around, at CPU scale.
 
 Each claim (:data:`CLAIMS`) trains shipped recipes (``recipes/*.yaml``) with
-:func:`chronoscore.models.training.train`, scores the models on held-out data and
-writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
+:func:`chronoscore.models.training.train` (``rsm_reber``: with the release's stream
+training, :mod:`~chronoscore.analyses.claims.reber_streams`), scores the models on
+held-out data and writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
 
 ===================  ============================  =====================================================================
 ``hgru_pathfinder``  hGRU vs its large-kernel      ``model,path_length,accuracy,n_parameters,seed``
@@ -15,10 +16,11 @@ writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
 ``convrnn_cells``    shallow ConvRNN with RGC,     ``model,accuracy,n_parameters,seed,width``
                      vanilla RNN and LSTM cells
                      at matched parameter counts
-``rsm_reber``        RSM (local learning) on the   ``model,accuracy,n_parameters,seed,position``
-                     embedded Reber grammar vs
-                     chance and first-order
-                     statistics
+``rsm_reber``        RSM trained as the release    ``arm,position,accuracy,ceiling,updates,readout_parameters,seed``
+                     does on embedded Reber
+                     streams; its untrained
+                     memory, chance and first-
+                     order statistics as controls
 ``crbp_vs_bptt``     hGRU trained with BPTT (6     ``model,algorithm,train_steps,test_steps,accuracy,n_parameters,seed``
                      steps) and C-RBP (6, 24
                      steps) on objects, scored at

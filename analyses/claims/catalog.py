@@ -4,7 +4,8 @@ A claim is a list of *arms*, each one shipped recipe (``recipes/*.yaml`` beside 
 module) with a few ``key=value`` overrides and the fixed CSV fields that name it
 (e.g. ``model=hgru, path_length=14``). A *scale* shrinks every recipe with more
 overrides (``tiny``: seconds, for tests; ``small``: the README numbers, minutes on
-a 2-core CPU; the recipes themselves are the ``small`` settings) and says how many
+a 2-core CPU; the recipes themselves are the ``small`` settings; ``rsm_reber`` also
+has ``release``, the authors' full length on a GPU) and says how many
 held-out images or strings to score and which seeds to train. A claim may score
 each trained recurrent model at several step counts (``test_steps``). Adding a
 claim is one more :class:`Claim` in :data:`CLAIMS`.
@@ -22,7 +23,7 @@ from chronoscore.errors import ConfigError
 
 __all__ = ["Arm", "Claim", "CLAIMS", "ScaleName", "Scale", "Task", "get_claim", "recipe_path"]
 
-ScaleName = Literal["tiny", "small"]
+ScaleName = Literal["tiny", "small", "release"]
 Task = Literal["images", "reber"]
 
 _RECIPES = "chronoscore.analyses.claims"
@@ -80,8 +81,10 @@ class Claim:
         What the paper reports, in one sentence.
     task : {"images", "reber"}
         ``images``: classifiers of generated images, scored by held-out accuracy;
-        ``reber``: Recurrent Sparse Memories on embedded Reber strings, scored at
-        the predictable symbol and against chance and first-order statistics.
+        ``reber``: Recurrent Sparse Memories trained on streams of embedded Reber
+        strings as the authors' release trains them, scored at the predictable symbol
+        and over all symbols, against readouts of the untrained memory, chance and
+        first-order statistics.
     columns : tuple of str
         The CSV's columns, in order.
     arms : tuple of Arm
@@ -90,6 +93,11 @@ class Claim:
         ``images`` claims: score every trained model at each of these step counts
         (``model(images, n_steps)``), one row each with a ``test_steps`` column; empty:
         one row at the model's own step count.
+    stream_recipe : str
+        ``reber`` claims: the stream-training settings (a YAML file of
+        :class:`~chronoscore.analyses.claims.reber_streams.StreamSettings` fields in
+        ``recipes/``), trained and scored by :mod:`~chronoscore.analyses.claims.reber_streams`;
+        the scale's overrides are ``key=value`` settings of that file.
     """
 
     name: str
@@ -100,6 +108,7 @@ class Claim:
     arms: tuple[Arm, ...]
     scales: Mapping[str, Scale] = field(default_factory=dict)
     test_steps: tuple[int, ...] = ()
+    stream_recipe: str = ""
 
     def scale(self, name: str) -> Scale:
         """The :class:`Scale` called ``name``; :class:`ConfigError` for an unknown one."""
@@ -185,12 +194,13 @@ CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
                   "symbol of the embedded Reber grammar (the repeated branch symbol), which first-order "
                   "statistics cannot",
         task="reber",
-        columns=("model", "accuracy", "n_parameters", "seed", "position"),
-        arms=(Arm("claim_rsm_reber.yaml", {"model": "rsm"}),),
-        scales={"tiny": Scale(("data.train_n=16", "steps=3", "batch_size=8", "model.kwargs.groups=8",
-                               "model.kwargs.cells=3", "model.kwargs.k=2", "model.kwargs.classifier_hidden=16"),
-                              heldout_n=16, seeds=(0,)),
-                "small": Scale(heldout_n=1000, seeds=(0, 1, 2))},
+        columns=("arm", "position", "accuracy", "ceiling", "updates", "readout_parameters", "seed"),
+        arms=(),
+        scales={"tiny": Scale(("groups=8", "cells=3", "k=2", "classifier_hidden=16", "n_streams=8", "updates=6",
+                               "checkpoint_every=4", "readout_n=30", "eval_streams=5"), heldout_n=20, seeds=(0,)),
+                "small": Scale(heldout_n=1000, seeds=(0, 1, 2)),
+                "release": Scale(("updates=40000", "device=cuda"), heldout_n=1000, seeds=(0, 1, 2))},
+        stream_recipe="claim_rsm_reber.yaml",
     ),
     Claim(
         name="crbp_vs_bptt",

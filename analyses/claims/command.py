@@ -30,8 +30,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", choices=[*CLAIMS, _ALL],
                         help=f"the claim: {', '.join(CLAIMS)}, or {_ALL}")
     parser.add_argument("--out", type=Path, required=True, help="output folder (runs found there are reused)")
-    parser.add_argument("--scale", choices=("tiny", "small"), default="small",
-                        help="tiny: seconds (tests); small: the README numbers (default)")
+    parser.add_argument("--scale", choices=("tiny", "small", "release"), default="small",
+                        help="tiny: seconds (tests); small: the README numbers (default); release: the authors' "
+                             "full training length on a GPU (rsm_reber only)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (default: the scale's)")
     parser.add_argument("--readme", type=Path, default=None,
                         help="replace the table between <!-- claim:NAME --> markers in this file")

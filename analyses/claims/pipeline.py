@@ -16,16 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from chronoscore.analyses.claims.catalog import Claim, Scale, ScaleName, get_claim
+from chronoscore.analyses.claims.catalog import Claim, Scale, ScaleName, get_claim, recipe_path
 from chronoscore.analyses.claims.image_cache import cached_images
 from chronoscore.analyses.claims.image_scores import heldout_accuracy
-from chronoscore.analyses.claims.reber_scores import (POSITIONS, chance_accuracy, first_order_accuracy,
-                                                      first_order_table, model_accuracy)
+from chronoscore.analyses.claims.reber_streams import load_stream_settings, score_stream_arms, train_stream_run
 from chronoscore.analyses.claims.runs import TrainedRun, arm_recipe, train_or_reuse
 from chronoscore.analyses.claims.tables import check_columns, claim_table
 from chronoscore.errors import ConfigError
-from chronoscore.models.training import Recipe, load_trained_model
-from chronoscore.stimuli.generators.reber import REBER_SYMBOLS, reber_sequences
+from chronoscore.models.training import load_trained_model
 
 __all__ = ["run_claim"]
 
@@ -43,8 +41,9 @@ def run_claim(name: str, out_dir: str | os.PathLike, scale: ScaleName = "small",
         A claim of :data:`~chronoscore.analyses.claims.catalog.CLAIMS`.
     out_dir : path-like
         Output folder (see the module docstring); runs found there are reused.
-    scale : {"tiny", "small"}
-        ``tiny``: seconds (tests); ``small``: the README numbers (minutes on 2 CPU cores).
+    scale : {"tiny", "small", "release"}
+        ``tiny``: seconds (tests); ``small``: the README numbers (minutes on 2 CPU cores);
+        ``release`` (``rsm_reber`` only): the authors' 40,000 updates, on a GPU.
     seeds : sequence of int, optional
         Training seeds (default: the scale's).
     progress : bool
@@ -61,7 +60,10 @@ def run_claim(name: str, out_dir: str | os.PathLike, scale: ScaleName = "small",
     if not seeds or any(isinstance(seed, bool) or not isinstance(seed, int) or seed < 0 for seed in seeds):
         raise ConfigError(f"seeds must be non-negative integers, got {list(seeds)}.")
     out = Path(out_dir)
-    cache = out / "images" if claim.task == "images" else None
+    if claim.task == "reber":
+        rows, notes = _reber_rows(claim, scale, size, seeds, out, progress)
+        return _write(claim, out, rows, notes)
+    cache = out / "images"
     rows: list[_Row] = []
     runs: list[TrainedRun] = []
     for arm in claim.arms:
@@ -71,14 +73,37 @@ def run_claim(name: str, out_dir: str | os.PathLike, scale: ScaleName = "small",
             runs.append(run)
             seconds = run.summary["training_seconds"]
             rows += [({**arm.fields, **values, "seed": seed}, seconds) for values in _scores(claim, run, size, out)]
-    if claim.task == "reber":
-        rows += _reber_baselines(runs[0].recipe, size)
+    return _write(claim, out, rows, _notes(claim, scale, size, seeds, runs))
+
+
+def _write(claim: Claim, out: Path, rows: list[_Row], notes: str) -> pd.DataFrame:
+    """Write the claim's CSV and Markdown table; return the CSV's rows."""
     results = check_columns([row for row, _ in rows], claim.columns)
     out.mkdir(parents=True, exist_ok=True)
     results.to_csv(out / f"{claim.name}.csv", index=False)
-    notes = _notes(claim, scale, size, seeds, runs)
     (out / f"{claim.name}.md").write_text(claim_table(results, [seconds for _, seconds in rows], notes))
     return results
+
+
+def _reber_rows(claim: Claim, scale: str, size: Scale, seeds: Sequence[int], out: Path,
+                progress: bool) -> tuple[list[_Row], str]:
+    """Train each seed's stream run (or resume it, or find it done) and score every arm on it."""
+    settings = load_stream_settings(recipe_path(claim.stream_recipe), size.overrides)
+    rows: list[_Row] = []
+    minutes = 0.0
+    for seed in seeds:
+        model, summary = train_stream_run(settings, seed, out / "runs", log_every=500 if progress else 0)
+        minutes += summary["training_seconds"] / 60
+        trained = ("trained memory + converged readout", "trained memory + its own classifier")
+        rows += [(row, summary["training_seconds"] if row["arm"] in trained else None)
+                 for row in score_stream_arms(settings, seed, size.heldout_n, model, summary)]
+    notes = (f"{claim.paper}. Scale `{scale}`: g = {settings.groups} groups x c = {settings.cells} cells, "
+             f"k = {settings.k}, {settings.symbols} symbols; {settings.updates:,} updates (one per symbol) over "
+             f"{settings.n_streams} streams of fresh strings, Adam lr {settings.lr:g} for memory and classifier "
+             f"apart; readouts fitted on {settings.readout_n} other strings; {size.heldout_n} held-out strings "
+             f"(seed {settings.heldout_seed}); seeds {', '.join(map(str, seeds))}; {minutes:.1f} min of training "
+             "in all. `ceiling`: expected accuracy of the best possible predictor on the held-out strings.")
+    return rows, notes
 
 
 def _scores(claim: Claim, run: TrainedRun, size: Scale, out: Path) -> list[dict]:
@@ -86,41 +111,19 @@ def _scores(claim: Claim, run: TrainedRun, size: Scale, out: Path) -> list[dict]
     model = load_trained_model(run.folder)
     parameters = sum(parameter.numel() for parameter in model.parameters())
     data = run.recipe.data
-    if claim.task == "images":
-        held_out = cached_images(data, size.heldout_n, data.val_seed, data.val_options, out / "images")
-        classes = run.summary["classes"]
-        return [{"accuracy": heldout_accuracy(model, held_out, classes, data, n_steps=steps),
-                 "n_parameters": parameters, "test_steps": steps} for steps in claim.test_steps or (None,)]
-    strings, _ = reber_sequences(size.heldout_n, data.val_seed)
-    accuracy = model_accuracy(model, strings)
-    return [{"accuracy": accuracy[position], "n_parameters": parameters, "position": position}
-            for position in POSITIONS]
-
-
-def _reber_baselines(recipe: Recipe, size: Scale) -> list[_Row]:
-    """Chance and first-order rows, estimated from the recipe's training strings (its data seed)."""
-    training, _ = reber_sequences(recipe.data.train_n, recipe.data.seed)
-    held_out, _ = reber_sequences(size.heldout_n, recipe.data.val_seed)
-    first_order = first_order_accuracy(first_order_table(training), held_out)
-    chance = chance_accuracy()
-    symbols = len(REBER_SYMBOLS)
-    return [({"model": model, "accuracy": accuracy[position], "n_parameters": parameters,
-              "seed": recipe.data.seed, "position": position}, None)
-            for model, accuracy, parameters in (("chance", chance, 0), ("first_order", first_order, symbols ** 2))
-            for position in POSITIONS]
+    held_out = cached_images(data, size.heldout_n, data.val_seed, data.val_options, out / "images")
+    classes = run.summary["classes"]
+    return [{"accuracy": heldout_accuracy(model, held_out, classes, data, n_steps=steps),
+             "n_parameters": parameters, "test_steps": steps} for steps in claim.test_steps or (None,)]
 
 
 def _notes(claim: Claim, scale: str, size: Scale, seeds: Sequence[int], runs: list[TrainedRun]) -> str:
     """The sizes, seeds and times under a claim's table."""
     recipe = runs[0].recipe
     data, held_out = recipe.data, f"{size.heldout_n} held-out"
-    if claim.task == "images":
-        split = "".join(f", {key} {value}" for key, value in data.val_options.items())
-        what = (f"{data.image_size} px {data.generator} images, {data.train_n} for training (seed {data.seed}), "
-                f"{held_out} (seed {data.val_seed}{split})")
-    else:
-        what = (f"embedded Reber strings, {data.train_n} for training (seed {data.seed}), {held_out} "
-                f"(seed {data.val_seed})")
+    split = "".join(f", {key} {value}" for key, value in data.val_options.items())
+    what = (f"{data.image_size} px {data.generator} images, {data.train_n} for training (seed {data.seed}), "
+            f"{held_out} (seed {data.val_seed}{split})")
     length = f"{recipe.steps} steps" if recipe.steps else f"{recipe.epochs} epochs"
     algorithms = ", ".join(dict.fromkeys(run.recipe.algorithm for run in runs))
     minutes = sum(run.summary["training_seconds"] for run in runs) / 60

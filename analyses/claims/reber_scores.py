@@ -1,4 +1,4 @@
-"""Next-symbol accuracy on embedded Reber strings: of a trained RSM, of chance and of first-order statistics.
+"""Next-symbol accuracy on embedded Reber strings: of predictions, chance, first-order statistics and the best possible.
 
 In ``B (T|P) <Reber string> (T|P) E`` the second-to-last symbol repeats the branch
 symbol chosen at the start. A predictor that has read the string up to the inner
@@ -18,13 +18,11 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-import torch
 
-from chronoscore.models.rsm_base import SequenceMemoryModel
-from chronoscore.stimuli.generators.reber import REBER_SYMBOLS, reber_indices, reber_one_hot
+from chronoscore.stimuli.generators.reber import REBER_SYMBOLS, reber_choices, reber_indices, reber_one_hot
 
-__all__ = ["POSITIONS", "Position", "chance_accuracy", "first_order_accuracy", "first_order_table",
-           "model_accuracy", "scored_steps"]
+__all__ = ["POSITIONS", "Position", "ceiling_accuracy", "chance_accuracy", "first_order_accuracy",
+           "first_order_table", "per_string_accuracy", "scored_steps"]
 
 Position = Literal["predictable", "all"]
 POSITIONS: tuple[Position, ...] = ("predictable", "all")
@@ -45,16 +43,6 @@ def scored_steps(lengths: np.ndarray, steps: int) -> dict[Position, np.ndarray]:
     return {"predictable": step == lengths - 3, "all": step <= lengths - 2}
 
 
-def model_accuracy(model: SequenceMemoryModel, strings: Sequence[str]) -> dict[Position, float]:
-    """Accuracy of the model's classifier, reading its memory after each step, at each :data:`POSITIONS`."""
-    codes, lengths = reber_one_hot(strings)
-    model.eval()
-    with torch.no_grad():
-        memory = model.forward_timesteps(torch.from_numpy(codes).transpose(0, 1), areas=["memory"])["memory"]
-        predicted = model.classifier(memory).argmax(dim=-1).transpose(0, 1).numpy()
-    return _accuracy(predicted, codes, lengths)
-
-
 def first_order_table(strings: Sequence[str]) -> np.ndarray:
     """(7,) index of the most frequent next symbol after each symbol in ``strings`` (ties: the first in order)."""
     counts = np.zeros((len(REBER_SYMBOLS), len(REBER_SYMBOLS)), dtype=np.int64)
@@ -68,6 +56,36 @@ def first_order_accuracy(table: np.ndarray, strings: Sequence[str]) -> dict[Posi
     """Accuracy of predicting ``table[current symbol]`` at each of :data:`POSITIONS`."""
     codes, lengths = reber_one_hot(strings)
     return _accuracy(table[codes.argmax(axis=2)], codes, lengths)
+
+
+def ceiling_accuracy(strings: Sequence[str]) -> dict[Position, float]:
+    """Expected accuracy of the best possible predictor, which knows the grammar and the whole prefix.
+
+    After each prefix the grammar allows one or two next symbols, equally likely
+    (:func:`~chronoscore.stimuli.generators.reber.reber_choices`); the best guess is
+    right with probability 1 / choices. The mean of that over the scored predictions.
+    """
+    choices = [reber_choices(string) for string in strings]
+    return {"predictable": float(np.mean([1.0 / counts[-2] for counts in choices])),
+            "all": float(np.mean(np.concatenate([1.0 / counts for counts in choices])))}
+
+
+def per_string_accuracy(predicted: Sequence[np.ndarray], strings: Sequence[str]) -> dict[Position, float]:
+    """Accuracy at each of :data:`POSITIONS` of predictions made symbol by symbol.
+
+    Parameters
+    ----------
+    predicted : sequence of (L_i,) int arrays
+        ``predicted[i][t]``: the predicted index of symbol t of string i, made before
+        reading it (entry 0, the prediction of the first ``B``, is not scored).
+    strings : sequence of str
+    """
+    hits: dict[Position, list[bool]] = {"predictable": [], "all": []}
+    for guess, string in zip(predicted, strings, strict=True):
+        correct = np.asarray(guess) == reber_indices(string)
+        hits["all"].extend(correct[1:])
+        hits["predictable"].append(bool(correct[-2]))
+    return {position: float(np.mean(values)) for position, values in hits.items()}
 
 
 def chance_accuracy() -> dict[Position, float]:

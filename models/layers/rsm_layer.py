@@ -17,7 +17,7 @@ is detached, so no gradient flows back through time.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import torch
 from torch import nn
@@ -25,11 +25,21 @@ from torch import nn
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.models.layers.rsm_sparsity import next_inhibition, next_trace, normalise_trace, winner_mask
 
-__all__ = ["RSMLayer", "RSMLayerOutput", "RSMLayerState", "SparseMemoryLayer", "check_rsm_options",
-           "init_rsm_weight", "prediction_error"]
+__all__ = ["INITIALISATIONS", "Initialisation", "RSMLayer", "RSMLayerOutput", "RSMLayerState", "SparseMemoryLayer",
+           "check_rsm_options", "init_rsm_weight", "prediction_error"]
 
 INITIAL_WEIGHT_SD = 0.03
-"""Standard deviation of the truncated-normal initial weights (``f_sd``/``r_sd`` of the original code)."""
+"""Standard deviation of the ``truncated_normal`` initial weights.
+
+Not the release's initialisation: its layer reads ``f_init_sd = r_init_sd = 0.03``
+only for initialiser types its Reber definition does not select; the weights get
+TensorFlow's default, Glorot-uniform, and the biases zeros (``glorot_uniform``
+here). The PyTorch port (numenta/nupic.research) draws every weight and bias from
+an untruncated N(0, 0.03²).
+"""
+
+Initialisation = Literal["glorot_uniform", "truncated_normal"]
+INITIALISATIONS: tuple[Initialisation, ...] = ("glorot_uniform", "truncated_normal")
 
 
 class RSMLayerState(NamedTuple):
@@ -78,9 +88,18 @@ def check_rsm_options(groups: int, cells: int, k: int, gamma: float, epsilon: fl
         raise ConfigError(f"epsilon (recurrent trace decay) must lie in [0, 1), got {epsilon}.")
 
 
-def init_rsm_weight(weight: torch.Tensor) -> None:
-    """Fill ``weight`` in place from N(0, 0.03²) truncated at two standard deviations."""
-    nn.init.trunc_normal_(weight, std=INITIAL_WEIGHT_SD, a=-2 * INITIAL_WEIGHT_SD, b=2 * INITIAL_WEIGHT_SD)
+def init_rsm_weight(weight: torch.Tensor, init: Initialisation = "truncated_normal") -> None:
+    """Fill ``weight`` in place: Glorot-uniform, or N(0, 0.03²) truncated at two standard deviations.
+
+    Glorot-uniform draws from U(−a, a), ``a = sqrt(6 / (fan_in + fan_out))``, as
+    TensorFlow's default dense-layer initialiser does.
+    """
+    if init == "glorot_uniform":
+        nn.init.xavier_uniform_(weight)
+    elif init == "truncated_normal":
+        nn.init.trunc_normal_(weight, std=INITIAL_WEIGHT_SD, a=-2 * INITIAL_WEIGHT_SD, b=2 * INITIAL_WEIGHT_SD)
+    else:
+        raise ConfigError(f"init must be one of {', '.join(INITIALISATIONS)}, got {init!r}.")
 
 
 def prediction_error(prediction: torch.Tensor, next_input: torch.Tensor,
@@ -123,10 +142,10 @@ class SparseMemoryLayer(nn.Module):
         self.groups, self.cells, self.k = groups, cells, k
         self.gamma, self.epsilon = float(gamma), float(epsilon)
 
-    def init_weights(self) -> None:
-        """Truncated-normal weights (:func:`init_rsm_weight`) and a zero decoder bias."""
+    def init_weights(self, init: Initialisation = "truncated_normal") -> None:
+        """Weights drawn as ``init`` says (:func:`init_rsm_weight`) and a zero decoder bias."""
         for weight in (self.feedforward.weight, self.recurrent.weight, self.decoder.weight):
-            init_rsm_weight(weight)
+            init_rsm_weight(weight, init)
         nn.init.zeros_(self.decoder.bias)
 
     def decode(self, strongest: torch.Tensor, input: torch.Tensor) -> torch.Tensor:  # pragma: no cover
@@ -160,6 +179,9 @@ class RSMLayer(SparseMemoryLayer):
         Decay γ of the inhibition trace.
     epsilon : float
         Decay ε of the recurrent trace.
+    init : {"glorot_uniform", "truncated_normal"}
+        Initial weights: the release's Glorot-uniform (default), or N(0, 0.03²)
+        truncated at ±0.06 (see :data:`INITIAL_WEIGHT_SD`); the decoder bias starts at zero.
 
     Notes
     -----
@@ -169,12 +191,13 @@ class RSMLayer(SparseMemoryLayer):
     ``decode_bias = True``).
     """
 
-    def __init__(self, n_inputs: int, groups: int, cells: int, k: int, gamma: float, epsilon: float) -> None:
+    def __init__(self, n_inputs: int, groups: int, cells: int, k: int, gamma: float, epsilon: float,
+                 init: Initialisation = "glorot_uniform") -> None:
         super().__init__(groups, cells, k, gamma, epsilon)
         self.feedforward = nn.Linear(n_inputs, groups, bias=False)
         self.recurrent = nn.Linear(groups * cells, groups * cells, bias=False)
         self.decoder = nn.Linear(groups, n_inputs)
-        self.init_weights()
+        self.init_weights(init)
 
     def initial_state(self, batch: int, like: torch.Tensor) -> RSMLayerState:
         """All-zero traces for ``batch`` samples, on ``like``'s device and dtype."""

@@ -256,6 +256,12 @@ class AlgorithmOptions:
         crbp: λ of the contraction penalty ``λ · mean(relu(1ᵀJ − τ)²)`` (10).
     penalty_tau : float
         crbp: τ, the largest column sum of the step's Jacobian left unpenalised (0.9).
+    update_every : {"batch", "step"}
+        local: one optimiser update per batch from the mean of the time steps' losses
+        (``batch``, the default), or one update after every time step of the batch
+        (``step``, as the Recurrent Sparse Memory's release does); the optimiser's
+        state persists across steps and batches either way, and the learning-rate
+        schedule advances once per batch.
 
     Examples
     --------
@@ -272,6 +278,7 @@ class AlgorithmOptions:
     stop_on_growth: bool = True
     penalty_weight: float = 10.0
     penalty_tau: float = 0.9
+    update_every: Literal["batch", "step"] = "batch"
 
     def __post_init__(self) -> None:
         if self.window is not None:
@@ -280,6 +287,8 @@ class AlgorithmOptions:
         _check_positive("algorithm_options.tolerance", self.tolerance, allow_zero=True)
         _check_positive("algorithm_options.penalty_weight", self.penalty_weight, allow_zero=True)
         _check_positive("algorithm_options.penalty_tau", self.penalty_tau, allow_zero=True)
+        if self.update_every not in ("batch", "step"):
+            raise ConfigError(f"algorithm_options.update_every must be 'batch' or 'step', got {self.update_every!r}.")
 
 
 @dataclass(frozen=True)
@@ -367,6 +376,9 @@ class Recipe:
         if self.algorithm != "tbptt" and window is not None:
             raise ConfigError(f"algorithm_options.window only applies to algorithm tbptt (this recipe uses "
                               f"{self.algorithm}); remove it or set algorithm: tbptt.")
+        if self.algorithm != "local" and self.algorithm_options.update_every != "batch":
+            raise ConfigError(f"algorithm_options.update_every: step only applies to algorithm local (this recipe "
+                              f"uses {self.algorithm}); remove it.")
         if self.compile and self.algorithm != "bptt":
             raise ConfigError(f"compile: true only compiles the model's forward, which algorithm {self.algorithm} "
                               "does not call as a whole; set compile: false or algorithm: bptt.")

@@ -130,7 +130,9 @@ class _Run:
         self.optimiser = build_optimiser(self.model.parameters(), recipe.optimiser)
         self.scheduler = build_scheduler(self.optimiser, recipe.schedule, self.total_steps)
         self.scaler = torch.amp.GradScaler(runtime.device.type, enabled=self.dtype == torch.float16)
-        self.context = StepContext(scale=self.scaler.scale, autocast=partial(autocast, runtime.device, self.dtype))
+        within = self.algorithm.updates_within_batch
+        self.context = StepContext(scale=self.scaler.scale, autocast=partial(autocast, runtime.device, self.dtype),
+                                   apply_update=self._apply_update if within else None)
         self.step, self.resumed_from, self.last_lr, self.started = 0, None, recipe.optimiser.lr, 0.0
         self.last_metrics: dict[str, dict[str, float] | None] = {"train": None, "val": None}
         if resume:
@@ -245,13 +247,8 @@ class _Run:
             # gradients the distributed wrapper does not see: averaged here (see the algorithms package)
             with self.module.no_sync() if self.runtime.distributed else contextlib.nullcontext():
                 outcome = self.algorithm.loss_and_backward(self.model, images, labels, self.context)
-            average_gradients(self.model.parameters(), self.runtime)
-        if self.recipe.optimiser.grad_clip is not None:
-            self.scaler.unscale_(self.optimiser)
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.recipe.optimiser.grad_clip)
-        self.last_lr = self.optimiser.param_groups[0]["lr"]
-        self.scaler.step(self.optimiser)
-        self.scaler.update()
+        if not self.algorithm.updates_within_batch:
+            self._apply_update()
         if self.scaler.is_enabled():
             with warnings.catch_warnings():
                 # the fp16 scaler skips steps with overflowing gradients; the schedule still counts them
@@ -263,6 +260,18 @@ class _Run:
         for running in sums:
             running.add(step_sums)
         extras.add(outcome.extras)
+
+    def _apply_update(self) -> None:
+        """One optimiser update from the gradients in ``.grad`` (averaged, clipped, scaled), which it then clears."""
+        if not self.algorithm.through_wrapper:
+            average_gradients(self.model.parameters(), self.runtime)
+        if self.recipe.optimiser.grad_clip is not None:
+            self.scaler.unscale_(self.optimiser)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.recipe.optimiser.grad_clip)
+        self.last_lr = self.optimiser.param_groups[0]["lr"]
+        self.scaler.step(self.optimiser)
+        self.scaler.update()
+        self.optimiser.zero_grad(set_to_none=True)
 
     def _log_train(self, window: RunningMetrics, extras: RunningMeans, seconds: float, log: MetricsLog | None,
                    bar: tqdm) -> None:

@@ -28,7 +28,7 @@ from chronoscore.stimuli.generators.registry import register_generator
 from chronoscore.stimuli.generators.sequence_frames import check_count, sequence_stimulus_set, upscale_nearest
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["DEFAULT_DIGIT_PATTERNS", "DigitSequences", "digit_sequences", "digit_sequence_stimuli"]
+__all__ = ["DEFAULT_DIGIT_PATTERNS", "DigitSequences", "bundled_digits", "digit_sequences", "digit_sequence_stimuli"]
 
 DEFAULT_DIGIT_PATTERNS: tuple[str, ...] = ("0123", "4126")
 """Patterns of digit classes, one character per frame; they share ``"12"``."""
@@ -76,7 +76,7 @@ def digit_sequences(n: int, seed: int = 0, *, n_frames: int = 12,
     rng = np.random.default_rng(seed)
     pattern = rng.integers(len(classes), size=n)
     digits = classes[pattern]
-    images, labels = _digit_data()
+    images, labels = bundled_digits()
     image_index = np.empty((n, n_frames), dtype=np.int64)
     for digit in np.unique(digits):
         members = np.flatnonzero(labels == digit)
@@ -98,7 +98,7 @@ def _pattern_classes(patterns: Sequence[str], n_frames: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _digit_data() -> tuple[np.ndarray, np.ndarray]:
+def bundled_digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled digits: (1797, 8, 8) float32 images in [0, 1] and (1797,) int64 labels."""
     from sklearn.datasets import load_digits  # scikit-learn takes a while to import; only pay for it when used
 

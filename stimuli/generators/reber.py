@@ -25,11 +25,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from chronoscore.errors import DataFormatError
+from chronoscore.stimuli.generators.digit_sequences import bundled_digits
 from chronoscore.stimuli.generators.registry import register_generator
 from chronoscore.stimuli.generators.sequence_frames import check_count, sequence_stimulus_set, upscale_nearest
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["REBER_SYMBOLS", "reber_sequences", "reber_indices", "reber_one_hot", "reber_stimuli"]
+__all__ = ["REBER_SYMBOLS", "draw_reber_string", "reber_choices", "reber_digit_codes", "reber_sequences",
+           "reber_indices", "reber_one_hot", "reber_stimuli"]
 
 REBER_SYMBOLS = "BTPSXVE"
 """The grammar's alphabet; a symbol's position here is its index in one-hot codes."""
@@ -76,11 +78,14 @@ def reber_sequences(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
     """
     n = check_count("n", n)
     rng = np.random.default_rng(seed)
-    strings = []
-    for _ in range(n):
-        branch = "TP"[rng.integers(2)]
-        strings.append(f"B{branch}{_reber_string(rng)}{branch}E")
+    strings = [draw_reber_string(rng) for _ in range(n)]
     return strings, np.array([len(string) - 2 for string in strings], dtype=np.int64)
+
+
+def draw_reber_string(rng: np.random.Generator) -> str:
+    """One embedded Reber string ``B (T|P) <Reber string> (T|P) E`` drawn with ``rng``."""
+    branch = "TP"[rng.integers(2)]
+    return f"B{branch}{_reber_string(rng)}{branch}E"
 
 
 def _reber_string(rng: np.random.Generator) -> str:
@@ -90,6 +95,38 @@ def _reber_string(rng: np.random.Generator) -> str:
         symbol, state = _GRAPH[state][rng.integers(2)]
         symbols.append(symbol)
     return "".join(symbols) + "E"
+
+
+def reber_choices(string: str) -> np.ndarray:
+    """How many symbols the grammar allows after each proper prefix of an embedded Reber ``string``.
+
+    Returns
+    -------
+    (len(string) - 1,) int64 array
+        Entry t: the number of symbols that may follow ``string[:t + 1]`` (1 or 2);
+        each allowed one has probability ``1 / choices``, so the best possible
+        predictor is right with that probability.
+
+    Raises
+    ------
+    DataFormatError
+        If ``string`` is not an embedded Reber string.
+    """
+    inner = string[2:-2]
+    if len(string) < 9 or string[:3] not in ("BTB", "BPB") or string[-2:] != f"{string[1]}E":
+        raise DataFormatError(f"{string!r} is not an embedded Reber string B (T|P) <Reber string> (T|P) E.")
+    choices, state = [2], 0  # after B: T or P
+    choices.append(1)  # the inner B
+    for symbol in inner[1:-1]:  # each inner symbol is one of its state's two edges
+        edges = dict(_GRAPH[state]) if state != _END else {}
+        if symbol not in edges:
+            raise DataFormatError(f"{string!r} is not an embedded Reber string: {symbol!r} cannot follow here.")
+        choices.append(len(edges))
+        state = edges[symbol]
+    if state != _END or inner[-1] != "E":
+        raise DataFormatError(f"{string!r} is not an embedded Reber string: the inner string does not end.")
+    choices += [1, 1, 1]  # the inner E, the repeated branch symbol, the final E
+    return np.array(choices, dtype=np.int64)
 
 
 def reber_indices(string: str) -> np.ndarray:
@@ -133,6 +170,18 @@ def reber_one_hot(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     for row, index in enumerate(indices):
         codes[row, np.arange(len(index)), index] = 1.0
     return codes, lengths
+
+
+def reber_digit_codes() -> np.ndarray:
+    """(7, 64) float32: each symbol of :data:`REBER_SYMBOLS` as one fixed 8x8 digit image, flattened, in [0, 1].
+
+    As in the authors' release, which shows each symbol as the same MNIST image of
+    one digit: the symbols in alphabetical order (B E P S T V X) are the digits 0 to
+    6, each drawn as the first image of that digit in scikit-learn's bundled digits.
+    """
+    images, labels = bundled_digits()
+    digits = [sorted(REBER_SYMBOLS).index(symbol) for symbol in REBER_SYMBOLS]
+    return np.stack([images[np.flatnonzero(labels == digit)[0]].reshape(-1) for digit in digits])
 
 
 @register_generator("reber", default_n=20, default_size=32)

@@ -13,18 +13,20 @@ from chronoscore.analyses.claims import CLAIMS, get_claim, main, replace_claim_t
 from chronoscore.analyses.claims.image_cache import cached_images, on_cached_images
 from chronoscore.analyses.claims.image_scores import heldout_accuracy
 from chronoscore.analyses.claims.reber_scores import first_order_accuracy, first_order_table, scored_steps
+from chronoscore.analyses.claims.reber_streams import ARMS
 from chronoscore.analyses.claims.runs import arm_recipe, run_folder
 from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
 from chronoscore.models.training.data import build_data
 from chronoscore.stimuli import generate, list_generators
 from chronoscore.stimuli.generators import registry
+from chronoscore.stimuli.generators.reber import reber_choices, reber_sequences
 
 SCHEMAS = {
     "hgru_pathfinder": ["model", "path_length", "accuracy", "n_parameters", "seed"],
     "hgru_lesions": ["model", "variant", "accuracy", "seed"],
     "convrnn_cells": ["model", "accuracy", "n_parameters", "seed", "width"],
-    "rsm_reber": ["model", "accuracy", "n_parameters", "seed", "position"],
+    "rsm_reber": ["arm", "position", "accuracy", "ceiling", "updates", "readout_parameters", "seed"],
     "crbp_vs_bptt": ["model", "algorithm", "train_steps", "test_steps", "accuracy", "n_parameters", "seed"],
 }
 
@@ -90,15 +92,21 @@ def test_convrnn_cells_at_tiny_scale_has_parameter_matched_models(claims_dir):
     assert np.all(np.abs(results["n_parameters"] / reference - 1) < 0.02)
 
 
-def test_rsm_reber_at_tiny_scale_scores_the_rsm_and_both_baselines(claims_dir):
+def test_rsm_reber_at_tiny_scale_scores_every_arm_at_both_positions_with_the_ceiling(claims_dir):
     results = read_results_after(claims_dir, "rsm_reber")
-    assert sorted(zip(results["model"], results["position"])) == sorted(
-        (model, position) for model in ("rsm", "chance", "first_order") for position in ("predictable", "all"))
-    rsm = results[results["model"] == "rsm"]
-    assert (rsm["n_parameters"] == fresh_parameters("rsm_reber", {"model": "rsm"})).all()
-    chance = results[results["model"] == "chance"]
+    assert sorted(zip(results["arm"], results["position"])) == sorted(
+        (arm, position) for arm in ARMS for position in ("predictable", "all"))
+    held_out, _ = reber_sequences(get_claim("rsm_reber").scale("tiny").heldout_n, seed=1)
+    choices = np.concatenate([reber_choices(string) for string in held_out])
+    assert np.allclose(results.loc[results["position"] == "all", "ceiling"], np.mean(1 / choices))
+    assert (results.loc[results["position"] == "predictable", "ceiling"] == 1).all()
+    chance = results[results["arm"] == "chance"]
     assert np.allclose(chance["accuracy"], 1 / 7)
-    assert (chance["n_parameters"] == 0).all()
+    trained = results["arm"].str.startswith("trained")
+    assert (results.loc[trained, "updates"] == 6).all() and (results.loc[~trained, "updates"] == 0).all()
+    # 20 held-out strings: the predictable position's accuracy is a multiple of 1/20 (but chance's)
+    predictable = results.loc[(results["position"] == "predictable") & (results["arm"] != "chance"), "accuracy"]
+    assert np.allclose(predictable * 20, np.round(predictable * 20))
 
 
 def test_crbp_vs_bptt_at_tiny_scale_scores_every_arm_at_every_test_step_count(claims_dir):
@@ -245,7 +253,7 @@ def test_command_line_writes_the_table_into_the_readme(claims_dir, tmp_path, cap
     assert main(["rsm_reber", "--out", str(claims_dir), "--scale", "tiny", "--readme", str(readme)]) == 0
     text = readme.read_text()
     assert (claims_dir / "rsm_reber.md").read_text().strip() in text
-    assert "| first_order |" in text
+    assert "| first-order statistics |" in text
     assert "rsm_reber" in capsys.readouterr().out
 
 

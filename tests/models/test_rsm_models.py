@@ -28,7 +28,8 @@ def test_rsm_defaults_are_the_embedded_reber_settings():
     layer = model.layer
     assert (layer.groups, layer.cells, layer.k, layer.gamma, layer.epsilon) == (200, 6, 25, 0.98, 0.0)
     assert model.n_inputs == 7 and model.n_classes == 7
-    assert model.classifier[0].out_features == 500
+    assert [type(part).__name__ for part in model.classifier] == ["SumNormalised", "Linear", "Linear"]
+    assert model.classifier[1].out_features == 500
     assert model.areas == ("memory", "prediction")
 
 

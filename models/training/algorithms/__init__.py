@@ -76,6 +76,9 @@ class TrainingAlgorithm(NamedTuple):
     through_wrapper : bool
         Call ``loss_and_backward`` with the (distributed, compiled) wrapper; else
         with the bare model, gradients averaged by the trainer.
+    updates_within_batch : bool
+        The algorithm makes its own optimiser updates (``context.apply_update``)
+        during the batch; the trainer then makes none after it.
     """
 
     name: str
@@ -84,6 +87,7 @@ class TrainingAlgorithm(NamedTuple):
     extras: tuple[str, ...]
     check_model: Callable[[nn.Module], None]
     through_wrapper: bool
+    updates_within_batch: bool = False
 
 
 def build_algorithm(name: Algorithm, options: AlgorithmOptions) -> TrainingAlgorithm:
@@ -104,8 +108,9 @@ def build_algorithm(name: Algorithm, options: AlgorithmOptions) -> TrainingAlgor
                                                penalty_tau=options.penalty_tau), _forward_logits,
                                  ("neumann_iterations", "neumann_diverged", "penalty"), fixed_point, False)
     if name == "local":
-        return TrainingAlgorithm(name, local_loss_and_backward, local_evaluation_logits, ("prediction_loss",),
-                                 require_sequence_memory_model, False)
+        return TrainingAlgorithm(name, partial(local_loss_and_backward, update_every=options.update_every),
+                                 local_evaluation_logits, ("prediction_loss",), require_sequence_memory_model, False,
+                                 updates_within_batch=options.update_every == "step")
     raise ConfigError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}.")
 
 

@@ -14,15 +14,20 @@ Symbol sequences ``(B, T, D)`` with per-step labels ``(B, T)``
     and the index of each next symbol, -1 where there is none); a step whose input
     is all zero is padding, and predicting it does not count.
 
-The trainer makes one optimiser update per batch from the mean of the steps'
-losses, where :func:`~chronoscore.models.rsm_training.train_rsm_on_sequences`
-updates after every step: the credit assignment is as local (no gradient
-crosses a step), the updates are less frequent.
+With ``update_every: batch`` (the default) the trainer makes one optimiser update
+per batch from the mean of the steps' losses; with ``update_every: step`` the
+algorithm makes one update after every time step (``context.apply_update``), as
+:func:`~chronoscore.models.rsm_training.train_rsm_on_sequences` and the authors'
+release do, with the trainer's one optimiser persisting across steps and batches.
+The credit assignment is as local either way (no gradient crosses a step).
 
 Extra: ``prediction_loss``, the memory's mean prediction error over the steps.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
 
 import torch
 from torch import nn
@@ -43,8 +48,8 @@ def require_sequence_memory_model(model: nn.Module) -> None:
 
 
 def local_loss_and_backward(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor,
-                            context: StepContext) -> StepOutcome:
-    """Mean of the steps' local losses, back-propagated within each step only.
+                            context: StepContext, update_every: Literal["batch", "step"] = "batch") -> StepOutcome:
+    """The steps' local losses, back-propagated within each step only.
 
     Parameters
     ----------
@@ -54,7 +59,13 @@ def local_loss_and_backward(model: nn.Module, inputs: torch.Tensor, labels: torc
     labels : int64 Tensor (B,) or (B, T)
         A class per image, or per step (-1: none).
     context : StepContext
-        ``n_steps``: steps a still image is shown (the model's default if None).
+        ``n_steps``: steps a still image is shown (the model's default if None);
+        ``apply_update``: the trainer's optimiser update (needed for ``step``).
+    update_every : {"batch", "step"}
+        ``batch``: back-propagate the mean of the steps' losses once, for the
+        trainer's one update; ``step``: back-propagate each step's loss as soon as
+        the step has run and update (``context.apply_update``) before the next step,
+        skipping steps where no sample has a next input or a label (padding).
 
     Returns
     -------
@@ -62,9 +73,17 @@ def local_loss_and_backward(model: nn.Module, inputs: torch.Tensor, labels: torc
         Loss, logits and labels of the classifier (after the last step for still
         images; at every labelled step for sequences) and the ``prediction_loss`` extra.
     """
+    if update_every == "step" and context.apply_update is None:
+        raise ConfigError("local updates every step need the trainer's optimiser update (context.apply_update).")
+    losses = []
     with context.autocast():
-        losses = _step_losses(model, inputs, labels, context.n_steps)
-    context.scale(sum(step.loss for step in losses) / len(losses)).backward()
+        for step in _step_losses(model, inputs, labels, context.n_steps):
+            losses.append(step)
+            if update_every == "step" and step.learns:
+                context.scale(step.loss).backward()
+                context.apply_update()
+    if update_every == "batch":
+        context.scale(sum(step.loss for step in losses) / len(losses)).backward()
     logits, targets = _classified(losses, labels)
     predictions = [step.prediction_loss.detach() for step in losses if step.prediction_loss is not None]
     extras = {"prediction_loss": torch.stack(predictions).mean()} if predictions else {}
@@ -76,11 +95,12 @@ def local_evaluation_logits(model: nn.Module, inputs: torch.Tensor,
     """Classifier scores (N, n_classes) and their labels (N,) for evaluation (see :func:`local_loss_and_backward`)."""
     if labels.ndim == 1:
         return model(inputs), labels
-    return _classified(_step_losses(model, inputs, labels, None), labels)
+    return _classified(list(_step_losses(model, inputs, labels, None)), labels)
 
 
 def _step_losses(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor,
-                 n_steps: int | None) -> list[LocalStepLoss]:
+                 n_steps: int | None) -> Iterator[LocalStepLoss]:
+    """The steps' local losses, one step run per item (see :func:`local_step_losses`)."""
     if labels.ndim == 1:
         sequence = model.input_sequence(inputs, n_steps)
         step_labels = labels.unsqueeze(0).expand(sequence.shape[0], -1)
@@ -90,7 +110,7 @@ def _step_losses(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor,
         step_labels = labels.transpose(0, 1)
         present = sequence.flatten(2).ne(0).any(dim=2)
         has_next = torch.cat([present[1:], torch.zeros_like(present[:1])])
-    return list(local_step_losses(model, sequence, has_next, step_labels))
+    return local_step_losses(model, sequence, has_next, step_labels)
 
 
 def _classified(losses: list[LocalStepLoss], labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

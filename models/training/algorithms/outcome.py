@@ -2,7 +2,8 @@
 
 An algorithm is a function ``loss_and_backward(model, images, labels, context, **options)
 -> StepOutcome``: it computes the batch's loss and leaves the parameters' gradients
-in their ``.grad`` (scaled by ``context.scale``), without touching the optimiser.
+in their ``.grad`` (scaled by ``context.scale``), without touching the optimiser;
+an algorithm that updates within a batch calls ``context.apply_update`` instead.
 """
 
 from __future__ import annotations
@@ -50,12 +51,17 @@ class StepContext:
         ``scale``; the identity otherwise).
     autocast : callable
         Returns the context the forward computations run in (mixed precision).
+    apply_update : callable, optional
+        Makes one optimiser update from the gradients in ``.grad`` (with the
+        trainer's gradient averaging, clipping and scaler) and clears them; given to
+        algorithms that update within a batch (``local`` with ``update_every: step``).
     """
 
     n_steps: int | None = None
     loss_function: LossFunction = cross_entropy_loss
     scale: Callable[[torch.Tensor], torch.Tensor] = _unscaled
     autocast: Callable[[], contextlib.AbstractContextManager] = field(default=contextlib.nullcontext)
+    apply_update: Callable[[], None] | None = None
 
 
 class StepOutcome(NamedTuple):

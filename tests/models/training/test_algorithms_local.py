@@ -130,3 +130,69 @@ def test_reber_sequences_take_no_generator_options(tmp_path):
     recipe = load_recipe({**REBER_RECIPE, "data": {**REBER_RECIPE["data"], "options": {"size": 8}}})
     with pytest.raises(ConfigError, match="Reber symbol sequences take no generator options"):
         train(recipe, tmp_path, progress=False)
+
+
+def hand_written_per_step_training(recipe, batches: int) -> dict:
+    """Adam over every time step of ``batches`` batches, written out step by step: the RSM's weights after them.
+
+    The batches are the trainer's (same sampler, same seed); one Adam keeps its state across
+    all steps and batches; each step's loss is the prediction MSE over the samples that have a
+    next input plus the classifier's cross-entropy on the detached memory.
+    """
+    from chronoscore.models import create_model
+    from chronoscore.models.training.sampling import EpochBatches
+    from chronoscore.models.training.sequence_data import reber_sequence_data
+
+    torch.manual_seed(recipe.seed)
+    model = create_model(recipe.model.name, **recipe.model.kwargs)
+    adam = torch.optim.Adam(model.parameters(), lr=recipe.optimiser.lr, betas=tuple(recipe.optimiser.betas))
+    items = reber_sequence_data(recipe).train
+    per_epoch = len(items) // recipe.batch_size
+    done = 0
+    for epoch in range(batches // per_epoch + 1):
+        for indices in EpochBatches(len(items), recipe.batch_size, epoch=epoch, seed=recipe.seed):
+            if done == batches:
+                return model.state_dict()
+            sequences = torch.stack([items[index][0] for index in indices]).transpose(0, 1)  # (T, B, 7)
+            labels = torch.stack([items[index][1] for index in indices]).T  # (T, B)
+            state = model.initial_state(sequences[0])
+            for step in range(sequences.shape[0]):
+                outputs, state = model.step(sequences[step], state)
+                loss = torch.zeros(())
+                if step + 1 < sequences.shape[0]:
+                    valid = sequences[step + 1].abs().sum(dim=1) > 0
+                    if valid.any():
+                        error = (outputs["prediction"] - sequences[step + 1]).square().mean(dim=1)
+                        loss = loss + error[valid].mean()
+                labelled = labels[step] >= 0
+                if labelled.any():
+                    logits = model.classifier(outputs["memory"].detach())
+                    loss = loss + F.cross_entropy(logits[labelled], labels[step][labelled])
+                if loss.requires_grad:
+                    adam.zero_grad()
+                    loss.backward()
+                    adam.step()
+            done += 1
+    return model.state_dict()
+
+
+@pytest.mark.parametrize("batches", [1, 3])
+def test_local_per_step_updates_give_the_weights_of_a_hand_written_loop(tmp_path, batches):
+    settings = {**REBER_RECIPE, "steps": batches, "checkpoint_every": batches,
+                "algorithm_options": {"update_every": "step"}, "data": {**REBER_RECIPE["data"], "val_n": 0}}
+    recipe = load_recipe(settings)
+    train(recipe, tmp_path / "step", progress=False)
+    trained = load_trained_model(tmp_path / "step").state_dict()
+    expected = hand_written_per_step_training(recipe, batches)
+    for name, value in expected.items():
+        torch.testing.assert_close(trained[name], value, rtol=1e-5, atol=1e-6)
+    train(load_recipe({**settings, "algorithm_options": {}}), tmp_path / "batch", progress=False)
+    per_batch = load_trained_model(tmp_path / "batch").state_dict()
+    assert not torch.allclose(per_batch["layer.recurrent.weight"], expected["layer.recurrent.weight"], atol=1e-6)
+
+
+def test_per_step_updates_are_only_for_the_local_algorithm():
+    with pytest.raises(ConfigError, match="update_every"):
+        tiny_recipe("algorithm_options={update_every: step}")
+    with pytest.raises(ConfigError, match="update_every must be"):
+        load_recipe({**REBER_RECIPE, "algorithm_options": {"update_every": "epoch"}})
