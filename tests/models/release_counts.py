@@ -94,6 +94,12 @@ RELEASE_COUNTS = {  # computed once from the release's own files (json, cfg, npz
     "convrnn_shallow_ugrnn": 18_355_560,
     "convrnn_shallow_intersection": 32_513_384,
     "convrnn_shallow_time_decay": 4_197_739,
+    "convrnn_intermediate_gru": 67_725_032,
+    "convrnn_intermediate_lstm": 84_832_232,
+    "convrnn_intermediate_vanilla": 33_512_936,
+    "convrnn_intermediate_ugrnn": 50_617_832,
+    "convrnn_intermediate_intersection": 84_832_232,
+    "convrnn_intermediate_time_decay": 16_403_439,
 }
 
 SHALLOW_CELL_NAMES = {"rgc": "rgc", "lstm": "lstm", "vanilla": "simplernn", "gru": "gru", "ugrnn": "ugrnn",
