@@ -9,7 +9,7 @@ from torch import nn
 
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.models.base import TimeResolvedModel
-from chronoscore.models.convrnn_bases import Depth, base_architecture, scaled_channels
+from chronoscore.models.convrnn_bases import BaseArchitecture, Depth, base_architecture, scaled_channels
 from chronoscore.models.convrnn_layer import ConvRNNLayer
 
 __all__ = ["ConvNetBackbone"]
@@ -89,7 +89,7 @@ class ConvNetBackbone(TimeResolvedModel):
                                                                                                  n_classes)
 
     @staticmethod
-    def _cell_options(base, index: int, cell: str | None,
+    def _cell_options(base: BaseArchitecture, index: int, cell: str | None,
                       cell_options: Mapping[str, object] | None) -> dict[str, object]:
         if cell is None:
             return {}
