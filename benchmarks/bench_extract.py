@@ -37,9 +37,11 @@ Part 2: speed and peak memory of extracting ``convrnn_intermediate_rgc`` (the
 release's model: 10 layers, its default 17 steps, width 1, 15.4 M parameters) for
 ``--convrnn-images`` images of ``--convrnn-size`` px (default 224, the release's
 input) with a random projection to 1000 features per area, float32, through the
-on-disk cache, ``--convrnn-batch-size`` images at a time. All ten areas of a batch
-are held at every step before projection (about 86 MB per 224 px image), so the
-batch size bounds the memory. At 224 px the model costs about 100 GFLOP per image
+on-disk cache, ``--convrnn-batch-size`` images at a time, all ten areas or
+``--convrnn-areas``. The areas of a batch are held at every step before projection
+(all ten: about 86 MB per 224 px image), and each projected area holds its random
+matrix (F·1000·4 bytes: 1.6 GB for each of conv2 and conv3, 56×56×128 features, at
+224 px). At 224 px the model costs about 100 GFLOP per image
 over its 17 steps: hours for 3200 images on two CPU cores. ``--convrnn-only``
 skips part 1.
 
@@ -94,6 +96,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--convrnn-features", type=int, default=1000, help="random projection's D per area")
     parser.add_argument("--convrnn-batch-size", type=int, default=16, help="ConvRNN images per batch")
     parser.add_argument("--convrnn-only", action="store_true", help="skip part 1 (the side-by-side comparison)")
+    parser.add_argument("--convrnn-areas", nargs="+", default=None,
+                        help="ConvRNN areas to extract (default: all ten)")
     parser.add_argument("--part", choices=["brainscore", "chronoscore", "forward", "convrnn"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -243,7 +247,7 @@ def run_convrnn(args: argparse.Namespace) -> dict:
     torch.manual_seed(0)
     model = create_model("convrnn_intermediate_rgc", input_size=args.convrnn_size, width=args.convrnn_width)
     start = time.perf_counter()
-    activations = extract(model, stimuli, projection=("random", args.convrnn_features),
+    activations = extract(model, stimuli, areas=args.convrnn_areas, projection=("random", args.convrnn_features),
                           batch_size=args.convrnn_batch_size, cache=args.folder / "cache",
                           model_name="convrnn_intermediate_rgc")
     seconds = time.perf_counter() - start
@@ -275,14 +279,16 @@ def main(argv: list[str] | None = None) -> dict:
         convrnn = run_part("convrnn", argv, folder) if args.convrnn_images else None
     if convrnn is not None:
         rate = args.convrnn_images / convrnn["seconds"]
-        print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}), {args.convrnn_images} images of "
+        areas = "all areas" if args.convrnn_areas is None else ", ".join(args.convrnn_areas)
+        print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}, {areas}), {args.convrnn_images} images of "
               f"{args.convrnn_size} px in batches of {args.convrnn_batch_size}, 17 steps, random "
               f"projection to {args.convrnn_features} per area, float32, cached, {args.threads} threads: "
               f"{convrnn['seconds']:.0f} s ({rate:.3f} images/s), peak "
               f"{convrnn['peak_gb']:.2f} GB (result {convrnn['result_gb']:.2f} GB, shape {convrnn['shape']})")
         summary.update(peak_gb=round(convrnn["peak_gb"], 3), convrnn_s=round(convrnn["seconds"], 1),
                        convrnn_images_per_s=round(rate, 4), convrnn_images=args.convrnn_images,
-                       convrnn_size=args.convrnn_size, convrnn_batch_size=args.convrnn_batch_size)
+                       convrnn_size=args.convrnn_size, convrnn_batch_size=args.convrnn_batch_size,
+                       convrnn_areas=args.convrnn_areas or "all")
     print(json.dumps(summary))
     return summary
 
