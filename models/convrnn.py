@@ -87,8 +87,8 @@ class ConvRNN(ConvNetBackbone):
         Use the base's long-range feedback edges. Default: True for the RGC in the
         intermediate base (the paper's searched model), False otherwise.
     cell_options : mapping, optional
-        Keyword arguments of every cell (e.g. ``{"residual": True}`` for the RGC),
-        on top of the options the release uses in this base.
+        Keyword arguments of every cell (e.g. ``{"conv_bias": True}`` for the shallow
+        RGC), on top of the options the release uses in this base and layer.
     step_ms : float
         Milliseconds per step.
     """
