@@ -35,13 +35,17 @@ or storing is left in that time, so Brain-Score's CPU time over it
 (``speedup_bound``) is the most any extraction pipeline computing the same
 convolutions in float32 could reach on this machine.
 
-Part 2: peak memory of extracting ``convrnn_intermediate_rgc`` (10 layers, its
-default 17 steps, width 1) for 3200 images of 32 px with a random projection to
-1000 features per area, float32, through the on-disk cache (at 32 px, conv7 to
-conv10 have 256 to 512 features and are kept whole). Its time is that of the
-network itself, 17 unrolled steps of 10 layers: about 2 minutes on two CPU cores
-(longer on a busy machine). ``--convrnn-width`` below 1 runs faster, with fewer
-features in small areas.
+Part 2: speed and peak memory of extracting ``convrnn_intermediate_rgc`` (the
+release's model: 10 layers, its default 17 steps, width 1, 15.4 M parameters) for
+``--convrnn-images`` images of ``--convrnn-size`` px (default 224, the release's
+input) with a random projection to 1000 features per area, float32, through the
+on-disk cache, ``--convrnn-batch-size`` images at a time, all ten areas or
+``--convrnn-areas``. The areas of a batch are held at every step before projection
+(all ten: about 86 MB per 224 px image), and each projected area holds its random
+matrix (F·1000·4 bytes: 1.6 GB for each of conv2 and conv3, 56×56×128 features, at
+224 px). At 224 px the model costs about 100 GFLOP per image
+over its 17 steps: hours for 3200 images on two CPU cores. ``--convrnn-only``
+skips part 1.
 
 Each measurement runs in its own process; peak memory is that process's maximum
 resident set size (``ru_maxrss``), imports included (on the CPU chronoscore
@@ -52,7 +56,7 @@ Brain-Score / chronoscore), ``wall_speedup``, ``forward_only_cpu_s``,
 ``speedup_bound``, ``check_cpu_s``, ``parity_ok`` and ``peak_gb`` (the ConvRNN run's peak).
 
 Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18 --repeats 3
---convrnn-images 3200 --convrnn-size 32]``
+--convrnn-images 3200 --convrnn-size 224 --convrnn-batch-size 16 --convrnn-only]``
 """
 
 from __future__ import annotations
@@ -90,10 +94,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="alternating runs of each extractor")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch CPU threads of both extractors")
     parser.add_argument("--convrnn-images", type=int, default=3200, help="images for the ConvRNN run (0: skip)")
-    parser.add_argument("--convrnn-size", type=int, default=32, help="ConvRNN input side in pixels (32 is its least)")
+    parser.add_argument("--convrnn-size", type=int, default=224, help="ConvRNN input side in pixels (release: 224)")
     parser.add_argument("--convrnn-width", type=float, default=1.0, help="ConvRNN channel multiplier (paper: 1)")
     parser.add_argument("--convrnn-features", type=int, default=1000, help="random projection's D per area")
-    parser.add_argument("--convrnn-batch-size", type=int, default=64)
+    parser.add_argument("--convrnn-batch-size", type=int, default=16, help="ConvRNN images per batch")
+    parser.add_argument("--convrnn-only", action="store_true", help="skip part 1 (the side-by-side comparison)")
+    parser.add_argument("--convrnn-areas", nargs="+", default=None,
+                        help="ConvRNN areas to extract (default: all ten)")
     parser.add_argument("--part", choices=["brainscore", "chronoscore", "forward", "convrnn"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -250,7 +257,7 @@ def run_convrnn(args: argparse.Namespace) -> dict:
     torch.manual_seed(0)
     model = create_model("convrnn_intermediate_rgc", input_size=args.convrnn_size, width=args.convrnn_width)
     start = time.perf_counter()
-    activations = extract(model, stimuli, projection=("random", args.convrnn_features),
+    activations = extract(model, stimuli, areas=args.convrnn_areas, projection=("random", args.convrnn_features),
                           batch_size=args.convrnn_batch_size, cache=args.folder / "cache",
                           model_name="convrnn_intermediate_rgc")
     seconds = time.perf_counter() - start
@@ -278,25 +285,34 @@ def main(argv: list[str] | None = None) -> dict:
         return result
     with tempfile.TemporaryDirectory(prefix="chronoscore-bench-extract-") as folder:
         folder = Path(folder)
-        write_images(folder / "images", args.images, args.image_size)
-        runs = {"brainscore": [], "chronoscore": []}
-        forward_runs = []
-        for repeat in range(args.repeats):  # alternate, so that both see the same load on a shared machine
-            for name in list(runs)[::1 if repeat % 2 == 0 else -1]:
-                runs[name].append(run_part(name, argv, folder))
-            forward_runs.append(run_part("forward", argv, folder))
-        differences = compare_samples(folder)
+        summary = {} if args.convrnn_only else side_by_side(args, argv, folder)
         convrnn = run_part("convrnn", argv, folder) if args.convrnn_images else None
-    summary = report(args, runs, differences, forward_runs)
     if convrnn is not None:
-        print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}), {args.convrnn_images} images of "
-              f"{args.convrnn_size} px, 17 steps, random "
-              f"projection to {args.convrnn_features} per area, float32, cached: {convrnn['seconds']:.0f} s, peak "
+        rate = args.convrnn_images / convrnn["seconds"]
+        areas = "all areas" if args.convrnn_areas is None else ", ".join(args.convrnn_areas)
+        print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}, {areas}), {args.convrnn_images} images of "
+              f"{args.convrnn_size} px in batches of {args.convrnn_batch_size}, 17 steps, random "
+              f"projection to {args.convrnn_features} per area, float32, cached, {args.threads} threads: "
+              f"{convrnn['seconds']:.0f} s ({rate:.3f} images/s), peak "
               f"{convrnn['peak_gb']:.2f} GB (result {convrnn['result_gb']:.2f} GB, shape {convrnn['shape']})")
         summary.update(peak_gb=round(convrnn["peak_gb"], 3), convrnn_s=round(convrnn["seconds"], 1),
-                       convrnn_size=args.convrnn_size)
+                       convrnn_images_per_s=round(rate, 4), convrnn_images=args.convrnn_images,
+                       convrnn_size=args.convrnn_size, convrnn_batch_size=args.convrnn_batch_size,
+                       convrnn_areas=args.convrnn_areas or "all")
     print(json.dumps(summary))
     return summary
+
+
+def side_by_side(args: argparse.Namespace, argv: list[str], folder: Path) -> dict:
+    """Part 1: alternating runs of both extractors and of the forward pass alone; the printed table's figures."""
+    write_images(folder / "images", args.images, args.image_size)
+    runs = {"brainscore": [], "chronoscore": []}
+    forward_runs = []
+    for repeat in range(args.repeats):  # alternate, so that both see the same load on a shared machine
+        for name in list(runs)[::1 if repeat % 2 == 0 else -1]:
+            runs[name].append(run_part(name, argv, folder))
+        forward_runs.append(run_part("forward", argv, folder))
+    return report(args, runs, compare_samples(folder), forward_runs)
 
 
 def compare_samples(folder: Path) -> dict[str, float]:

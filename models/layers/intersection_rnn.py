@@ -2,7 +2,7 @@
 
 Two gated paths leave the cell: one through time (the state h) and one through depth
 (the output y), which can carry the drive x_t unchanged to the next layer. With ⊛ a
-same-padded k×k convolution and ``[x_t, h_t]`` the channel concatenation:
+TensorFlow-"SAME" k×k convolution and ``[x_t, h_t]`` the channel concatenation:
 
 .. math::
 
@@ -18,6 +18,7 @@ drive must have as many channels as the cell. ``b_g`` is a constant gate offset.
 from __future__ import annotations
 
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from chronoscore.errors import ConfigError
@@ -43,7 +44,8 @@ class IntersectionRNNCell(ConvRecurrentCell):
     Notes
     -----
     ``conv`` holds W with its 4C output channels in the order (state gate g_h, state
-    candidate, output gate g_y, output candidate). Parameters: ``k²·2C·4C + 4C``.
+    candidate, output gate g_y, output candidate), as in the release; biases start at 0.
+    Parameters: ``k²·2C·4C + 4C``.
     """
 
     def __init__(self, in_channels: int, channels: int, kernel_size: int = 3, gate_bias: float = 1.0) -> None:
@@ -53,6 +55,7 @@ class IntersectionRNNCell(ConvRecurrentCell):
         super().__init__(in_channels, channels, kernel_size)
         self.gate_bias = float(gate_bias)
         self.conv = same_conv(2 * channels, 4 * channels, kernel_size)
+        nn.init.zeros_(self.conv.bias)
 
     def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One step: drive (B, C, H, W), state (B, C, H, W) -> (output y', next state h'), both (B, C, H, W)."""

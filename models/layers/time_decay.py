@@ -1,21 +1,17 @@
 """The time-decay cell: the simplest local recurrence of Nayebi et al. (2018).
 
-Each channel leakily integrates its drive, the state decaying by a learned per-channel
-factor λ_c between steps:
+The layer leakily integrates its drive, its state scaled between steps by one learned
+number λ per layer, as in the release (``memory`` with ``trainable=True``):
 
 .. math::
 
-    h_{t+1} = \\lambda \\odot h_t + x_t, \\qquad \\lambda_c = \\sigma(\\rho_c) \\in (0, 1)
+    h_{t+1} = \\lambda\\, h_t + x_t
 
-ρ (one number per channel) is the learned parameter; the sigmoid keeps the factor a
-decay. The output is the new state. The ConvRNN release learns a single unconstrained
-factor per layer initialised at 0; here it is per channel, as the paper describes it,
-and starts at ``initial_decay``.
+λ is unconstrained and starts at ``initial_decay`` (0 in the release, so the cell
+starts feedforward). The output is the new state.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 from torch import nn
@@ -27,7 +23,7 @@ __all__ = ["TimeDecayCell"]
 
 
 class TimeDecayCell(ConvRecurrentCell):
-    """Per-channel leaky integrator ``h' = σ(ρ) ⊙ h + x``.
+    """Leaky integrator ``h' = λ·h + x`` with one learned scalar λ.
 
     Parameters
     ----------
@@ -38,28 +34,21 @@ class TimeDecayCell(ConvRecurrentCell):
     kernel_size : int
         Unused (the cell has no convolution); accepted so all cells share one signature.
     initial_decay : float
-        Starting decay factor λ in (0, 1), the same for every channel.
+        Starting value of λ.
 
     Notes
     -----
-    Parameters: ``C`` (the vector ``decay_logit`` = ρ).
+    Parameters: 1 (``decay``, shape (1,)).
     """
 
-    def __init__(self, in_channels: int, channels: int, kernel_size: int = 3, initial_decay: float = 0.5) -> None:
+    def __init__(self, in_channels: int, channels: int, kernel_size: int = 3, initial_decay: float = 0.0) -> None:
         if in_channels != channels:
             raise ConfigError(f"the time-decay cell adds its drive to its state, so in_channels ({in_channels}) "
                               f"must equal channels ({channels}).")
-        if not 0.0 < initial_decay < 1.0:
-            raise ConfigError(f"initial_decay must lie strictly between 0 and 1, got {initial_decay}.")
         super().__init__(in_channels, channels, kernel_size)
-        logit = math.log(initial_decay / (1.0 - initial_decay))
-        self.decay_logit = nn.Parameter(torch.full((channels,), logit))
-
-    def decay(self) -> torch.Tensor:
-        """The per-channel decay factors λ, shape (C,)."""
-        return torch.sigmoid(self.decay_logit)
+        self.decay = nn.Parameter(torch.full((1,), float(initial_decay)))
 
     def forward(self, input: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One step: drive (B, C, H, W), state (B, C, H, W) -> (output, next state), both (B, C, H, W)."""
-        hidden = self.decay().view(1, -1, 1, 1) * state + input
+        hidden = self.decay * state + input
         return hidden, hidden

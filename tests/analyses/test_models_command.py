@@ -17,9 +17,9 @@ def test_a_plain_word_matches_names_containing_it(capsys):
 def test_params_prints_the_count_at_default_settings(capsys):
     assert main(["models", "ff_shal*", "--params"]) == 0
     name, count = capsys.readouterr().out.split()
-    # 5 convolutions (64·7², 128, 256, 256, 512 ·3²) and a 512 → 1000 readout, each with biases
+    # 5 convolutions (64·7², 128, 256, 256, 512 ·3²) and a 2×2 512 → 1000 readout convolution, each with biases
     expected = (49 * 3 * 64 + 64) + (9 * 64 * 128 + 128) + (9 * 128 * 256 + 256) + (9 * 256 * 256 + 256) \
-        + (9 * 256 * 512 + 512) + (512 * 1000 + 1000)
+        + (9 * 256 * 512 + 512) + (4 * 512 * 1000 + 1000)
     assert name == "ff_shallow"
     assert int(count.replace(",", "")) == expected
 

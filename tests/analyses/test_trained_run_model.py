@@ -32,11 +32,14 @@ FAST_OPTIONS = ["--set", "n_components=4", "--set", "n_splits=2", "--set", "trai
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """A 4-step run of the tiny recipe with checkpoints at steps 2 and 4; its lowest train loss is at step 2."""
+    """A 4-step run of the tiny recipe with checkpoints at steps 2 and 4; its lowest train loss is at step 2.
+
+    The learning rate is too large on purpose (0.5), so that the loss rises again after step 2.
+    """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     folder = tmp_path_factory.mktemp("runs") / "tiny_run"
-    train(tiny_recipe(), folder, progress=False)
+    train(tiny_recipe("optimiser.lr=0.5"), folder, progress=False)
     torch.set_num_threads(threads)
     return folder
 

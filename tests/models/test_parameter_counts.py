@@ -1,25 +1,18 @@
-"""Parameter counts against closed-form formulas; width matching of the feedforward controls."""
+"""Parameter counts against the ConvRNN release and closed-form formulas; width-matched controls."""
 
 import pytest
 
 from chronoscore.errors import ConfigError
 from chronoscore.models.parameter_count import count_model_parameters, count_parameters, widen_to_match
 
+from .release_counts import RELEASE_COUNTS, SHALLOW_CELL_NAMES, rgc_intermediate, shallow
 from .tiny_models import tiny_model
 
-SHALLOW = [(64, 7), (128, 3), (256, 3), (256, 3), (512, 3)]  # (channels, kernel) at width 1
 INTERMEDIATE = [64, 64, 64, 128, 128, 256, 256, 512, 512, 512]
 
 
 def conv(inputs, outputs, kernel, bias=True):
     return kernel * kernel * inputs * outputs + (outputs if bias else 0)
-
-
-def shallow_trunk(width, n_classes):
-    channels = [round(base * width) for base, _ in SHALLOW]
-    inputs = [3] + channels[:-1]
-    trunk = sum(conv(i, o, kernel) for i, o, (_, kernel) in zip(inputs, channels, SHALLOW, strict=True))
-    return trunk + channels[-1] * n_classes + n_classes, channels
 
 
 def intermediate_trunk(width, n_classes):
@@ -30,35 +23,49 @@ def intermediate_trunk(width, n_classes):
     return total + channels[-1] * n_classes + n_classes, channels
 
 
-def vanilla_shallow(width, n_classes):
-    trunk, channels = shallow_trunk(width, n_classes)
-    return trunk + sum(9 * 2 * c * c + c + 2 * c for c in channels[2:])  # conv on [x, h], bias, layer norm
-
-
 def time_decay_intermediate(width, n_classes):
-    trunk, channels = intermediate_trunk(width, n_classes)
-    return trunk + sum(channels[3:])  # one decay per channel in layers 4-10
+    return intermediate_trunk(width, n_classes)[0] + 7  # one decay per recurrent layer
 
 
-def rgc_intermediate_with_feedback(width, n_classes):
-    trunk, channels = intermediate_trunk(width, n_classes)
-    cells = sum(5 * conv(c, c, 3) for c in channels[3:])  # W_xc, W_cc, W_hc, W_hh, W_ch
-    edges = [(8, 5), (9, 6), (10, 7), (7, 6), (10, 9)]
-    feedback = sum(conv(channels[source - 1], channels[target - 1], 3, bias=False) for source, target in edges)
-    return trunk + cells + feedback
+@pytest.mark.parametrize("name", sorted(RELEASE_COUNTS))
+def test_parameter_counts_equal_the_release(name):
+    counted = count_model_parameters(name)
+    assert abs(counted - RELEASE_COUNTS[name]) <= 0.005 * RELEASE_COUNTS[name]
+    assert counted == RELEASE_COUNTS[name]  # in fact exactly
+
+
+def test_the_transcribed_release_formulas_give_the_counts_of_the_release_files():
+    assert rgc_intermediate() == RELEASE_COUNTS["convrnn_intermediate_rgc"]
+    for cell, release_name in SHALLOW_CELL_NAMES.items():
+        assert shallow(release_name) == RELEASE_COUNTS[f"convrnn_shallow_{cell}"], cell
+    assert 15.3e6 < rgc_intermediate() < 15.6e6  # the paper: about 15.5 M
+
+
+@pytest.mark.parametrize("cell", sorted(SHALLOW_CELL_NAMES))
+def test_shallow_counts_follow_the_release_formula_at_other_widths_and_sizes(cell):
+    name = f"convrnn_shallow_{cell}"
+    assert count_parameters(tiny_model(name)) == shallow(SHALLOW_CELL_NAMES[cell], 1 / 16, 10, 32)
+    assert count_model_parameters(name, width=0.5, n_classes=7, input_size=96) == \
+        shallow(SHALLOW_CELL_NAMES[cell], 0.5, 7, 96)
 
 
 @pytest.mark.parametrize("name, formula", [
-    ("convrnn_shallow_vanilla", vanilla_shallow),
+    ("convrnn_intermediate_rgc", lambda width, n_classes: rgc_intermediate(width, n_classes)),
     ("convrnn_intermediate_time_decay", time_decay_intermediate),
-    ("convrnn_intermediate_rgc", rgc_intermediate_with_feedback),
-    ("ff_shallow", lambda width, n_classes: shallow_trunk(width, n_classes)[0]),
+    ("ff_shallow", lambda width, n_classes: shallow("none", width, n_classes)),
     ("ff_intermediate", lambda width, n_classes: intermediate_trunk(width, n_classes)[0]),
 ])
 def test_parameter_counts_follow_the_closed_form(name, formula):
-    assert count_parameters(tiny_model(name)) == formula(1 / 16, 10)
+    assert count_parameters(tiny_model(name)) == (formula(1 / 16, 10) if "shallow" not in name
+                                                  else shallow("none", 1 / 16, 10, 32))
     assert count_model_parameters(name) == formula(1.0, 1000)  # default settings, counted on the meta device
     assert count_model_parameters(name, width=0.5, n_classes=7) == formula(0.5, 7)
+
+
+def test_ff_intermediate_widened_to_the_intermediate_rgc():
+    control = widen_to_match("ff_intermediate", RELEASE_COUNTS["convrnn_intermediate_rgc"], input_size=32)
+    assert abs(control.parameter_match.relative_difference) < 0.001
+    assert 0.9 < control.width < 1.0  # the RGC model (15.4 M) is a little smaller than ff_intermediate (16.4 M)
 
 
 @pytest.mark.parametrize("reference", ["convrnn_shallow_rgc", 20_000])  # nearest count below / above
