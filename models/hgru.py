@@ -20,9 +20,12 @@ kernels is ``ff_large_kernels`` in :mod:`chronoscore.models.hgru_controls`.
 
 The computation
 ---------------
-The drive is X = (G ∗ I)², a trainable bank G of 25 7×7 Gabor filters (12 orientations ×
-2 phases + 1 luminance filter, :mod:`chronoscore.models.layers.gabor`) applied to the
-gray image I. The state starts at H2[0] = 0 and for t = 1 … T (T = 8 by default)::
+The drive is X = (G ∗ I + b)², a trainable bank G of 25 7×7 filters with a learned
+bias b — the authors' bank, regenerated from its parameters: 12 orientations × 2 phases
+(0° and −116.62°) + 1 luminance filter (:mod:`chronoscore.models.layers.gabor`) —
+applied to the grey image I, one channel in [0, 1] with a black background as the
+release was trained (``input_convention = "unit_gray"``; RGB input is averaged over
+its channels). The state starts at H2[0] = 0 and for t = 1 … T (T = 8 by default)::
 
     G1[t] = σ(U1 ∗ H2[t−1] + b1)
     C1[t] = W ∗ (G1[t] ⊙ H2[t−1])
@@ -41,10 +44,9 @@ Where the code differs from the paper
 -------------------------------------
 - H2[0] = 0 (the authors' release draws it at random, which would make outputs
   differ between calls).
-- The Gabor bank is generated from formulas (wavelength 4 px, envelope s.d. 2 px across
-  and 4 px along the stripes, luminance filter a Gaussian of s.d. 1 px), not loaded
-  from the authors' file. It sees the mean of the three (normalised) colour channels
-  and has no bias (the release adds a learned bias before squaring).
+- The Gabor bank is generated from its parameters, not loaded from the authors' file
+  (the filters agree to 1e-7); ``gabor_bank="zero_mean", gabor_bias=False`` gives the
+  earlier chronoscore front end.
 - Gate biases: b1 = log u, b2 = −log u, u ~ U(1, T − 1) per channel. The release,
   whose mix gate weights the old state instead of the candidate, draws the same
   retention (its mix bias is +log u) but starts the gain gate at −log u.
@@ -95,7 +97,7 @@ import torch
 from chronoscore.errors import ConfigError
 from chronoscore.models.base import TimeResolvedModel
 from chronoscore.models.fixed_point import RecurrentState
-from chronoscore.models.layers.gabor import GaborDrive
+from chronoscore.models.layers.gabor import GaborBank, GaborDrive
 from chronoscore.models.layers.hgru_cell import HGRUCell, Lesion, Nonlinearity, Normalization
 from chronoscore.models.layers.hgru_readout import PathfinderReadout, SegmentationReadout
 from chronoscore.models.registry import register_model
@@ -126,6 +128,11 @@ class HGRU(TimeResolvedModel):
         Orientations of the Gabor bank; channels C = 2 · n_orientations + 1 (25).
     gabor_size : int
         Side of the Gabor filters (7).
+    gabor_bank : {"release", "zero_mean"}
+        The authors' bank (default) or the earlier zero-mean one
+        (:class:`~chronoscore.models.layers.gabor.GaborDrive`).
+    gabor_bias : bool
+        Learn a bias per Gabor filter before squaring (True, as released).
     kernel_size : int
         Side of the horizontal kernels (15).
     n_steps : int
@@ -143,7 +150,10 @@ class HGRU(TimeResolvedModel):
         Milliseconds per step.
     """
 
+    input_convention = "unit_gray"
+
     def __init__(self, *, input_size: int = 150, n_orientations: int = 12, gabor_size: int = 7,
+                 gabor_bank: GaborBank = "release", gabor_bias: bool = True,
                  kernel_size: int = 15, n_steps: int = 8, n_classes: int = 2, nonlinearity: Nonlinearity = "tanh",
                  normalization: Normalization = "none", separate_kernels: bool = False,
                  symmetric_kernels: bool = True, step_gains: bool = True, lesions: Collection[Lesion] = (),
@@ -158,7 +168,7 @@ class HGRU(TimeResolvedModel):
             raise ConfigError("readout_pooled_norm applies to the image-level readout only (readout='classify').")
         super().__init__(("drive", "hgru"), default_steps=n_steps, step_ms=step_ms)
         self.input_size, self.n_classes = input_size, n_classes
-        self.gabor = GaborDrive(gabor_size, n_orientations)
+        self.gabor = GaborDrive(gabor_size, n_orientations, bank=gabor_bank, bias=gabor_bias)
         channels = self.gabor.out_channels
         self.cell = HGRUCell(channels, kernel_size, n_steps, nonlinearity=nonlinearity,
                              normalization=normalization, separate_kernels=separate_kernels,

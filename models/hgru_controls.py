@@ -58,8 +58,10 @@ class LargeKernelControl(TimeResolvedModel):
 
     Notes
     -----
-    Parameters: 25·49 (Gabors) + k²·(25·c + (L − 1)·c²) + 2Lc (norms) + readout, c = round(channels · width).
+    Parameters: 25·49 + 25 (Gabors and their biases) + k²·(25·c + (L − 1)·c²) + 2Lc (norms) + readout, c = round(channels · width).
     """
+
+    input_convention = "unit_gray"
 
     def __init__(self, *, input_size: int = 150, n_orientations: int = 12, gabor_size: int = 7,
                  kernel_size: int = 20, n_layers: int = 5, channels: int = 9, width: float = 1.0,

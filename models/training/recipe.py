@@ -22,7 +22,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -34,12 +34,13 @@ from chronoscore.config import config_to_dict, load_config
 from chronoscore.errors import ConfigError
 
 __all__ = [
-    "Algorithm", "ALGORITHMS", "DataSource", "OptimiserName", "Precision", "ScheduleName",
+    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "OptimiserName", "Precision", "ScheduleName",
     "ModelSpec", "DataSpec", "OptimiserSpec", "ScheduleSpec", "AlgorithmOptions", "Recipe",
     "load_recipe", "save_recipe", "list_recipes", "shipped_recipe_path",
 ]
 
 DataSource = Literal["generated", "imagefolder"]
+InputConvention = Literal["imagenet", "unit_gray"]
 OptimiserName = Literal["sgd", "adam", "adamw"]
 ScheduleName = Literal["constant", "cosine", "step"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
@@ -116,6 +117,11 @@ class DataSpec:
         the seed, the epoch and the image index, so they repeat on resume).
     num_workers : int
         Data-loading processes for folder images.
+    input : {"imagenet", "unit_gray"}, optional
+        How images are handed to the model: ImageNet-normalised RGB (B, 3, S, S), or
+        one grey channel in [0, 1] with a black background (B, 1, S, S), as the
+        Pathfinder models' releases were trained. Unset: the model's
+        ``input_convention`` (``unit_gray`` for the hGRU family, ``imagenet`` otherwise).
     """
 
     source: DataSource = "generated"
@@ -136,9 +142,12 @@ class DataSpec:
     val_folder: str | None = None
     augment: bool = False
     num_workers: int = 0
+    input: InputConvention | None = None
 
     def __post_init__(self) -> None:
         _check_choice("data.source", self.source, ("generated", "imagefolder"))
+        if self.input is not None:
+            _check_choice("data.input", self.input, get_args(InputConvention))
         for name in ("options", "train_options", "val_options"):
             if not isinstance(getattr(self, name), Mapping):
                 raise ConfigError(f"data.{name} must map generator option names to values.")
@@ -358,6 +367,10 @@ class Recipe:
         self._check_algorithm()
         if self.device is not None:
             _check_device_name(self.device)
+        if self.data.input is None:
+            from chronoscore.models.registry import model_input_convention
+
+            object.__setattr__(self, "data", replace(self.data, input=model_input_convention(self.model.name)))
 
     def _check_algorithm(self) -> None:
         window = self.algorithm_options.window
