@@ -7,7 +7,7 @@ Registered models (constructor flags of one :class:`HGRU` class, not copies):
 ``hgru_bn``                  batch norm on the gate pre-activations and the horizontal inputs
 ``hgru_relu``                ReLU ζ, inhibition rectified, two kernels W1, W2, batch norm as ``hgru_bn``
 ``hgru_lesion_alpha_omega``  α = ω = 0 (no multiplicative inhibition / excitation), not trainable
-``hgru_lesion_mu_kappa``     μ = κ = 0 (no additive inhibition / excitation), not trainable
+``hgru_lesion_mu_kappa``     μ = κ = 0 (no additive inhibition, no κ(H1 + γC2)), not trainable
 ===========================  ==================================================================
 
 The variant's settings are defaults: ``create_model("hgru_relu", normalization="none")``
@@ -25,14 +25,14 @@ bias b — the authors' bank, regenerated from its parameters: 12 orientations �
 (0° and −116.62°) + 1 luminance filter (:mod:`chronoscore.models.layers.gabor`) —
 applied to the grey image I, one channel in [0, 1] with a black background as the
 release was trained (``input_convention = "unit_gray"``; RGB input is averaged over
-its channels). The state starts at H2[0] = 0 and for t = 1 … T (T = 8 by default)::
+its channels). The state starts at small random H2[0] (as released) and for t = 1 … T (T = 8 by default)::
 
     G1[t] = σ(U1 ∗ H2[t−1] + b1)
     C1[t] = W ∗ (G1[t] ⊙ H2[t−1])
     H1[t] = tanh(X − (α ⊙ H2[t−1] + μ) ⊙ C1[t])
     G2[t] = σ(U2 ∗ H1[t] + b2)
     C2[t] = W ∗ H1[t]
-    H̃2[t] = tanh(κ ⊙ H1[t] + γ ⊙ C2[t] + ω ⊙ H1[t] ⊙ C2[t])
+    H̃2[t] = tanh(κ ⊙ (H1[t] + γ ⊙ C2[t]) + ω ⊙ H1[t] ⊙ γ ⊙ C2[t])
     H2[t] = η_t · ((1 − G2[t]) ⊙ H2[t−1] + G2[t] ⊙ H̃2[t])
 
 (:mod:`chronoscore.models.layers.hgru_cell` gives the variants' equations), and the
@@ -42,22 +42,21 @@ each (T, B, 25, H, W).
 
 Where the code differs from the paper
 -------------------------------------
-- H2[0] = 0 (the authors' release draws it at random, which would make outputs
-  differ between calls).
+- H2[0] is small uniform noise as released, but in evaluation mode the same noise at
+  every call (so that scores repeat); ``initial_state="zeros"`` starts from 0.
 - The Gabor bank is generated from its parameters, not loaded from the authors' file
   (the filters agree to 1e-7); ``gabor_bank="zero_mean", gabor_bias=False`` gives the
   earlier chronoscore front end.
-- Gate biases: b1 = log u, b2 = −log u, u ~ U(1, T − 1) per channel. The release,
-  whose mix gate weights the old state instead of the candidate, draws the same
-  retention (its mix bias is +log u) but starts the gain gate at −log u.
-- Initial values (not part of the equations): η_t = 1 (the release draws U(0, 1));
-  α = 0.1, μ = 1, κ = 0.5, ω = 0.5, γ = 1 (the authors' PyTorch port; the TF release
-  draws them at random); U1, U2 orthogonal; W Xavier-normal made symmetric.
+- Initial values are the release's (``initialisation="release"``; see
+  :mod:`chronoscore.models.layers.hgru_cell`); the release's mix gate weights the old
+  state instead of the candidate, so its mix bias +log u is our −log u.
+  ``initialisation="pytorch_port"`` gives the earlier values (gain bias +log u,
+  α = 0.1, μ = 1, κ = 0.5, ω = 0.5, γ = 1, η_t = 1, orthogonal gates, Xavier-normal W).
 - Steps beyond T reuse η_{T−1} (the paper only runs T steps).
 - Symmetry of W is kept by symmetrising its gradient in a backward hook (the release
   overrides the convolution's gradient), with the same effect.
-- The excitation is written κH1 + γC2 + ωH1C2 as in the paper; the release computes
-  κ(H1 + γC2) + ω(H1 · γC2), the same family of functions parameterised differently.
+- The excitation is written as the release computes it, κ(H1 + γC2) + ω(H1 · γC2), so
+  that the μ/κ lesion removes γC2 too; ``excitation="paper"`` gives κH1 + γC2 + ωH1C2.
 - ``hgru_bn``: the norms' learned shift replaces b1, b2 and starts at their chronos
   values (the release adds the bias, then subtracts the batch mean, which removes it);
   one norm per place shared by all steps, with running statistics in eval mode.
@@ -88,6 +87,7 @@ RBP requires; the other variants become stationary from step T on.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Collection, Iterator, Sequence
 from typing import Literal
@@ -98,12 +98,14 @@ from chronoscore.errors import ConfigError
 from chronoscore.models.base import TimeResolvedModel
 from chronoscore.models.fixed_point import RecurrentState
 from chronoscore.models.layers.gabor import GaborBank, GaborDrive
-from chronoscore.models.layers.hgru_cell import HGRUCell, Lesion, Nonlinearity, Normalization
+from chronoscore.models.layers.hgru_cell import (Excitation, HGRUCell, Initialisation, Lesion, Nonlinearity,
+                                                 Normalization)
 from chronoscore.models.layers.hgru_readout import PathfinderReadout, SegmentationReadout
 from chronoscore.models.registry import register_model
 
 __all__ = [
     "HGRU",
+    "InitialState",
     "ReadoutKind",
     "hgru",
     "hgru_bn",
@@ -114,6 +116,7 @@ __all__ = [
 ]
 
 ReadoutKind = Literal["classify", "segment"]
+InitialState = Literal["random", "zeros"]
 
 
 class HGRU(TimeResolvedModel):
@@ -139,8 +142,14 @@ class HGRU(TimeResolvedModel):
         Steps T unrolled by default (8).
     n_classes : int
         Outputs of the readout (2: path connected or not).
-    nonlinearity, normalization, separate_kernels, symmetric_kernels, step_gains, lesions
-        The cell's variant (see :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`).
+    nonlinearity, normalization, separate_kernels, symmetric_kernels, step_gains, lesions, excitation, initialisation
+        The cell's variant and initial values (see
+        :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`).
+    initial_state : {"random", "zeros"}
+        H2[0]: small uniform noise as released (Xavier-uniform of the state's
+        (B, H, W, C) shape, U(±√(6 / (B · H · (W + C))))), or zeros. Fresh noise per
+        call in training mode; in evaluation mode the same noise each call (drawn from
+        a generator seeded with 0), so outputs repeat.
     readout : {"classify", "segment"}
         Image-level :class:`PathfinderReadout` or per-pixel :class:`SegmentationReadout`.
     readout_pooled_norm : bool
@@ -157,22 +166,26 @@ class HGRU(TimeResolvedModel):
                  kernel_size: int = 15, n_steps: int = 8, n_classes: int = 2, nonlinearity: Nonlinearity = "tanh",
                  normalization: Normalization = "none", separate_kernels: bool = False,
                  symmetric_kernels: bool = True, step_gains: bool = True, lesions: Collection[Lesion] = (),
-                 readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
+                 excitation: Excitation = "release", initialisation: Initialisation = "release",
+                 initial_state: InitialState = "random", readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
                  step_ms: float = 10.0) -> None:
         for name, value in (("input_size", input_size), ("n_steps", n_steps), ("n_classes", n_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
         if readout not in ("classify", "segment"):
             raise ConfigError(f"unknown readout {readout!r}; choose 'classify' or 'segment'.")
+        if initial_state not in ("random", "zeros"):
+            raise ConfigError(f"unknown initial_state {initial_state!r}; choose 'random' or 'zeros'.")
         if readout == "segment" and readout_pooled_norm is not True:
             raise ConfigError("readout_pooled_norm applies to the image-level readout only (readout='classify').")
         super().__init__(("drive", "hgru"), default_steps=n_steps, step_ms=step_ms)
-        self.input_size, self.n_classes = input_size, n_classes
+        self.input_size, self.n_classes, self.initial_state = input_size, n_classes, initial_state
         self.gabor = GaborDrive(gabor_size, n_orientations, bank=gabor_bank, bias=gabor_bias)
         channels = self.gabor.out_channels
         self.cell = HGRUCell(channels, kernel_size, n_steps, nonlinearity=nonlinearity,
                              normalization=normalization, separate_kernels=separate_kernels,
-                             symmetric_kernels=symmetric_kernels, step_gains=step_gains, lesions=lesions)
+                             symmetric_kernels=symmetric_kernels, step_gains=step_gains, lesions=lesions,
+                             excitation=excitation, initialisation=initialisation)
         self.head = (PathfinderReadout(channels, n_classes, pooled_norm=readout_pooled_norm)
                      if readout == "classify" else SegmentationReadout(channels, n_classes))
 
@@ -181,8 +194,13 @@ class HGRU(TimeResolvedModel):
         return self.gabor(images)
 
     def init_state(self, drive: torch.Tensor) -> RecurrentState:
-        """H2[0] = 0, shaped like the drive (B, C, H, W), at step 0."""
-        return RecurrentState(torch.zeros_like(drive), 0)
+        """H2[0] shaped like the drive (B, C, H, W) (see ``initial_state``), at step 0."""
+        if self.initial_state == "zeros":
+            return RecurrentState(torch.zeros_like(drive), 0)
+        batch, channels, height, width = drive.shape
+        bound = math.sqrt(6 / (batch * height * (width + channels)))
+        generator = None if self.training else torch.Generator(device=drive.device).manual_seed(0)
+        return RecurrentState(torch.empty_like(drive).uniform_(-bound, bound, generator=generator), 0)
 
     def step(self, drive: torch.Tensor, state: RecurrentState) -> RecurrentState:
         """One hGRU step: (H2[t−1], t − 1) -> (H2[t], t)."""
@@ -241,7 +259,7 @@ def hgru_lesion_alpha_omega(**kwargs) -> HGRU:
 
 @register_model
 def hgru_lesion_mu_kappa(**kwargs) -> HGRU:
-    """hGRU without its additive (linear) interactions: μ = κ = 0, fixed."""
+    """hGRU without its additive (linear) interactions: μ = κ = 0, fixed (the release's κ(H1 + γC2) vanishes)."""
     return HGRU(**{"lesions": ("mu", "kappa"), **kwargs})
 
 
@@ -249,4 +267,5 @@ def hgru_lesion_mu_kappa(**kwargs) -> HGRU:
 def hgru_seg(**kwargs) -> HGRU:
     """C-RBP's hGRU for Pathfinder segmentation: softplus, separate kernels, no η, logits (B, 2, H, W)."""
     return HGRU(**{"nonlinearity": "softplus", "separate_kernels": True, "symmetric_kernels": False,
-                   "normalization": "horizontal", "step_gains": False, "readout": "segment", **kwargs})
+                   "normalization": "horizontal", "step_gains": False, "readout": "segment", "excitation": "paper",
+                   "initialisation": "pytorch_port", "initial_state": "zeros", **kwargs})

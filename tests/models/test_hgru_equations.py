@@ -18,14 +18,15 @@ from chronoscore.models.registry import create_model
 
 from .tiny_models import tiny_kwargs
 
-# name -> (ζ, rectified inhibition, batch norm on gates, on horizontal inputs, separate kernels, η_t)
+# name -> (ζ, rectified inhibition, batch norm on gates, on horizontal inputs, separate kernels, η_t,
+#          excitation written as the release κ(H1 + γC2) + ω(H1 · γC2))
 VARIANTS = {
-    "hgru": ("tanh", False, False, False, False, True),
-    "hgru_bn": ("tanh", False, True, True, False, True),
-    "hgru_relu": ("relu", True, True, True, True, True),
-    "hgru_lesion_alpha_omega": ("tanh", False, False, False, False, True),
-    "hgru_lesion_mu_kappa": ("tanh", False, False, False, False, True),
-    "hgru_seg": ("softplus", True, False, True, True, False),
+    "hgru": ("tanh", False, False, False, False, True, True),
+    "hgru_bn": ("tanh", False, True, True, False, True, True),
+    "hgru_relu": ("relu", True, True, True, True, True, True),
+    "hgru_lesion_alpha_omega": ("tanh", False, False, False, False, True, True),
+    "hgru_lesion_mu_kappa": ("tanh", False, False, False, False, True, True),
+    "hgru_seg": ("softplus", True, False, True, True, False, False),
 }
 ZETA = {
     "tanh": lambda x: (torch.exp(2 * x) - 1) / (torch.exp(2 * x) + 1),
@@ -63,7 +64,7 @@ def channel(vector):
 
 
 def hand_step(cell, variant, drive, hidden, step):
-    zeta_name, rectified, gate_norm, horizontal_norm, separate, has_eta = variant
+    zeta_name, rectified, gate_norm, horizontal_norm, separate, has_eta, release_form = variant
     zeta = ZETA[zeta_name]
     w_inhibit = cell.inhibition_kernel
     w_excite = cell.excitation_kernel if separate else cell.inhibition_kernel
@@ -75,7 +76,10 @@ def hand_step(cell, variant, drive, hidden, step):
     h1 = zeta(drive - (zeta(inhibition) if rectified else inhibition))
     g2 = sigmoid(normalised(pointwise(h1, cell.mix_gate), cell.mix_norm, gate_norm))
     c2 = normalised(convolve_same(h1, w_excite), cell.excitation_norm, horizontal_norm)
-    candidate = zeta(kappa * h1 + gamma * c2 + omega * h1 * c2)
+    if release_form:
+        candidate = zeta(kappa * h1 + kappa * gamma * c2 + omega * gamma * h1 * c2)
+    else:
+        candidate = zeta(kappa * h1 + gamma * c2 + omega * h1 * c2)
     eta = cell.step_gain[min(step, cell.n_steps - 1)] if has_eta else 1.0
     return eta * (hidden * (1 - g2) + candidate * g2)
 
@@ -122,18 +126,23 @@ def test_the_reference_detects_a_swapped_term():
         drive = model.drive(images)
         hidden = torch.rand(drive.shape, dtype=torch.float64)
         produced = model.step(drive, RecurrentState(hidden, 0)).hidden
+        paper_form = hand_step(model.cell, VARIANTS["hgru"][:-1] + (False,), drive, hidden, 0)
         model.cell.kappa, model.cell.omega = model.cell.omega, model.cell.kappa
         swapped = hand_step(model.cell, VARIANTS["hgru"], drive, hidden, 0)
     assert not torch.allclose(produced, swapped, rtol=1e-6, atol=1e-6)
+    assert not torch.allclose(produced, paper_form, rtol=1e-6, atol=1e-6)
 
 
-def test_chronos_gate_biases_lie_in_the_log_range_and_oppose_each_other():
+def test_chronos_gate_biases_lie_in_the_log_range_with_the_release_s_signs():
     torch.manual_seed(0)
-    cell = create_model("hgru").cell  # T = 8: u ~ U(1, 7)
+    cell = create_model("hgru").cell  # T = 8: u ~ U(1, 7); release: b1 = b2 = −log u
     gain, mix = cell.gain_gate.bias.detach(), cell.mix_gate.bias.detach()
-    assert gain.min() >= 0 and gain.max() <= math.log(7)
+    assert gain.max() <= 0 and gain.min() >= -math.log(7)
     assert gain.std() > 0.1  # drawn, not constant
-    torch.testing.assert_close(mix, -gain)
+    torch.testing.assert_close(mix, gain)
+    port = create_model("hgru", initialisation="pytorch_port").cell  # b1 = +log u, b2 = −log u
+    assert port.gain_gate.bias.min() >= 0 and port.gain_gate.bias.max() <= math.log(7)
+    torch.testing.assert_close(port.mix_gate.bias.detach(), -port.gain_gate.bias.detach())
     normalized = create_model("hgru_bn").cell  # the norms' shifts take the biases' place
-    assert normalized.gain_gate.bias is None and normalized.gain_norm.bias.max() <= math.log(7)
-    torch.testing.assert_close(normalized.mix_norm.bias.detach(), -normalized.gain_norm.bias.detach())
+    assert normalized.gain_gate.bias is None and normalized.gain_norm.bias.min() >= -math.log(7)
+    torch.testing.assert_close(normalized.mix_norm.bias.detach(), normalized.gain_norm.bias.detach())
