@@ -34,13 +34,15 @@ from chronoscore.config import config_to_dict, load_config
 from chronoscore.errors import ConfigError
 
 __all__ = [
-    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "OptimiserName", "Precision", "ScheduleName",
+    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "NeumannRule", "PenaltyReduction", "OptimiserName", "Precision", "ScheduleName",
     "ModelSpec", "DataSpec", "OptimiserSpec", "ScheduleSpec", "AlgorithmOptions", "Recipe",
     "load_recipe", "save_recipe", "list_recipes", "shipped_recipe_path",
 ]
 
 DataSource = Literal["generated", "imagefolder"]
 InputConvention = Literal["imagenet", "unit_gray"]
+NeumannRule = Literal["release", "tolerance"]
+PenaltyReduction = Literal["mean", "sum"]
 OptimiserName = Literal["sgd", "adam", "adamw"]
 ScheduleName = Literal["constant", "cosine", "step"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
@@ -253,39 +255,57 @@ class AlgorithmOptions:
         last ``window`` steps only; ``window`` ≥ the model's steps is full BPTT.
     max_iterations : int
         rbp, crbp: most terms of the Neumann series ``v = Σ_k (Jᵀ)^k g`` (one
-        vector-Jacobian product each).
+        vector-Jacobian product each; 15 as in C-RBP's release).
+    neumann_rule : {"release", "tolerance"}
+        rbp, crbp: where the series stops
+        (:mod:`~chronoscore.models.training.algorithms.neumann`). ``release``: at
+        the first term that would make ‖Σ‖ > 1, grew, or fell below 1e-9, that term
+        left out (C-RBP's release). ``tolerance``: chronoscore's earlier rule, below.
+        Each batch's reason is recorded in ``metrics.csv`` (``neumann_diverged``,
+        ``neumann_capped``, ``neumann_vanished``).
     tolerance : float
-        rbp, crbp: the series stops once a term's norm is at most ``tolerance``
-        times the norm of the sum so far.
+        rbp, crbp with ``neumann_rule: tolerance``: the series stops once a term's
+        norm is at most ``tolerance`` times the norm of the sum so far.
     stop_on_growth : bool
-        rbp, crbp: stop the series (without the growing term) as soon as a term's
-        norm exceeds the previous one's — the series is diverging, the step is not
-        contractive at its last state. Recorded as the ``neumann_diverged`` metric.
+        rbp, crbp with ``neumann_rule: tolerance``: stop the series (without the
+        growing term) as soon as a term's norm exceeds the previous one's.
     penalty_weight : float
         crbp: λ of the contraction penalty ``λ · mean(relu(1ᵀJ − τ)²)`` (10).
     penalty_tau : float
-        crbp: τ, the largest column sum of the step's Jacobian left unpenalised (0.9).
+        crbp: τ, the largest column sum of the step's Jacobian left unpenalised (0.9;
+        the panoptic release uses 0.95 with a sum).
+    penalty_reduction : {"mean", "sum"}
+        crbp: average the squared excesses over the batch's units (the Pathfinder
+        release) or sum them (the panoptic release).
+
+    Under rbp and crbp only the last step has a graph, so a model's per-step gains
+    (the hGRU's η_t) get no gradient except the last one: train the hGRU there with
+    ``step_gains: false`` (the C-RBP recipes do) or use ``hgru_seg``.
 
     Examples
     --------
     C-RBP for the hGRU on Pathfinder, 20 steps, the paper's λ and τ::
 
-        model: {name: hgru, kwargs: {n_classes: 2, n_steps: 20}}
+        model: {name: hgru, kwargs: {n_classes: 2, n_steps: 20, step_gains: false}}
         algorithm: crbp
-        algorithm_options: {max_iterations: 20, tolerance: 1.0e-4, penalty_weight: 10, penalty_tau: 0.9}
+        algorithm_options: {max_iterations: 15, neumann_rule: release, penalty_weight: 10, penalty_tau: 0.9}
     """
 
     window: int | None = None
-    max_iterations: int = 20
+    max_iterations: int = 15
+    neumann_rule: NeumannRule = "release"
     tolerance: float = 1e-4
     stop_on_growth: bool = True
     penalty_weight: float = 10.0
     penalty_tau: float = 0.9
+    penalty_reduction: PenaltyReduction = "mean"
 
     def __post_init__(self) -> None:
         if self.window is not None:
             _check_int("algorithm_options.window", self.window, minimum=1)
         _check_int("algorithm_options.max_iterations", self.max_iterations, minimum=1)
+        _check_choice("algorithm_options.neumann_rule", self.neumann_rule, ("release", "tolerance"))
+        _check_choice("algorithm_options.penalty_reduction", self.penalty_reduction, ("mean", "sum"))
         _check_positive("algorithm_options.tolerance", self.tolerance, allow_zero=True)
         _check_positive("algorithm_options.penalty_weight", self.penalty_weight, allow_zero=True)
         _check_positive("algorithm_options.penalty_tau", self.penalty_tau, allow_zero=True)

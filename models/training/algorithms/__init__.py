@@ -42,7 +42,7 @@ from chronoscore.models.training.algorithms.local import (local_evaluation_logit
 from chronoscore.models.training.algorithms.neumann import NeumannSolution, neumann_series
 from chronoscore.models.training.algorithms.outcome import (LossFunction, StepContext, StepOutcome,
                                                             cross_entropy_loss, require_fixed_point_model)
-from chronoscore.models.training.algorithms.rbp import rbp_loss_and_backward
+from chronoscore.models.training.algorithms.rbp import NEUMANN_EXTRAS, rbp_loss_and_backward
 from chronoscore.models.training.algorithms.tbptt import tbptt_loss_and_backward
 from chronoscore.models.training.recipe import ALGORITHMS, Algorithm, AlgorithmOptions
 
@@ -88,8 +88,8 @@ class TrainingAlgorithm(NamedTuple):
 
 def build_algorithm(name: Algorithm, options: AlgorithmOptions) -> TrainingAlgorithm:
     """The algorithm ``name`` with the recipe's ``options`` bound."""
-    series = {"max_iterations": options.max_iterations, "tolerance": options.tolerance,
-              "stop_on_growth": options.stop_on_growth}
+    series = {"max_iterations": options.max_iterations, "rule": options.neumann_rule,
+              "tolerance": options.tolerance, "stop_on_growth": options.stop_on_growth}
     fixed_point = partial(require_fixed_point_model, algorithm=name)
     if name == "bptt":
         return TrainingAlgorithm(name, bptt_loss_and_backward, _forward_logits, (), _accept_any, True)
@@ -98,11 +98,12 @@ def build_algorithm(name: Algorithm, options: AlgorithmOptions) -> TrainingAlgor
                                  fixed_point, False)
     if name == "rbp":
         return TrainingAlgorithm(name, partial(rbp_loss_and_backward, **series), _forward_logits,
-                                 ("neumann_iterations", "neumann_diverged"), fixed_point, False)
+                                 NEUMANN_EXTRAS, fixed_point, False)
     if name == "crbp":
         return TrainingAlgorithm(name, partial(crbp_loss_and_backward, **series, penalty_weight=options.penalty_weight,
-                                               penalty_tau=options.penalty_tau), _forward_logits,
-                                 ("neumann_iterations", "neumann_diverged", "penalty"), fixed_point, False)
+                                               penalty_tau=options.penalty_tau,
+                                               penalty_reduction=options.penalty_reduction), _forward_logits,
+                                 (*NEUMANN_EXTRAS, "penalty"), fixed_point, False)
     if name == "local":
         return TrainingAlgorithm(name, local_loss_and_backward, local_evaluation_logits, ("prediction_loss",),
                                  require_sequence_memory_model, False)
