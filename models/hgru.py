@@ -63,10 +63,14 @@ Where the code differs from the paper
 - ``hgru_relu`` rectifies the inhibition term as the authors' PyTorch port does
   (H1 = relu(X − relu((αH2 + μ)C1))), and normalises as ``hgru_bn``, as the release's
   ReLU model (``hgru_bn_relu``) does.
-- ``hgru_seg``: C-RBP's release also passes H2 through a softplus after the update and
-  normalises with batch statistics at evaluation; here H2 is the gated update itself
-  (non-negative anyway) and evaluation uses running statistics. Its kernels are not
-  kept symmetric, as in that release.
+- ``hgru_seg`` is C-RBP's release: T = 6, H2 passed through a softplus after the
+  gated update, batch norms that use the batch's statistics also at evaluation, the
+  paper's form of the excitation, the PyTorch port's initial values and H2[0] = 0; its
+  kernels are not kept symmetric. Its Gabor bias starts at 0 (the release's at
+  PyTorch's default, uniform in ±1/7) and the readout's 1×1 convolution keeps PyTorch's
+  default initialisation (the release draws it Xavier-normal, with equal biases for
+  both classes that do not change the softmax). Train it with the focal loss
+  (``algorithm_options.loss: focal``).
 
 The fixed-point interface (C-RBP)
 ---------------------------------
@@ -99,7 +103,7 @@ from chronoscore.models.base import TimeResolvedModel
 from chronoscore.models.fixed_point import RecurrentState
 from chronoscore.models.layers.gabor import GaborBank, GaborDrive
 from chronoscore.models.layers.hgru_cell import (Excitation, HGRUCell, Initialisation, Lesion, Nonlinearity,
-                                                 Normalization)
+                                                 Normalization, NormStatistics)
 from chronoscore.models.layers.hgru_readout import PathfinderReadout, SegmentationReadout
 from chronoscore.models.registry import register_model
 
@@ -142,9 +146,11 @@ class HGRU(TimeResolvedModel):
         Steps T unrolled by default (8).
     n_classes : int
         Outputs of the readout (2: path connected or not).
-    nonlinearity, normalization, separate_kernels, symmetric_kernels, step_gains, lesions, excitation, initialisation
+    nonlinearity, normalization, separate_kernels, symmetric_kernels, step_gains, lesions, excitation, initialisation,
+    norm_statistics, softplus_state
         The cell's variant and initial values (see
-        :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`).
+        :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`); ``norm_statistics``
+        applies to the per-pixel readout's batch norm too.
     initial_state : {"random", "zeros"}
         H2[0]: small uniform noise as released (Xavier-uniform of the state's
         (B, H, W, C) shape, U(±√(6 / (B · H · (W + C))))), or zeros. Fresh noise per
@@ -167,7 +173,8 @@ class HGRU(TimeResolvedModel):
                  normalization: Normalization = "none", separate_kernels: bool = False,
                  symmetric_kernels: bool = True, step_gains: bool = True, lesions: Collection[Lesion] = (),
                  excitation: Excitation = "release", initialisation: Initialisation = "release",
-                 initial_state: InitialState = "random", readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
+                 initial_state: InitialState = "random", norm_statistics: NormStatistics = "running",
+                 softplus_state: bool = False, readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
                  step_ms: float = 10.0) -> None:
         for name, value in (("input_size", input_size), ("n_steps", n_steps), ("n_classes", n_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -185,9 +192,11 @@ class HGRU(TimeResolvedModel):
         self.cell = HGRUCell(channels, kernel_size, n_steps, nonlinearity=nonlinearity,
                              normalization=normalization, separate_kernels=separate_kernels,
                              symmetric_kernels=symmetric_kernels, step_gains=step_gains, lesions=lesions,
-                             excitation=excitation, initialisation=initialisation)
+                             excitation=excitation, initialisation=initialisation, norm_statistics=norm_statistics,
+                             softplus_state=softplus_state)
         self.head = (PathfinderReadout(channels, n_classes, pooled_norm=readout_pooled_norm)
-                     if readout == "classify" else SegmentationReadout(channels, n_classes))
+                     if readout == "classify"
+                     else SegmentationReadout(channels, n_classes, running_statistics=self.cell.running_statistics))
 
     def drive(self, images: torch.Tensor) -> torch.Tensor:
         """Feedforward drive X (B, C, H, W) of images (B, 3, H, W)."""
@@ -265,7 +274,8 @@ def hgru_lesion_mu_kappa(**kwargs) -> HGRU:
 
 @register_model
 def hgru_seg(**kwargs) -> HGRU:
-    """C-RBP's hGRU for Pathfinder segmentation: softplus, separate kernels, no η, logits (B, 2, H, W)."""
+    """C-RBP's hGRU for Pathfinder segmentation: softplus, separate kernels, no η, 6 steps, logits (B, 2, H, W)."""
     return HGRU(**{"nonlinearity": "softplus", "separate_kernels": True, "symmetric_kernels": False,
                    "normalization": "horizontal", "step_gains": False, "readout": "segment", "excitation": "paper",
-                   "initialisation": "pytorch_port", "initial_state": "zeros", **kwargs})
+                   "initialisation": "pytorch_port", "initial_state": "zeros", "n_steps": 6,
+                   "norm_statistics": "batch", "softplus_state": True, **kwargs})

@@ -42,6 +42,12 @@ Options (the variants of the paper and of C-RBP):
     Any of α, μ, κ, ω fixed at 0 (buffers, not trainable).
 ``excitation``
     ``"release"`` or ``"paper"`` (above).
+``norm_statistics``
+    ``"running"``: batch norms use running statistics in evaluation mode;
+    ``"batch"``: the statistics of the batch at hand, also in evaluation (C-RBP's
+    release, whose norms keep no running statistics).
+``softplus_state``
+    Pass the gated update through a softplus, H2 = softplus(η_t · (…)) (C-RBP's release).
 ``initialisation``
     ``"release"`` (the authors' TensorFlow release): b1 = b2 = −log u with
     u ~ U(1, T − 1) per channel (the "chronos" initialisation of Tallec & Ollivier
@@ -67,12 +73,13 @@ from torch import nn
 from chronoscore.errors import ConfigError
 from chronoscore.models.layers.symmetric_kernel import symmetrise_channels, with_symmetric_gradient
 
-__all__ = ["Excitation", "HGRUCell", "Initialisation", "Lesion", "Nonlinearity", "Normalization"]
+__all__ = ["Excitation", "HGRUCell", "Initialisation", "Lesion", "Nonlinearity", "NormStatistics", "Normalization"]
 
 Nonlinearity = Literal["tanh", "relu", "softplus"]
 Normalization = Literal["none", "horizontal", "all"]
 Lesion = Literal["alpha", "mu", "kappa", "omega"]
 Excitation = Literal["release", "paper"]
+NormStatistics = Literal["running", "batch"]
 Initialisation = Literal["release", "pytorch_port"]
 
 _NONLINEARITIES = {"tanh": torch.tanh, "relu": F.relu, "softplus": F.softplus}
@@ -110,6 +117,10 @@ class HGRUCell(nn.Module):
         How the excitation stage is written (see the module docstring).
     initialisation : {"release", "pytorch_port"}
         Initial values (see the module docstring).
+    norm_statistics : {"running", "batch"}
+        Which statistics the batch norms use in evaluation mode.
+    softplus_state : bool
+        Softplus after the gated update.
 
     Notes
     -----
@@ -122,12 +133,15 @@ class HGRUCell(nn.Module):
                  nonlinearity: Nonlinearity = "tanh", normalization: Normalization = "none",
                  separate_kernels: bool = False, symmetric_kernels: bool = True, step_gains: bool = True,
                  lesions: Collection[Lesion] = (), excitation: Excitation = "release",
-                 initialisation: Initialisation = "release") -> None:
+                 initialisation: Initialisation = "release", norm_statistics: NormStatistics = "running",
+                 softplus_state: bool = False) -> None:
         super().__init__()
         _check_options(channels, kernel_size, n_steps, nonlinearity, normalization, lesions)
         _check_choice("excitation", excitation, ("release", "paper"))
         _check_choice("initialisation", initialisation, ("release", "pytorch_port"))
+        _check_choice("norm_statistics", norm_statistics, ("running", "batch"))
         self.excitation, self.initialisation = excitation, initialisation
+        self.softplus_state, self.running_statistics = bool(softplus_state), norm_statistics == "running"
         self.channels, self.kernel_size, self.n_steps = channels, kernel_size, n_steps
         self.nonlinearity = nonlinearity
         self.normalization = normalization
@@ -136,8 +150,8 @@ class HGRUCell(nn.Module):
         gate_norm = normalization == "all"
         self.gain_gate = nn.Conv2d(channels, channels, 1, bias=not gate_norm)
         self.mix_gate = nn.Conv2d(channels, channels, 1, bias=not gate_norm)
-        self.gain_norm = nn.BatchNorm2d(channels, eps=_NORM_EPS) if gate_norm else nn.Identity()
-        self.mix_norm = nn.BatchNorm2d(channels, eps=_NORM_EPS) if gate_norm else nn.Identity()
+        self.gain_norm = self._norm() if gate_norm else nn.Identity()
+        self.mix_norm = self._norm() if gate_norm else nn.Identity()
         self.inhibition_kernel = nn.Parameter(self._initial_kernel())
         self.excitation_kernel = nn.Parameter(self._initial_kernel()) if separate_kernels else None
         horizontal_norm = normalization in ("horizontal", "all")
@@ -163,8 +177,11 @@ class HGRUCell(nn.Module):
             nn.init.xavier_normal_(kernel)
         return symmetrise_channels(kernel) if self.symmetric_kernels else kernel
 
+    def _norm(self) -> nn.BatchNorm2d:
+        return nn.BatchNorm2d(self.channels, eps=_NORM_EPS, track_running_stats=self.running_statistics)
+
     def _horizontal_norm(self) -> nn.BatchNorm2d:
-        norm = nn.BatchNorm2d(self.channels, eps=_NORM_EPS)
+        norm = self._norm()
         nn.init.constant_(norm.weight, _HORIZONTAL_NORM_SCALE)
         return norm
 
@@ -219,7 +236,8 @@ class HGRUCell(nn.Module):
             candidate = zeta(kappa * (suppressed + scaled) + omega * (suppressed * scaled))
         else:
             candidate = zeta(kappa * suppressed + gamma * excitation_input + omega * suppressed * excitation_input)
-        return self.step_gain_at(step) * ((1 - mix) * hidden + mix * candidate)
+        updated = self.step_gain_at(step) * ((1 - mix) * hidden + mix * candidate)
+        return F.softplus(updated) if self.softplus_state else updated
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -34,7 +34,7 @@ from chronoscore.config import config_to_dict, load_config
 from chronoscore.errors import ConfigError
 
 __all__ = [
-    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "NeumannRule", "PenaltyReduction", "OptimiserName", "Precision", "ScheduleName",
+    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "NeumannRule", "PenaltyReduction", "TrainingLoss", "OptimiserName", "Precision", "ScheduleName",
     "ModelSpec", "DataSpec", "OptimiserSpec", "ScheduleSpec", "AlgorithmOptions", "Recipe",
     "load_recipe", "save_recipe", "list_recipes", "shipped_recipe_path",
 ]
@@ -43,6 +43,7 @@ DataSource = Literal["generated", "imagefolder"]
 InputConvention = Literal["imagenet", "unit_gray"]
 NeumannRule = Literal["release", "tolerance"]
 PenaltyReduction = Literal["mean", "sum"]
+TrainingLoss = Literal["cross_entropy", "focal"]
 OptimiserName = Literal["sgd", "adam", "adamw"]
 ScheduleName = Literal["constant", "cosine", "step"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
@@ -278,6 +279,12 @@ class AlgorithmOptions:
         crbp: average the squared excesses over the batch's units (the Pathfinder
         release) or sum them (the panoptic release).
 
+    loss : {"cross_entropy", "focal"}
+        The training loss of bptt, tbptt, rbp and crbp: cross-entropy, or the focal
+        loss with exponent ``focal_gamma`` (C-RBP's Pathfinder release, γ = 2).
+    focal_gamma : float
+        γ of the focal loss (2).
+
     Under rbp and crbp only the last step has a graph, so a model's per-step gains
     (the hGRU's η_t) get no gradient except the last one: train the hGRU there with
     ``step_gains: false`` (the C-RBP recipes do) or use ``hgru_seg``.
@@ -299,6 +306,8 @@ class AlgorithmOptions:
     penalty_weight: float = 10.0
     penalty_tau: float = 0.9
     penalty_reduction: PenaltyReduction = "mean"
+    loss: TrainingLoss = "cross_entropy"
+    focal_gamma: float = 2.0
 
     def __post_init__(self) -> None:
         if self.window is not None:
@@ -306,6 +315,8 @@ class AlgorithmOptions:
         _check_int("algorithm_options.max_iterations", self.max_iterations, minimum=1)
         _check_choice("algorithm_options.neumann_rule", self.neumann_rule, ("release", "tolerance"))
         _check_choice("algorithm_options.penalty_reduction", self.penalty_reduction, ("mean", "sum"))
+        _check_choice("algorithm_options.loss", self.loss, ("cross_entropy", "focal"))
+        _check_positive("algorithm_options.focal_gamma", self.focal_gamma, allow_zero=True)
         _check_positive("algorithm_options.tolerance", self.tolerance, allow_zero=True)
         _check_positive("algorithm_options.penalty_weight", self.penalty_weight, allow_zero=True)
         _check_positive("algorithm_options.penalty_tau", self.penalty_tau, allow_zero=True)
