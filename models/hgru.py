@@ -147,8 +147,8 @@ class HGRU(TimeResolvedModel):
     n_classes : int
         Outputs of the readout (2: path connected or not).
     nonlinearity, normalization, separate_kernels, symmetric_kernels, step_gains, lesions, excitation, initialisation,
-    norm_statistics, softplus_state
-        The cell's variant and initial values (see
+    norm_statistics, softplus_state, fast
+        The cell's variant, initial values and speed path (see
         :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`); ``norm_statistics``
         applies to the per-pixel readout's batch norm too.
     initial_state : {"random", "zeros"}
@@ -174,7 +174,7 @@ class HGRU(TimeResolvedModel):
                  symmetric_kernels: bool = True, step_gains: bool = True, lesions: Collection[Lesion] = (),
                  excitation: Excitation = "release", initialisation: Initialisation = "release",
                  initial_state: InitialState = "random", norm_statistics: NormStatistics = "running",
-                 softplus_state: bool = False, readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
+                 softplus_state: bool = False, fast: bool = True, readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
                  step_ms: float = 10.0) -> None:
         for name, value in (("input_size", input_size), ("n_steps", n_steps), ("n_classes", n_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -193,14 +193,15 @@ class HGRU(TimeResolvedModel):
                              normalization=normalization, separate_kernels=separate_kernels,
                              symmetric_kernels=symmetric_kernels, step_gains=step_gains, lesions=lesions,
                              excitation=excitation, initialisation=initialisation, norm_statistics=norm_statistics,
-                             softplus_state=softplus_state)
+                             softplus_state=softplus_state, fast=fast)
         self.head = (PathfinderReadout(channels, n_classes, pooled_norm=readout_pooled_norm)
                      if readout == "classify"
                      else SegmentationReadout(channels, n_classes, running_statistics=self.cell.running_statistics))
 
     def drive(self, images: torch.Tensor) -> torch.Tensor:
-        """Feedforward drive X (B, C, H, W) of images (B, 3, H, W)."""
-        return self.gabor(images)
+        """Feedforward drive X (B, C, H, W) of images (B, 1 or 3, H, W); channels-last in memory when ``fast``."""
+        drive = self.gabor(images)
+        return drive.contiguous(memory_format=torch.channels_last) if self.cell.fast else drive
 
     def init_state(self, drive: torch.Tensor) -> RecurrentState:
         """H2[0] shaped like the drive (B, C, H, W) (see ``initial_state``), at step 0."""
@@ -209,7 +210,9 @@ class HGRU(TimeResolvedModel):
         batch, channels, height, width = drive.shape
         bound = math.sqrt(6 / (batch * height * (width + channels)))
         generator = None if self.training else torch.Generator(device=drive.device).manual_seed(0)
-        return RecurrentState(torch.empty_like(drive).uniform_(-bound, bound, generator=generator), 0)
+        noise = torch.empty(drive.shape, dtype=drive.dtype, device=drive.device).uniform_(-bound, bound,
+                                                                                           generator=generator)
+        return RecurrentState(torch.empty_like(drive).copy_(noise), 0)  # in the drive's memory layout
 
     def step(self, drive: torch.Tensor, state: RecurrentState) -> RecurrentState:
         """One hGRU step: (H2[t−1], t − 1) -> (H2[t], t)."""

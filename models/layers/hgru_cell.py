@@ -48,6 +48,12 @@ Options (the variants of the paper and of C-RBP):
     release, whose norms keep no running statistics).
 ``softplus_state``
     Pass the gated update through a softplus, H2 = softplus(η_t · (…)) (C-RBP's release).
+``fast``
+    The same computation in fewer, faster operations (the default): 1×1 gates as
+    matrix products over channels, horizontal convolutions through the FFT for kernels
+    of 11×11 and more (direct otherwise; see :mod:`chronoscore.models.layers.fast_conv`),
+    the gated update as one ``lerp``. Give it channels-last tensors (the hGRU model
+    does). Results agree with ``fast=False`` to float rounding.
 ``initialisation``
     ``"release"`` (the authors' TensorFlow release): b1 = b2 = −log u with
     u ~ U(1, T − 1) per channel (the "chronos" initialisation of Tallec & Ollivier
@@ -71,6 +77,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chronoscore.errors import ConfigError
+from chronoscore.models.layers.fast_conv import fft_same_conv, pointwise_conv
 from chronoscore.models.layers.symmetric_kernel import symmetrise_channels, with_symmetric_gradient
 
 __all__ = ["Excitation", "HGRUCell", "Initialisation", "Lesion", "Nonlinearity", "NormStatistics", "Normalization"]
@@ -87,6 +94,7 @@ _NORMALIZATIONS = ("none", "horizontal", "all")
 _PORT_VALUES = {"alpha": 0.1, "mu": 1.0, "kappa": 0.5, "omega": 0.5, "gamma": 1.0}
 _LESIONABLE = ("alpha", "mu", "kappa", "omega")
 _HORIZONTAL_NORM_SCALE = 0.1
+_FFT_FROM_KERNEL_SIZE = 11  # measured at 48 px: FFT 4.7x faster at 15x15, direct channels-last 1.3x faster at 7x7
 _NORM_EPS = 1e-3
 
 
@@ -121,6 +129,8 @@ class HGRUCell(nn.Module):
         Which statistics the batch norms use in evaluation mode.
     softplus_state : bool
         Softplus after the gated update.
+    fast : bool
+        Compute through the faster equivalent operations (see the module docstring).
 
     Notes
     -----
@@ -134,7 +144,7 @@ class HGRUCell(nn.Module):
                  separate_kernels: bool = False, symmetric_kernels: bool = True, step_gains: bool = True,
                  lesions: Collection[Lesion] = (), excitation: Excitation = "release",
                  initialisation: Initialisation = "release", norm_statistics: NormStatistics = "running",
-                 softplus_state: bool = False) -> None:
+                 softplus_state: bool = False, fast: bool = True) -> None:
         super().__init__()
         _check_options(channels, kernel_size, n_steps, nonlinearity, normalization, lesions)
         _check_choice("excitation", excitation, ("release", "paper"))
@@ -142,6 +152,7 @@ class HGRUCell(nn.Module):
         _check_choice("norm_statistics", norm_statistics, ("running", "batch"))
         self.excitation, self.initialisation = excitation, initialisation
         self.softplus_state, self.running_statistics = bool(softplus_state), norm_statistics == "running"
+        self.fast = bool(fast)
         self.channels, self.kernel_size, self.n_steps = channels, kernel_size, n_steps
         self.nonlinearity = nonlinearity
         self.normalization = normalization
@@ -219,25 +230,35 @@ class HGRUCell(nn.Module):
         """H2[t] (B, C, H, W) from drive X and H2[t−1] (B, C, H, W); ``step`` = t selects η_t."""
         zeta = _NONLINEARITIES[self.nonlinearity]
         inhibition_kernel, excitation_kernel = self.kernels()
-        padding = self.kernel_size // 2
         alpha, mu, kappa, omega, gamma = (getattr(self, name).view(-1, 1, 1) for name in _PORT_VALUES)
 
-        gain = torch.sigmoid(self.gain_norm(self.gain_gate(hidden)))
-        inhibition_input = self.inhibition_norm(F.conv2d(gain * hidden, inhibition_kernel, padding=padding))
+        gain = torch.sigmoid(self.gain_norm(self._pointwise(hidden, self.gain_gate)))
+        inhibition_input = self.inhibition_norm(self._horizontal(gain * hidden, inhibition_kernel))
         inhibition = (alpha * hidden + mu) * inhibition_input
         if self.nonlinearity != "tanh":
             inhibition = zeta(inhibition)
         suppressed = zeta(drive - inhibition)
 
-        mix = torch.sigmoid(self.mix_norm(self.mix_gate(suppressed)))
-        excitation_input = self.excitation_norm(F.conv2d(suppressed, excitation_kernel, padding=padding))
+        mix = torch.sigmoid(self.mix_norm(self._pointwise(suppressed, self.mix_gate)))
+        excitation_input = self.excitation_norm(self._horizontal(suppressed, excitation_kernel))
         if self.excitation == "release":
             scaled = gamma * excitation_input
             candidate = zeta(kappa * (suppressed + scaled) + omega * (suppressed * scaled))
         else:
             candidate = zeta(kappa * suppressed + gamma * excitation_input + omega * suppressed * excitation_input)
-        updated = self.step_gain_at(step) * ((1 - mix) * hidden + mix * candidate)
+        mixed = torch.lerp(hidden, candidate, mix) if self.fast else (1 - mix) * hidden + mix * candidate
+        updated = self.step_gain_at(step) * mixed
         return F.softplus(updated) if self.softplus_state else updated
+
+    def _pointwise(self, maps: torch.Tensor, gate: nn.Conv2d) -> torch.Tensor:
+        """A gate's 1×1 convolution of maps (B, C, H, W)."""
+        return pointwise_conv(maps, gate.weight, gate.bias) if self.fast else gate(maps)
+
+    def _horizontal(self, maps: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+        """Same-padded horizontal convolution of maps (B, C, H, W) with kernel (C, C, k, k)."""
+        if self.fast and self.kernel_size >= _FFT_FROM_KERNEL_SIZE:
+            return fft_same_conv(maps, kernel)
+        return F.conv2d(maps, kernel, padding=self.kernel_size // 2)
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
