@@ -77,7 +77,7 @@ The fixed-point interface (C-RBP)
 :class:`HGRU` implements :class:`~chronoscore.models.fixed_point.FixedPointModel`:
 
 ``drive(images) -> X``
-    (B, 25, H, W) from images (B, 3, H, W);
+    (B, 25, H, W) from images (B, 1, H, W) or (B, 3, H, W);
 ``init_state(X) -> RecurrentState(hidden=0, step=0)``;
 ``step(X, state) -> RecurrentState(H2[t], t)``
     one hGRU step from ``state = (H2[t−1], t − 1)``;
@@ -230,7 +230,7 @@ class HGRU(TimeResolvedModel):
             yield state
 
     def forward(self, images: torch.Tensor, n_steps: int | None = None) -> torch.Tensor:
-        """Class scores after T steps for images (B, 3, H, W); see :meth:`readout` for the shape."""
+        """Class scores after T steps for images (B, 1 or 3, H, W); see :meth:`readout` for the shape."""
         steps = self.resolve_steps(n_steps)
         final = deque(self.trajectory(self.drive(images), steps), maxlen=1)[0]
         return self.readout(final)

@@ -101,7 +101,7 @@ class LargeKernelControl(TimeResolvedModel):
         return {area: outputs[area].unsqueeze(0) for area in wanted}
 
     def forward(self, images: torch.Tensor, n_steps: int | None = None) -> torch.Tensor:
-        """Class scores (B, n_classes) for images (B, 3, H, W); ``n_steps`` must be None or 1."""
+        """Class scores (B, n_classes) for images (B, 1 or 3, H, W); ``n_steps`` must be None or 1."""
         self._check_one_step(n_steps)
         return self.head(self._area_outputs(images)[-1])
 

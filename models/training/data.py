@@ -5,8 +5,9 @@ and preprocessed exactly as stimuli are for scoring (placed on screen by visual
 angle, resized, ImageNet-normalised; :func:`chronoscore.stimuli.load_batch`),
 then held as tensors. Folder data is read by torchvision's ``ImageFolder``.
 Either way an item is ``(image (3, S, S) float32, class index)``, or with
-``data.input: unit_gray`` ``(image (1, S, S) in [0, 1], class index)``: the mean of
-the three channels before normalisation, so a black background is exactly 0.
+``data.input: unit_gray`` ``(image (1, S, S) in [0, 1], class index)``: for generated
+images the mean of the three channels before normalisation, so a black background is
+exactly 0; for folder images torchvision's ``Grayscale`` (luminance).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def build_data(spec: DataSpec, seed: int) -> TrainingData:
 
 def batch_loader(dataset: Dataset, batches: EpochBatches | Sequence[list[int]], *, num_workers: int = 0,
                  pin_memory: bool = False) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
-    """``(images (B, 3, S, S), labels (B,))`` for each batch of indices in ``batches``.
+    """``(images (B, 3 or 1, S, S), labels (B,))`` for each batch of indices in ``batches``.
 
     Tensor data sets are indexed a whole batch at a time with an index tensor
     (no per-item work, no loader machinery); others are read item by item by a

@@ -70,7 +70,7 @@ def crbp_loss_and_backward(model: nn.Module, images: torch.Tensor, labels: torch
     Parameters
     ----------
     model : FixedPointModel
-    images : Tensor (B, 3, H, W)
+    images : Tensor (B, 3, H, W), or (B, 1, H, W) with ``data.input: unit_gray``
     labels : Tensor (B,) or the loss function's target shape
     context : StepContext
     max_iterations, rule, tolerance, stop_on_growth

@@ -60,7 +60,7 @@ def rbp_loss_and_backward(model: nn.Module, images: torch.Tensor, labels: torch.
     Parameters
     ----------
     model : FixedPointModel
-    images : Tensor (B, 3, H, W)
+    images : Tensor (B, 3, H, W), or (B, 1, H, W) with ``data.input: unit_gray``
     labels : Tensor (B,) or the loss function's target shape
     context : StepContext
         ``n_steps`` is T (the model's default if None).
