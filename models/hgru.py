@@ -174,8 +174,8 @@ class HGRU(TimeResolvedModel):
                  symmetric_kernels: bool = True, step_gains: bool = True, lesions: Collection[Lesion] = (),
                  excitation: Excitation = "release", initialisation: Initialisation = "release",
                  initial_state: InitialState = "random", norm_statistics: NormStatistics = "running",
-                 softplus_state: bool = False, fast: bool = True, readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
-                 step_ms: float = 10.0) -> None:
+                 softplus_state: bool = False, fast: bool = True, readout: ReadoutKind = "classify",
+                 readout_pooled_norm: bool = True, step_ms: float = 10.0) -> None:
         for name, value in (("input_size", input_size), ("n_steps", n_steps), ("n_classes", n_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}.")

@@ -58,7 +58,8 @@ class LargeKernelControl(TimeResolvedModel):
 
     Notes
     -----
-    Parameters: 25·49 + 25 (Gabors and their biases) + k²·(25·c + (L − 1)·c²) + 2Lc (norms) + readout, c = round(channels · width).
+    Parameters: 25·49 + 25 (Gabors and their biases) + k²·(25·c + (L − 1)·c²) + 2Lc (norms) + readout,
+    c = round(channels · width).
     """
 
     input_convention = "unit_gray"

@@ -246,7 +246,11 @@ class HGRUCell(nn.Module):
             candidate = zeta(kappa * (suppressed + scaled) + omega * (suppressed * scaled))
         else:
             candidate = zeta(kappa * suppressed + gamma * excitation_input + omega * suppressed * excitation_input)
-        mixed = torch.lerp(hidden, candidate, mix) if self.fast else (1 - mix) * hidden + mix * candidate
+        if self.fast:  # lerp needs one dtype (autocast leaves the three in different ones)
+            dtype = torch.promote_types(torch.promote_types(hidden.dtype, candidate.dtype), mix.dtype)
+            mixed = torch.lerp(hidden.to(dtype), candidate.to(dtype), mix.to(dtype))
+        else:
+            mixed = (1 - mix) * hidden + mix * candidate
         updated = self.step_gain_at(step) * mixed
         return F.softplus(updated) if self.softplus_state else updated
 

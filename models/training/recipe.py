@@ -34,7 +34,8 @@ from chronoscore.config import config_to_dict, load_config
 from chronoscore.errors import ConfigError
 
 __all__ = [
-    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "NeumannRule", "PenaltyReduction", "TrainingLoss", "OptimiserName", "Precision", "ScheduleName",
+    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "NeumannRule", "PenaltyReduction", "TrainingLoss",
+    "OptimiserName", "Precision", "ScheduleName",
     "ModelSpec", "DataSpec", "OptimiserSpec", "ScheduleSpec", "AlgorithmOptions", "Recipe",
     "load_recipe", "save_recipe", "list_recipes", "shipped_recipe_path",
 ]

@@ -108,7 +108,8 @@ def test_t_steps_match_numpy(seed, name):
 
 
 def test_the_mu_kappa_lesion_removes_the_whole_additive_term():
-    """With κ = μ = 0 and α = ω = 0 nothing excites H2: the release's γC2 goes with κ (the paper form keeps it)."""
+    """With κ = μ = 0 and α = ω = 0 nothing excites H2: the release's γC2 goes with κ;
+    the paper form keeps it."""
     torch.manual_seed(0)
     release = create_model("hgru_lesion_mu_kappa", n_orientations=2, kernel_size=5, n_steps=4).double().eval()
     paper = create_model("hgru_lesion_mu_kappa", n_orientations=2, kernel_size=5, n_steps=4,

@@ -48,8 +48,8 @@ def test_rbp_equals_bptt_of_a_tiny_hgru_run_to_convergence():
     targets = masks.long()
     expected = bptt_gradients(model, images, targets, 150)
     context = StepContext(n_steps=150)
-    outcome = rbp_loss_and_backward(model, images, targets, context, max_iterations=400, rule="tolerance", tolerance=1e-12,
-                                    stop_on_growth=False)
+    outcome = rbp_loss_and_backward(model, images, targets, context, max_iterations=400, rule="tolerance",
+                                    tolerance=1e-12, stop_on_growth=False)
     assert relative_error(gradients(model), expected) < 1e-4
     assert outcome.logits.shape == (2, 2, 16, 16)
 
