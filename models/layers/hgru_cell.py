@@ -57,8 +57,8 @@ Options (the variants of the paper and of C-RBP):
 ``initialisation``
     ``"release"`` (the authors' TensorFlow release): b1 = b2 = −log u with
     u ~ U(1, T − 1) per channel (the "chronos" initialisation of Tallec & Ollivier
-    2018: the mix gate starts closed enough to keep H2 for about u steps, and so does
-    the gain gate); U1, U2 and W Xavier-uniform, W then symmetrised; α, μ, κ, ω, γ
+    2018: the mix gate starts closed enough to keep H2 for about u steps, and the gain
+    gate lets through a fraction 1 / (1 + u) of H2); U1, U2 and W Xavier-uniform, W then symmetrised; α, μ, κ, ω, γ
     Xavier-uniform around 0 as (1, 1, 1, C) tensors, U(±√(6 / (1 + C))); η_t ~ U(0, 1).
     ``"pytorch_port"`` (the authors' PyTorch port, and C-RBP's release): b1 = +log u,
     b2 = −log u; U1, U2 orthogonal; W Xavier-normal, then symmetrised; α = 0.1, μ = 1,
