@@ -19,7 +19,19 @@ The default model is the demo's RGC ConvRNN; ``--model ff_shallow --width 0.375
 --steps 300`` is a harder case (steps of about 10 ms, where the trainer's fixed
 cost per step weighs most).
 
-Run: ``python benchmarks/bench_trainer.py [--model convrnn_shallow_rgc --width 0.125 --steps 100 --batch 32]``
+``--model hgru`` compares instead the hGRU's training speed before and after its fast
+path: the trainer runs the same recipe (Pathfinder, path length 3, 48 px, one grey
+channel, batch 32, Adam) with ``fast: false`` — the plain computation the cell used
+before (1×1 gates and horizontal kernels as ``F.conv2d`` on contiguous tensors, the
+gated update spelled out) — and with ``fast: true`` (1×1 gates as matmuls over
+channels, channels-last tensors, FFT convolution from 11×11 kernels, ``lerp``). The
+JSON line then carries ``steps_per_s`` (fast path), ``reference_steps_per_s`` (plain)
+and ``ratio`` (fast / plain, medians per CPU second). ``--orientations 4
+--kernel-size 7`` (the default) is the CPU-sized model of the Pathfinder claims;
+``--orientations 12 --kernel-size 15`` the paper's.
+
+Run: ``python benchmarks/bench_trainer.py [--model convrnn_shallow_rgc --width 0.125 --steps 100 --batch 32]``,
+``python benchmarks/bench_trainer.py --model hgru --steps 10 --repeats 3``
 """
 
 from __future__ import annotations
@@ -48,7 +60,54 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--images", type=int, default=768, help="training images")
     parser.add_argument("--repeats", type=int, default=4, help="runs of each, alternating")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--orientations", type=int, default=4, help="hgru: Gabor orientations (2n + 1 channels)")
+    parser.add_argument("--kernel-size", type=int, default=7, help="hgru: side of the horizontal kernels")
     return parser.parse_args(argv)
+
+
+def hgru_recipe(args: argparse.Namespace, fast: bool) -> Recipe:
+    kwargs = {"input_size": 48, "n_classes": 2, "n_orientations": args.orientations,
+              "kernel_size": args.kernel_size, "readout_pooled_norm": False, "fast": fast}
+    return load_recipe({
+        "model": {"name": "hgru", "kwargs": kwargs},
+        "data": {"generator": "pathfinder", "options": {"path_length": 3}, "train_n": args.images,
+                 "generated_size": 48, "image_size": 48, "label": "label", "input": "unit_gray"},
+        "optimiser": {"name": "adam", "lr": 1e-3}, "schedule": {"name": "constant"},
+        "steps": args.steps, "batch_size": args.batch, "precision": "fp32", "device": "cpu", "seed": 0,
+        "checkpoint_every": args.steps, "log_every": 10,
+    })
+
+
+def hgru_comparison(args: argparse.Namespace) -> None:
+    """The trainer on the hGRU with the plain computation and with the fast path, alternating."""
+    recipes = {"plain": hgru_recipe(args, fast=False), "fast": hgru_recipe(args, fast=True)}
+    speeds: dict[str, list[tuple[float, float]]] = {name: [] for name in recipes}
+    for repeat in range(args.repeats):
+        for name in list(recipes)[::1 if repeat % 2 == 0 else -1]:
+            speeds[name].append(trainer_speed(recipes[name]))
+    channels = 2 * args.orientations + 1
+    print(f"hgru ({channels} channels, {args.kernel_size}x{args.kernel_size} kernels, 8 steps, 48 px), "
+          f"batch {args.batch}, {args.steps} steps, {args.threads} CPU thread(s), {args.repeats} runs each")
+    print_speeds(speeds)
+    ratios = {kind: speed_statistic(speeds["fast"], kind) / speed_statistic(speeds["plain"], kind)
+              for kind in ("best", "median", "cpu")}
+    print(f"ratio fast / plain: {ratios['cpu']:.3f} (per CPU second, medians); wall clock "
+          f"{ratios['best']:.3f} (fastest runs), {ratios['median']:.3f} (medians)")
+    print(json.dumps({"model": "hgru", "channels": channels, "kernel_size": args.kernel_size, "image_size": 48,
+                      "batch_size": args.batch, "steps": args.steps, "threads": args.threads,
+                      "steps_per_s": round(speed_statistic(speeds["fast"], "cpu"), 4),
+                      "reference_steps_per_s": round(speed_statistic(speeds["plain"], "cpu"), 4),
+                      "ratio": round(ratios["cpu"], 4), "wall_ratio": round(ratios["best"], 4),
+                      "wall_median_ratio": round(ratios["median"], 4)}))
+
+
+def print_speeds(speeds: dict[str, list[tuple[float, float]]]) -> None:
+    """One row per loop: fastest and median wall-clock speed, median per CPU second, every run."""
+    print(f"{'loop':<14}{'steps/s best':>14}{'median':>10}{'per CPU s, median':>20}   wall-clock runs")
+    for name, values in speeds.items():
+        wall, cpu = [value[0] for value in values], [value[1] for value in values]
+        print(f"{name:<14}{max(wall):>14.3f}{statistics.median(wall):>10.3f}{statistics.median(cpu):>20.3f}   "
+              f"{', '.join(f'{value:.3f}' for value in wall)}")
 
 
 def bench_recipe(args: argparse.Namespace) -> Recipe:
@@ -93,6 +152,9 @@ def hand_written_speed(recipe: Recipe, images: torch.Tensor, labels: torch.Tenso
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.model == "hgru":
+        hgru_comparison(args)
+        return
     recipe = bench_recipe(args)
     images, labels = build_data(recipe.data, recipe.seed).train.tensors
     speeds: dict[str, list[tuple[float, float]]] = {"trainer": [], "hand-written": []}
@@ -103,11 +165,7 @@ def main(argv: list[str] | None = None) -> None:
             speeds[name].append(run())
     print(f"{args.model} (width {args.width}, 32 px), batch {args.batch}, {args.steps} steps, "
           f"{args.threads} CPU thread(s), {args.repeats} runs each")
-    print(f"{'loop':<14}{'steps/s best':>14}{'median':>10}{'per CPU s, median':>20}   wall-clock runs")
-    for name, values in speeds.items():
-        wall, cpu = [value[0] for value in values], [value[1] for value in values]
-        print(f"{name:<14}{max(wall):>14.2f}{statistics.median(wall):>10.2f}{statistics.median(cpu):>20.2f}   "
-              f"{', '.join(f'{value:.2f}' for value in wall)}")
+    print_speeds(speeds)
     ratios = {kind: speed_statistic(speeds["trainer"], kind) / speed_statistic(speeds["hand-written"], kind)
               for kind in ("best", "median", "cpu")}
     print(f"ratio trainer / hand-written: {ratios['cpu']:.3f} (per CPU second, medians); wall clock "

@@ -40,6 +40,11 @@ class TimeResolvedModel(nn.Module):
         Milliseconds of simulated time per step.
     """
 
+    input_convention: str = "imagenet"
+    """How the model's training images are prepared: "imagenet" (normalised RGB, B × 3 × H × W) or
+    "unit_gray" (one grey channel in [0, 1], background 0, B × 1 × H × W); a recipe's
+    ``data.input`` defaults to it."""
+
     def __init__(self, areas: Sequence[str], default_steps: int = 1, step_ms: float = 10.0) -> None:
         super().__init__()
         self.areas = tuple(areas)

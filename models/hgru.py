@@ -7,7 +7,7 @@ Registered models (constructor flags of one :class:`HGRU` class, not copies):
 ``hgru_bn``                  batch norm on the gate pre-activations and the horizontal inputs
 ``hgru_relu``                ReLU ζ, inhibition rectified, two kernels W1, W2, batch norm as ``hgru_bn``
 ``hgru_lesion_alpha_omega``  α = ω = 0 (no multiplicative inhibition / excitation), not trainable
-``hgru_lesion_mu_kappa``     μ = κ = 0 (no additive inhibition / excitation), not trainable
+``hgru_lesion_mu_kappa``     μ = κ = 0 (no additive inhibition, no κ(H1 + γC2)), not trainable
 ===========================  ==================================================================
 
 The variant's settings are defaults: ``create_model("hgru_relu", normalization="none")``
@@ -20,16 +20,19 @@ kernels is ``ff_large_kernels`` in :mod:`chronoscore.models.hgru_controls`.
 
 The computation
 ---------------
-The drive is X = (G ∗ I)², a trainable bank G of 25 7×7 Gabor filters (12 orientations ×
-2 phases + 1 luminance filter, :mod:`chronoscore.models.layers.gabor`) applied to the
-gray image I. The state starts at H2[0] = 0 and for t = 1 … T (T = 8 by default)::
+The drive is X = (G ∗ I + b)², a trainable bank G of 25 7×7 filters with a learned
+bias b — the authors' bank, regenerated from its parameters: 12 orientations × 2 phases
+(0° and −116.62°) + 1 luminance filter (:mod:`chronoscore.models.layers.gabor`) —
+applied to the grey image I, one channel in [0, 1] with a black background as the
+release was trained (``input_convention = "unit_gray"``; RGB input is averaged over
+its channels). The state starts at small random H2[0] (as released) and for t = 1 … T (T = 8 by default)::
 
     G1[t] = σ(U1 ∗ H2[t−1] + b1)
     C1[t] = W ∗ (G1[t] ⊙ H2[t−1])
     H1[t] = tanh(X − (α ⊙ H2[t−1] + μ) ⊙ C1[t])
     G2[t] = σ(U2 ∗ H1[t] + b2)
     C2[t] = W ∗ H1[t]
-    H̃2[t] = tanh(κ ⊙ H1[t] + γ ⊙ C2[t] + ω ⊙ H1[t] ⊙ C2[t])
+    H̃2[t] = tanh(κ ⊙ (H1[t] + γ ⊙ C2[t]) + ω ⊙ H1[t] ⊙ γ ⊙ C2[t])
     H2[t] = η_t · ((1 − G2[t]) ⊙ H2[t−1] + G2[t] ⊙ H̃2[t])
 
 (:mod:`chronoscore.models.layers.hgru_cell` gives the variants' equations), and the
@@ -39,40 +42,42 @@ each (T, B, 25, H, W).
 
 Where the code differs from the paper
 -------------------------------------
-- H2[0] = 0 (the authors' release draws it at random, which would make outputs
-  differ between calls).
-- The Gabor bank is generated from formulas (wavelength 4 px, envelope s.d. 2 px across
-  and 4 px along the stripes, luminance filter a Gaussian of s.d. 1 px), not loaded
-  from the authors' file. It sees the mean of the three (normalised) colour channels
-  and has no bias (the release adds a learned bias before squaring).
-- Gate biases: b1 = log u, b2 = −log u, u ~ U(1, T − 1) per channel. The release,
-  whose mix gate weights the old state instead of the candidate, draws the same
-  retention (its mix bias is +log u) but starts the gain gate at −log u.
-- Initial values (not part of the equations): η_t = 1 (the release draws U(0, 1));
-  α = 0.1, μ = 1, κ = 0.5, ω = 0.5, γ = 1 (the authors' PyTorch port; the TF release
-  draws them at random); U1, U2 orthogonal; W Xavier-normal made symmetric.
+- H2[0] is small uniform noise as released, but in evaluation mode the same noise at
+  every call (so that scores repeat); ``initial_state="zeros"`` starts from 0.
+- The Gabor bank is generated from its parameters, not loaded from the authors' file
+  (the filters agree to 1e-7); ``gabor_bank="zero_mean", gabor_bias=False`` gives the
+  earlier chronoscore front end.
+- Initial values are the release's (``initialisation="release"``; see
+  :mod:`chronoscore.models.layers.hgru_cell`); the release's mix gate weights the old
+  state instead of the candidate, so its mix bias +log u is our −log u.
+  ``initialisation="pytorch_port"`` gives the earlier values (gain bias +log u,
+  α = 0.1, μ = 1, κ = 0.5, ω = 0.5, γ = 1, η_t = 1, orthogonal gates, Xavier-normal W).
 - Steps beyond T reuse η_{T−1} (the paper only runs T steps).
 - Symmetry of W is kept by symmetrising its gradient in a backward hook (the release
   overrides the convolution's gradient), with the same effect.
-- The excitation is written κH1 + γC2 + ωH1C2 as in the paper; the release computes
-  κ(H1 + γC2) + ω(H1 · γC2), the same family of functions parameterised differently.
+- The excitation is written as the release computes it, κ(H1 + γC2) + ω(H1 · γC2), so
+  that the μ/κ lesion removes γC2 too; ``excitation="paper"`` gives κH1 + γC2 + ωH1C2.
 - ``hgru_bn``: the norms' learned shift replaces b1, b2 and starts at their chronos
   values (the release adds the bias, then subtracts the batch mean, which removes it);
   one norm per place shared by all steps, with running statistics in eval mode.
 - ``hgru_relu`` rectifies the inhibition term as the authors' PyTorch port does
   (H1 = relu(X − relu((αH2 + μ)C1))), and normalises as ``hgru_bn``, as the release's
   ReLU model (``hgru_bn_relu``) does.
-- ``hgru_seg``: C-RBP's release also passes H2 through a softplus after the update and
-  normalises with batch statistics at evaluation; here H2 is the gated update itself
-  (non-negative anyway) and evaluation uses running statistics. Its kernels are not
-  kept symmetric, as in that release.
+- ``hgru_seg`` is C-RBP's release: T = 6, H2 passed through a softplus after the
+  gated update, batch norms that use the batch's statistics also at evaluation, the
+  paper's form of the excitation, the PyTorch port's initial values and H2[0] = 0; its
+  kernels are not kept symmetric. Its Gabor bias starts at 0 (the release's at
+  PyTorch's default, uniform in ±1/7) and the readout's 1×1 convolution keeps PyTorch's
+  default initialisation (the release draws it Xavier-normal, with equal biases for
+  both classes that do not change the softmax). Train it with the focal loss
+  (``algorithm_options.loss: focal``).
 
 The fixed-point interface (C-RBP)
 ---------------------------------
 :class:`HGRU` implements :class:`~chronoscore.models.fixed_point.FixedPointModel`:
 
 ``drive(images) -> X``
-    (B, 25, H, W) from images (B, 3, H, W);
+    (B, 25, H, W) from images (B, 1, H, W) or (B, 3, H, W);
 ``init_state(X) -> RecurrentState(hidden=0, step=0)``;
 ``step(X, state) -> RecurrentState(H2[t], t)``
     one hGRU step from ``state = (H2[t−1], t − 1)``;
@@ -86,6 +91,7 @@ RBP requires; the other variants become stationary from step T on.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Collection, Iterator, Sequence
 from typing import Literal
@@ -95,13 +101,15 @@ import torch
 from chronoscore.errors import ConfigError
 from chronoscore.models.base import TimeResolvedModel
 from chronoscore.models.fixed_point import RecurrentState
-from chronoscore.models.layers.gabor import GaborDrive
-from chronoscore.models.layers.hgru_cell import HGRUCell, Lesion, Nonlinearity, Normalization
+from chronoscore.models.layers.gabor import GaborBank, GaborDrive
+from chronoscore.models.layers.hgru_cell import (Excitation, HGRUCell, Initialisation, Lesion, Nonlinearity,
+                                                 Normalization, NormStatistics)
 from chronoscore.models.layers.hgru_readout import PathfinderReadout, SegmentationReadout
 from chronoscore.models.registry import register_model
 
 __all__ = [
     "HGRU",
+    "InitialState",
     "ReadoutKind",
     "hgru",
     "hgru_bn",
@@ -112,6 +120,7 @@ __all__ = [
 ]
 
 ReadoutKind = Literal["classify", "segment"]
+InitialState = Literal["random", "zeros"]
 
 
 class HGRU(TimeResolvedModel):
@@ -126,14 +135,27 @@ class HGRU(TimeResolvedModel):
         Orientations of the Gabor bank; channels C = 2 · n_orientations + 1 (25).
     gabor_size : int
         Side of the Gabor filters (7).
+    gabor_bank : {"release", "zero_mean"}
+        The authors' bank (default) or the earlier zero-mean one
+        (:class:`~chronoscore.models.layers.gabor.GaborDrive`).
+    gabor_bias : bool
+        Learn a bias per Gabor filter before squaring (True, as released).
     kernel_size : int
         Side of the horizontal kernels (15).
     n_steps : int
         Steps T unrolled by default (8).
     n_classes : int
         Outputs of the readout (2: path connected or not).
-    nonlinearity, normalization, separate_kernels, symmetric_kernels, step_gains, lesions
-        The cell's variant (see :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`).
+    nonlinearity, normalization, separate_kernels, symmetric_kernels, step_gains, lesions, excitation, initialisation,
+    norm_statistics, softplus_state, fast
+        The cell's variant, initial values and speed path (see
+        :class:`~chronoscore.models.layers.hgru_cell.HGRUCell`); ``norm_statistics``
+        applies to the per-pixel readout's batch norm too.
+    initial_state : {"random", "zeros"}
+        H2[0]: small uniform noise as released (Xavier-uniform of the state's
+        (B, H, W, C) shape, U(±√(6 / (B · H · (W + C))))), or zeros. Fresh noise per
+        call in training mode; in evaluation mode the same noise each call (drawn from
+        a generator seeded with 0), so outputs repeat.
     readout : {"classify", "segment"}
         Image-level :class:`PathfinderReadout` or per-pixel :class:`SegmentationReadout`.
     readout_pooled_norm : bool
@@ -143,36 +165,54 @@ class HGRU(TimeResolvedModel):
         Milliseconds per step.
     """
 
+    input_convention = "unit_gray"
+
     def __init__(self, *, input_size: int = 150, n_orientations: int = 12, gabor_size: int = 7,
+                 gabor_bank: GaborBank = "release", gabor_bias: bool = True,
                  kernel_size: int = 15, n_steps: int = 8, n_classes: int = 2, nonlinearity: Nonlinearity = "tanh",
                  normalization: Normalization = "none", separate_kernels: bool = False,
                  symmetric_kernels: bool = True, step_gains: bool = True, lesions: Collection[Lesion] = (),
-                 readout: ReadoutKind = "classify", readout_pooled_norm: bool = True,
-                 step_ms: float = 10.0) -> None:
+                 excitation: Excitation = "release", initialisation: Initialisation = "release",
+                 initial_state: InitialState = "random", norm_statistics: NormStatistics = "running",
+                 softplus_state: bool = False, fast: bool = True, readout: ReadoutKind = "classify",
+                 readout_pooled_norm: bool = True, step_ms: float = 10.0) -> None:
         for name, value in (("input_size", input_size), ("n_steps", n_steps), ("n_classes", n_classes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
         if readout not in ("classify", "segment"):
             raise ConfigError(f"unknown readout {readout!r}; choose 'classify' or 'segment'.")
+        if initial_state not in ("random", "zeros"):
+            raise ConfigError(f"unknown initial_state {initial_state!r}; choose 'random' or 'zeros'.")
         if readout == "segment" and readout_pooled_norm is not True:
             raise ConfigError("readout_pooled_norm applies to the image-level readout only (readout='classify').")
         super().__init__(("drive", "hgru"), default_steps=n_steps, step_ms=step_ms)
-        self.input_size, self.n_classes = input_size, n_classes
-        self.gabor = GaborDrive(gabor_size, n_orientations)
+        self.input_size, self.n_classes, self.initial_state = input_size, n_classes, initial_state
+        self.gabor = GaborDrive(gabor_size, n_orientations, bank=gabor_bank, bias=gabor_bias)
         channels = self.gabor.out_channels
         self.cell = HGRUCell(channels, kernel_size, n_steps, nonlinearity=nonlinearity,
                              normalization=normalization, separate_kernels=separate_kernels,
-                             symmetric_kernels=symmetric_kernels, step_gains=step_gains, lesions=lesions)
+                             symmetric_kernels=symmetric_kernels, step_gains=step_gains, lesions=lesions,
+                             excitation=excitation, initialisation=initialisation, norm_statistics=norm_statistics,
+                             softplus_state=softplus_state, fast=fast)
         self.head = (PathfinderReadout(channels, n_classes, pooled_norm=readout_pooled_norm)
-                     if readout == "classify" else SegmentationReadout(channels, n_classes))
+                     if readout == "classify"
+                     else SegmentationReadout(channels, n_classes, running_statistics=self.cell.running_statistics))
 
     def drive(self, images: torch.Tensor) -> torch.Tensor:
-        """Feedforward drive X (B, C, H, W) of images (B, 3, H, W)."""
-        return self.gabor(images)
+        """Feedforward drive X (B, C, H, W) of images (B, 1 or 3, H, W); channels-last in memory when ``fast``."""
+        drive = self.gabor(images)
+        return drive.contiguous(memory_format=torch.channels_last) if self.cell.fast else drive
 
     def init_state(self, drive: torch.Tensor) -> RecurrentState:
-        """H2[0] = 0, shaped like the drive (B, C, H, W), at step 0."""
-        return RecurrentState(torch.zeros_like(drive), 0)
+        """H2[0] shaped like the drive (B, C, H, W) (see ``initial_state``), at step 0."""
+        if self.initial_state == "zeros":
+            return RecurrentState(torch.zeros_like(drive), 0)
+        batch, channels, height, width = drive.shape
+        bound = math.sqrt(6 / (batch * height * (width + channels)))
+        generator = None if self.training else torch.Generator(device=drive.device).manual_seed(0)
+        noise = torch.empty(drive.shape, dtype=drive.dtype, device=drive.device).uniform_(-bound, bound,
+                                                                                           generator=generator)
+        return RecurrentState(torch.empty_like(drive).copy_(noise), 0)  # in the drive's memory layout
 
     def step(self, drive: torch.Tensor, state: RecurrentState) -> RecurrentState:
         """One hGRU step: (H2[t−1], t − 1) -> (H2[t], t)."""
@@ -190,7 +230,7 @@ class HGRU(TimeResolvedModel):
             yield state
 
     def forward(self, images: torch.Tensor, n_steps: int | None = None) -> torch.Tensor:
-        """Class scores after T steps for images (B, 3, H, W); see :meth:`readout` for the shape."""
+        """Class scores after T steps for images (B, 1 or 3, H, W); see :meth:`readout` for the shape."""
         steps = self.resolve_steps(n_steps)
         final = deque(self.trajectory(self.drive(images), steps), maxlen=1)[0]
         return self.readout(final)
@@ -231,12 +271,14 @@ def hgru_lesion_alpha_omega(**kwargs) -> HGRU:
 
 @register_model
 def hgru_lesion_mu_kappa(**kwargs) -> HGRU:
-    """hGRU without its additive (linear) interactions: μ = κ = 0, fixed."""
+    """hGRU without its additive (linear) interactions: μ = κ = 0, fixed (the release's κ(H1 + γC2) vanishes)."""
     return HGRU(**{"lesions": ("mu", "kappa"), **kwargs})
 
 
 @register_model
 def hgru_seg(**kwargs) -> HGRU:
-    """C-RBP's hGRU for Pathfinder segmentation: softplus, separate kernels, no η, logits (B, 2, H, W)."""
+    """C-RBP's hGRU for Pathfinder segmentation: softplus, separate kernels, no η, 6 steps, logits (B, 2, H, W)."""
     return HGRU(**{"nonlinearity": "softplus", "separate_kernels": True, "symmetric_kernels": False,
-                   "normalization": "horizontal", "step_gains": False, "readout": "segment", **kwargs})
+                   "normalization": "horizontal", "step_gains": False, "readout": "segment", "excitation": "paper",
+                   "initialisation": "pytorch_port", "initial_state": "zeros", "n_steps": 6,
+                   "norm_statistics": "batch", "softplus_state": True, **kwargs})

@@ -58,8 +58,11 @@ class LargeKernelControl(TimeResolvedModel):
 
     Notes
     -----
-    Parameters: 25·49 (Gabors) + k²·(25·c + (L − 1)·c²) + 2Lc (norms) + readout, c = round(channels · width).
+    Parameters: 25·49 + 25 (Gabors and their biases) + k²·(25·c + (L − 1)·c²) + 2Lc (norms) + readout,
+    c = round(channels · width).
     """
+
+    input_convention = "unit_gray"
 
     def __init__(self, *, input_size: int = 150, n_orientations: int = 12, gabor_size: int = 7,
                  kernel_size: int = 20, n_layers: int = 5, channels: int = 9, width: float = 1.0,
@@ -99,7 +102,7 @@ class LargeKernelControl(TimeResolvedModel):
         return {area: outputs[area].unsqueeze(0) for area in wanted}
 
     def forward(self, images: torch.Tensor, n_steps: int | None = None) -> torch.Tensor:
-        """Class scores (B, n_classes) for images (B, 3, H, W); ``n_steps`` must be None or 1."""
+        """Class scores (B, n_classes) for images (B, 1 or 3, H, W); ``n_steps`` must be None or 1."""
         self._check_one_step(n_steps)
         return self.head(self._area_outputs(images)[-1])
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import typing
 from collections.abc import Callable
 
 from torch import nn
 
 from chronoscore.errors import ConfigError
 
-__all__ = ["register_model", "create_model", "list_models", "model_constructor"]
+__all__ = ["register_model", "create_model", "list_models", "model_constructor", "model_input_convention"]
 
 _CONSTRUCTORS: dict[str, Callable[..., nn.Module]] = {}
 
@@ -51,6 +52,12 @@ def create_model(name: str, **kwargs) -> nn.Module:
         return constructor(**kwargs)
     except TypeError as error:
         raise ConfigError(f"cannot build {name!r} with {sorted(kwargs)}: {error}") from error
+
+
+def model_input_convention(name: str) -> str:
+    """The ``input_convention`` of the class the constructor ``name`` is annotated to return."""
+    returned = typing.get_type_hints(model_constructor(name)).get("return")
+    return getattr(returned, "input_convention", "imagenet")
 
 
 def list_models(pattern: str = "*") -> list[str]:

@@ -64,15 +64,18 @@ class SegmentationReadout(nn.Module):
         Channels C of the input maps (B, C, H, W).
     n_classes : int
         Classes per pixel (2: on the path or not).
+    running_statistics : bool
+        Batch norm with running statistics in evaluation mode (False: the batch's
+        statistics always, as in C-RBP's release).
 
     Notes
     -----
     Parameters: 2C + C · n_classes + n_classes.
     """
 
-    def __init__(self, channels: int, n_classes: int = 2) -> None:
+    def __init__(self, channels: int, n_classes: int = 2, running_statistics: bool = True) -> None:
         super().__init__()
-        self.norm = nn.BatchNorm2d(channels, eps=_NORM_EPS)
+        self.norm = nn.BatchNorm2d(channels, eps=_NORM_EPS, track_running_stats=running_statistics)
         self.project = nn.Conv2d(channels, n_classes, 1)
 
     def forward(self, maps: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,10 @@ Generated data is made once per run with :func:`chronoscore.stimuli.generate`
 and preprocessed exactly as stimuli are for scoring (placed on screen by visual
 angle, resized, ImageNet-normalised; :func:`chronoscore.stimuli.load_batch`),
 then held as tensors. Folder data is read by torchvision's ``ImageFolder``.
-Either way an item is ``(image (3, S, S) float32, class index)``.
+Either way an item is ``(image (3, S, S) float32, class index)``, or with
+``data.input: unit_gray`` ``(image (1, S, S) in [0, 1], class index)``: for generated
+images the mean of the three channels before normalisation, so a black background is
+exactly 0; for folder images torchvision's ``Grayscale`` (luminance).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from chronoscore.models.training.sampling import EpochBatches
 from chronoscore.stimuli import generate, list_generators, load_batch
 from chronoscore.stimuli.preprocessing import IMAGENET_MEAN, IMAGENET_STD
 
-__all__ = ["SeededItems", "TrainingData", "batch_loader", "build_data", "check_data_source"]
+__all__ = ["SeededItems", "TrainingData", "batch_loader", "build_data", "check_data_source", "unit_gray"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def build_data(spec: DataSpec, seed: int) -> TrainingData:
 
 def batch_loader(dataset: Dataset, batches: EpochBatches | Sequence[list[int]], *, num_workers: int = 0,
                  pin_memory: bool = False) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
-    """``(images (B, 3, S, S), labels (B,))`` for each batch of indices in ``batches``.
+    """``(images (B, 3 or 1, S, S), labels (B,))`` for each batch of indices in ``batches``.
 
     Tensor data sets are indexed a whole batch at a time with an index tensor
     (no per-item work, no loader machinery); others are read item by item by a
@@ -133,14 +136,29 @@ def _tensor_dataset(stimulus_set, spec: DataSpec, classes: tuple) -> TensorDatas
         raise DataFormatError(f"validation labels {unknown[:5]} never occur in the training images; generate "
                               "more training images (data.train_n) so that every class is seen.")
     images = load_batch(stimulus_set, range(len(stimulus_set)), spec.image_size, spec.model_degrees)
+    if spec.input == "unit_gray":
+        images = unit_gray(images)
     return TensorDataset(images, torch.tensor([index[value] for value in values], dtype=torch.long))
+
+
+def unit_gray(images: torch.Tensor) -> torch.Tensor:
+    """Grey images (B, 1, H, W) in [0, 1] from ImageNet-normalised 8-bit RGB images (B, 3, H, W).
+
+    The normalisation is undone, the three channels averaged and the result rounded to
+    the nearest 1/765 (the grid of 8-bit channel means), so that black is exactly 0.
+    """
+    mean = torch.tensor(IMAGENET_MEAN, dtype=images.dtype).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, dtype=images.dtype).view(1, 3, 1, 1)
+    channel_sum = ((images * std + mean) * 255).round().sum(dim=1, keepdim=True)
+    return (channel_sum / 765).clamp(0, 1)
 
 
 def _folder_data(spec: DataSpec, seed: int) -> TrainingData:
     from torchvision import transforms
 
     root = Path(spec.root).expanduser()
-    normalise = [transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
+    normalise = ([transforms.Grayscale(), transforms.ToTensor()] if spec.input == "unit_gray"
+                 else [transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
     plain = transforms.Compose([transforms.Resize(spec.image_size), transforms.CenterCrop(spec.image_size),
                                 *normalise])
     augmented = transforms.Compose([transforms.RandomResizedCrop(spec.image_size),

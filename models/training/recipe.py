@@ -22,7 +22,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -34,12 +34,17 @@ from chronoscore.config import config_to_dict, load_config
 from chronoscore.errors import ConfigError
 
 __all__ = [
-    "Algorithm", "ALGORITHMS", "DataSource", "OptimiserName", "Precision", "ScheduleName",
+    "Algorithm", "ALGORITHMS", "DataSource", "InputConvention", "NeumannRule", "PenaltyReduction", "TrainingLoss",
+    "OptimiserName", "Precision", "ScheduleName",
     "ModelSpec", "DataSpec", "OptimiserSpec", "ScheduleSpec", "AlgorithmOptions", "Recipe",
     "load_recipe", "save_recipe", "list_recipes", "shipped_recipe_path",
 ]
 
 DataSource = Literal["generated", "imagefolder"]
+InputConvention = Literal["imagenet", "unit_gray"]
+NeumannRule = Literal["release", "tolerance"]
+PenaltyReduction = Literal["mean", "sum"]
+TrainingLoss = Literal["cross_entropy", "focal"]
 OptimiserName = Literal["sgd", "adam", "adamw"]
 ScheduleName = Literal["constant", "cosine", "step"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
@@ -116,6 +121,11 @@ class DataSpec:
         the seed, the epoch and the image index, so they repeat on resume).
     num_workers : int
         Data-loading processes for folder images.
+    input : {"imagenet", "unit_gray"}, optional
+        How images are handed to the model: ImageNet-normalised RGB (B, 3, S, S), or
+        one grey channel in [0, 1] with a black background (B, 1, S, S), as the
+        Pathfinder models' releases were trained. Unset: the model's
+        ``input_convention`` (``unit_gray`` for the hGRU family, ``imagenet`` otherwise).
     """
 
     source: DataSource = "generated"
@@ -136,9 +146,12 @@ class DataSpec:
     val_folder: str | None = None
     augment: bool = False
     num_workers: int = 0
+    input: InputConvention | None = None
 
     def __post_init__(self) -> None:
         _check_choice("data.source", self.source, ("generated", "imagefolder"))
+        if self.input is not None:
+            _check_choice("data.input", self.input, get_args(InputConvention))
         for name in ("options", "train_options", "val_options"):
             if not isinstance(getattr(self, name), Mapping):
                 raise ConfigError(f"data.{name} must map generator option names to values.")
@@ -244,46 +257,73 @@ class AlgorithmOptions:
         last ``window`` steps only; ``window`` ≥ the model's steps is full BPTT.
     max_iterations : int
         rbp, crbp: most terms of the Neumann series ``v = Σ_k (Jᵀ)^k g`` (one
-        vector-Jacobian product each).
+        vector-Jacobian product each; 15 as in C-RBP's release).
+    neumann_rule : {"release", "tolerance"}
+        rbp, crbp: where the series stops
+        (:mod:`~chronoscore.models.training.algorithms.neumann`). ``release``: at
+        the first term that would make ‖Σ‖ > 1, grew, or fell below 1e-9, that term
+        left out (C-RBP's release). ``tolerance``: chronoscore's earlier rule, below.
+        Each batch's reason is recorded in ``metrics.csv`` (``neumann_diverged``,
+        ``neumann_capped``, ``neumann_vanished``).
     tolerance : float
-        rbp, crbp: the series stops once a term's norm is at most ``tolerance``
-        times the norm of the sum so far.
+        rbp, crbp with ``neumann_rule: tolerance``: the series stops once a term's
+        norm is at most ``tolerance`` times the norm of the sum so far.
     stop_on_growth : bool
-        rbp, crbp: stop the series (without the growing term) as soon as a term's
-        norm exceeds the previous one's — the series is diverging, the step is not
-        contractive at its last state. Recorded as the ``neumann_diverged`` metric.
+        rbp, crbp with ``neumann_rule: tolerance``: stop the series (without the
+        growing term) as soon as a term's norm exceeds the previous one's.
     penalty_weight : float
         crbp: λ of the contraction penalty ``λ · mean(relu(1ᵀJ − τ)²)`` (10).
     penalty_tau : float
-        crbp: τ, the largest column sum of the step's Jacobian left unpenalised (0.9).
+        crbp: τ, the largest column sum of the step's Jacobian left unpenalised (0.9;
+        the panoptic release uses 0.95 with a sum).
     update_every : {"batch", "step"}
         local: one optimiser update per batch from the mean of the time steps' losses
         (``batch``, the default), or one update after every time step of the batch
         (``step``, as the Recurrent Sparse Memory's release does); the optimiser's
         state persists across steps and batches either way, and the learning-rate
         schedule advances once per batch.
+    penalty_reduction : {"mean", "sum"}
+        crbp: average the squared excesses over the batch's units (the Pathfinder
+        release) or sum them (the panoptic release).
+    loss : {"cross_entropy", "focal"}
+        The training loss of bptt, tbptt, rbp and crbp: cross-entropy, or the focal
+        loss with exponent ``focal_gamma`` (C-RBP's Pathfinder release, γ = 2).
+    focal_gamma : float
+        γ of the focal loss (2).
+
+    Under rbp and crbp only the last step has a graph, so a model's per-step gains
+    (the hGRU's η_t) get no gradient except the last one: train the hGRU there with
+    ``step_gains: false`` (the C-RBP recipes do) or use ``hgru_seg``.
 
     Examples
     --------
     C-RBP for the hGRU on Pathfinder, 20 steps, the paper's λ and τ::
 
-        model: {name: hgru, kwargs: {n_classes: 2, n_steps: 20}}
+        model: {name: hgru, kwargs: {n_classes: 2, n_steps: 20, step_gains: false}}
         algorithm: crbp
-        algorithm_options: {max_iterations: 20, tolerance: 1.0e-4, penalty_weight: 10, penalty_tau: 0.9}
+        algorithm_options: {max_iterations: 15, neumann_rule: release, penalty_weight: 10, penalty_tau: 0.9}
     """
 
     window: int | None = None
-    max_iterations: int = 20
+    max_iterations: int = 15
+    neumann_rule: NeumannRule = "release"
     tolerance: float = 1e-4
     stop_on_growth: bool = True
     penalty_weight: float = 10.0
     penalty_tau: float = 0.9
     update_every: Literal["batch", "step"] = "batch"
+    penalty_reduction: PenaltyReduction = "mean"
+    loss: TrainingLoss = "cross_entropy"
+    focal_gamma: float = 2.0
 
     def __post_init__(self) -> None:
         if self.window is not None:
             _check_int("algorithm_options.window", self.window, minimum=1)
         _check_int("algorithm_options.max_iterations", self.max_iterations, minimum=1)
+        _check_choice("algorithm_options.neumann_rule", self.neumann_rule, ("release", "tolerance"))
+        _check_choice("algorithm_options.penalty_reduction", self.penalty_reduction, ("mean", "sum"))
+        _check_choice("algorithm_options.loss", self.loss, ("cross_entropy", "focal"))
+        _check_positive("algorithm_options.focal_gamma", self.focal_gamma, allow_zero=True)
         _check_positive("algorithm_options.tolerance", self.tolerance, allow_zero=True)
         _check_positive("algorithm_options.penalty_weight", self.penalty_weight, allow_zero=True)
         _check_positive("algorithm_options.penalty_tau", self.penalty_tau, allow_zero=True)
@@ -367,6 +407,10 @@ class Recipe:
         self._check_algorithm()
         if self.device is not None:
             _check_device_name(self.device)
+        if self.data.input is None:
+            from chronoscore.models.registry import model_input_convention
+
+            object.__setattr__(self, "data", replace(self.data, input=model_input_convention(self.model.name)))
 
     def _check_algorithm(self) -> None:
         window = self.algorithm_options.window

@@ -13,7 +13,9 @@
 
 Each algorithm is a function ``loss_and_backward(model, images, labels, context, **options)
 -> StepOutcome`` in its own module; :func:`build_algorithm` binds a recipe's
-options and says how the trainer must call it (:class:`TrainingAlgorithm`).
+options and says how the trainer must call it (:class:`TrainingAlgorithm`), with the
+recipe's training loss (``algorithm_options.loss``: cross-entropy, or the focal loss of
+C-RBP's release) in the step's context; validation reports the cross-entropy.
 
 Under torch.distributed, only ``bptt`` runs the model through its
 ``DistributedDataParallel`` wrapper, which averages gradients during the backward
@@ -27,6 +29,7 @@ statistics stay per process.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
@@ -41,14 +44,15 @@ from chronoscore.models.training.algorithms.local import (local_evaluation_logit
                                                           require_sequence_memory_model)
 from chronoscore.models.training.algorithms.neumann import NeumannSolution, neumann_series
 from chronoscore.models.training.algorithms.outcome import (LossFunction, StepContext, StepOutcome,
-                                                            cross_entropy_loss, require_fixed_point_model)
-from chronoscore.models.training.algorithms.rbp import rbp_loss_and_backward
+                                                            cross_entropy_loss, focal_loss,
+                                                            require_fixed_point_model)
+from chronoscore.models.training.algorithms.rbp import NEUMANN_EXTRAS, rbp_loss_and_backward
 from chronoscore.models.training.algorithms.tbptt import tbptt_loss_and_backward
 from chronoscore.models.training.recipe import ALGORITHMS, Algorithm, AlgorithmOptions
 
 __all__ = [
     "LossFunction", "NeumannSolution", "StepContext", "StepOutcome", "TrainingAlgorithm", "bptt_loss_and_backward",
-    "build_algorithm", "contraction_penalty", "crbp_loss_and_backward", "cross_entropy_loss",
+    "build_algorithm", "contraction_penalty", "crbp_loss_and_backward", "cross_entropy_loss", "focal_loss",
     "local_loss_and_backward", "neumann_series", "rbp_loss_and_backward", "tbptt_loss_and_backward",
 ]
 
@@ -91,9 +95,24 @@ class TrainingAlgorithm(NamedTuple):
 
 
 def build_algorithm(name: Algorithm, options: AlgorithmOptions) -> TrainingAlgorithm:
-    """The algorithm ``name`` with the recipe's ``options`` bound."""
-    series = {"max_iterations": options.max_iterations, "tolerance": options.tolerance,
-              "stop_on_growth": options.stop_on_growth}
+    """The algorithm ``name`` with the recipe's ``options`` (and training loss) bound."""
+    algorithm = _bound_algorithm(name, options)
+    if options.loss == "cross_entropy":
+        return algorithm
+    if name == "local":
+        raise ConfigError("algorithm local trains with its own losses; remove algorithm_options.loss.")
+    loss = partial(focal_loss, gamma=options.focal_gamma)
+    return algorithm._replace(loss_and_backward=partial(_with_loss, algorithm.loss_and_backward, loss))
+
+
+def _with_loss(loss_and_backward: Callable[..., StepOutcome], loss: LossFunction, model: nn.Module,
+               images: torch.Tensor, labels: torch.Tensor, context: StepContext) -> StepOutcome:
+    return loss_and_backward(model, images, labels, dataclasses.replace(context, loss_function=loss))
+
+
+def _bound_algorithm(name: Algorithm, options: AlgorithmOptions) -> TrainingAlgorithm:
+    series = {"max_iterations": options.max_iterations, "rule": options.neumann_rule,
+              "tolerance": options.tolerance, "stop_on_growth": options.stop_on_growth}
     fixed_point = partial(require_fixed_point_model, algorithm=name)
     if name == "bptt":
         return TrainingAlgorithm(name, bptt_loss_and_backward, _forward_logits, (), _accept_any, True)
@@ -102,11 +121,12 @@ def build_algorithm(name: Algorithm, options: AlgorithmOptions) -> TrainingAlgor
                                  fixed_point, False)
     if name == "rbp":
         return TrainingAlgorithm(name, partial(rbp_loss_and_backward, **series), _forward_logits,
-                                 ("neumann_iterations", "neumann_diverged"), fixed_point, False)
+                                 NEUMANN_EXTRAS, fixed_point, False)
     if name == "crbp":
         return TrainingAlgorithm(name, partial(crbp_loss_and_backward, **series, penalty_weight=options.penalty_weight,
-                                               penalty_tau=options.penalty_tau), _forward_logits,
-                                 ("neumann_iterations", "neumann_diverged", "penalty"), fixed_point, False)
+                                               penalty_tau=options.penalty_tau,
+                                               penalty_reduction=options.penalty_reduction), _forward_logits,
+                                 (*NEUMANN_EXTRAS, "penalty"), fixed_point, False)
     if name == "local":
         return TrainingAlgorithm(name, partial(local_loss_and_backward, update_every=options.update_every),
                                  local_evaluation_logits, ("prediction_loss",), require_sequence_memory_model, False,

@@ -7,6 +7,19 @@ Pineda 1987). When F contracts (spectral radius of J below 1) the inverse is the
 convergent series ``g + Jᵀg + (Jᵀ)²g + …``, each term one vector-Jacobian product
 of a single step — no graph of the other steps is needed (Liao et al. 2018's
 Neumann-RBP).
+
+Two rules decide where the series stops; with both the term that triggers the stop
+is left out of v, and a term that is not finite always stops it.
+
+``"release"`` (C-RBP's release, Linsley et al. 2020; 15 terms there)
+    stop at the first term v_k with ‖Σ‖ > ``norm_cap`` (1) once v_k is added
+    (``capped``), ‖v_k‖ > ‖v_{k−1}‖ (``grew``) or ‖v_k‖ < 1e-9 (``vanished``).
+    Norms are over the whole batch; ‖v_0‖ = ‖g‖.
+``"tolerance"`` (chronoscore's earlier rule)
+    stop once ‖v_k‖ ≤ ``tolerance`` · ‖Σ‖ (``tolerance``, the term is kept) or, with
+    ``stop_on_growth``, at a term that grew (``grew``).
+
+A series that uses every term stops with ``max_iterations``.
 """
 
 from __future__ import annotations
@@ -15,7 +28,14 @@ from typing import NamedTuple
 
 import torch
 
-__all__ = ["NeumannSolution", "neumann_series"]
+from chronoscore.models.training.recipe import NeumannRule
+
+__all__ = ["NeumannSolution", "STOP_REASONS", "neumann_series"]
+
+STOP_REASONS: tuple[str, ...] = ("max_iterations", "tolerance", "capped", "grew", "vanished", "not_finite")
+"""Why a series stopped (:attr:`NeumannSolution.stop`)."""
+
+_VANISHING_NORM = 1e-9
 
 
 class NeumannSolution(NamedTuple):
@@ -27,18 +47,24 @@ class NeumannSolution(NamedTuple):
         v, the sum of the terms kept.
     iterations : int
         Vector-Jacobian products computed.
-    diverged : bool
-        The series stopped because a term grew (or was not finite); that term is not in v.
+    stop : str
+        One of :data:`STOP_REASONS`.
     """
 
     solution: torch.Tensor
     iterations: int
-    diverged: bool
+    stop: str
+
+    @property
+    def diverged(self) -> bool:
+        """The series stopped because a term grew or was not finite; that term is not in v."""
+        return self.stop in ("grew", "not_finite")
 
 
 def neumann_series(output: torch.Tensor, state: torch.Tensor, gradient: torch.Tensor, *, max_iterations: int,
-                   tolerance: float, stop_on_growth: bool = True) -> NeumannSolution:
-    """Sum ``g + Jᵀg + (Jᵀ)²g + …`` for ``J = ∂output/∂state``.
+                   rule: NeumannRule = "release", tolerance: float = 1e-4, stop_on_growth: bool = True,
+                   norm_cap: float = 1.0) -> NeumannSolution:
+    """Sum ``g + Jᵀg + (Jᵀ)²g + …`` for ``J = ∂output/∂state`` until ``rule`` stops it.
 
     Parameters
     ----------
@@ -50,11 +76,12 @@ def neumann_series(output: torch.Tensor, state: torch.Tensor, gradient: torch.Te
         g = ∂L/∂output.
     max_iterations : int
         Most terms after g (vector-Jacobian products).
-    tolerance : float
-        Stop once a term's norm is at most ``tolerance`` × the norm of the sum.
-    stop_on_growth : bool
-        Stop, without adding it, at the first term whose norm exceeds the previous
-        term's: the series diverges (or is transiently growing) there.
+    rule : {"release", "tolerance"}
+        The stopping rule (see the module docstring).
+    tolerance, stop_on_growth
+        Of the ``"tolerance"`` rule.
+    norm_cap : float
+        Of the ``"release"`` rule: the largest ‖Σ‖ kept (1; scale it with a loss scaler's factor).
 
     Returns
     -------
@@ -66,13 +93,30 @@ def neumann_series(output: torch.Tensor, state: torch.Tensor, gradient: torch.Te
     for iteration in range(1, max_iterations + 1):
         (term,) = torch.autograd.grad(output, state, grad_outputs=term, retain_graph=True)
         norm = _norm(term)
-        if not torch.isfinite(norm) or (stop_on_growth and norm > previous_norm):
-            return NeumannSolution(total, iteration, True)
-        total = total + term
-        if norm <= tolerance * _norm(total):
-            return NeumannSolution(total, iteration, False)
-        previous_norm = norm
-    return NeumannSolution(total, max_iterations, False)
+        candidate = total + term
+        stop = _stop_reason(rule, norm, previous_norm, _norm(candidate), tolerance, stop_on_growth, norm_cap)
+        if stop == "tolerance":
+            return NeumannSolution(candidate, iteration, stop)
+        if stop is not None:
+            return NeumannSolution(total, iteration, stop)
+        total, previous_norm = candidate, norm
+    return NeumannSolution(total, max_iterations, "max_iterations")
+
+
+def _stop_reason(rule: NeumannRule, norm: torch.Tensor, previous_norm: torch.Tensor, total_norm: torch.Tensor,
+                 tolerance: float, stop_on_growth: bool, norm_cap: float) -> str | None:
+    """Why the series stops at a term of norm ``norm`` (None: it goes on)."""
+    if not torch.isfinite(norm):
+        return "not_finite"
+    if rule == "release":
+        if total_norm > norm_cap:
+            return "capped"
+        if norm > previous_norm:
+            return "grew"
+        return "vanished" if norm < _VANISHING_NORM else None
+    if stop_on_growth and norm > previous_norm:
+        return "grew"
+    return "tolerance" if norm <= tolerance * total_norm else None
 
 
 def _norm(tensor: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,7 @@ from torch import nn
 from chronoscore.errors import ConfigError
 from chronoscore.models.fixed_point import FixedPointModel
 
-__all__ = ["LossFunction", "StepContext", "StepOutcome", "cross_entropy_loss", "fixed_point_steps",
+__all__ = ["LossFunction", "StepContext", "StepOutcome", "cross_entropy_loss", "fixed_point_steps", "focal_loss",
            "require_fixed_point_model"]
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -30,6 +30,19 @@ LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 def cross_entropy_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy of logits in at least float32: (B, n_classes) with (B,) classes, or (B, n, H, W) with (B, H, W)."""
     return F.cross_entropy(logits.to(torch.promote_types(logits.dtype, torch.float32)), targets)
+
+
+def focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.0) -> torch.Tensor:
+    """Focal loss (Lin et al. 2017) as in C-RBP's release: mean of −(1 − p_t)^γ · log p_t.
+
+    p_t is the softmax probability of the target class, per image or per pixel; as in
+    the release the weight (1 − p_t)^γ is a constant for the gradient (computed from
+    detached probabilities). Shapes as :func:`cross_entropy_loss`.
+    """
+    log_probabilities = F.log_softmax(logits.to(torch.promote_types(logits.dtype, torch.float32)), dim=1)
+    target_log_probability = log_probabilities.gather(1, targets.unsqueeze(1)).squeeze(1)
+    weight = (1 - target_log_probability.detach().exp()) ** gamma
+    return -(weight * target_log_probability).mean()
 
 
 def _unscaled(loss: torch.Tensor) -> torch.Tensor:

@@ -32,7 +32,7 @@ def test_rbp_equals_bptt_of_a_contractive_map_run_to_its_fixed_point(seed, batch
     images, labels = toy_batch(batch, n_inputs, 3, seed, dtype)
     expected = bptt_gradients(model, images, labels, 60)
     outcome = rbp_loss_and_backward(model, images, labels, StepContext(n_steps=60), max_iterations=100,
-                                    tolerance=1e-12)
+                                    rule="tolerance", tolerance=1e-12)
     assert relative_error(gradients(model), expected) < 1e-4
     assert 10 < outcome.extras["neumann_iterations"] < 100 and outcome.extras["neumann_diverged"] == 0
     # a truncated series (one Jacobian term) is far off: the comparison can fail
@@ -48,8 +48,8 @@ def test_rbp_equals_bptt_of_a_tiny_hgru_run_to_convergence():
     targets = masks.long()
     expected = bptt_gradients(model, images, targets, 150)
     context = StepContext(n_steps=150)
-    outcome = rbp_loss_and_backward(model, images, targets, context, max_iterations=400, tolerance=1e-12,
-                                    stop_on_growth=False)
+    outcome = rbp_loss_and_backward(model, images, targets, context, max_iterations=400, rule="tolerance",
+                                    tolerance=1e-12, stop_on_growth=False)
     assert relative_error(gradients(model), expected) < 1e-4
     assert outcome.logits.shape == (2, 2, 16, 16)
 
@@ -61,13 +61,13 @@ def test_neumann_series_solves_the_linear_system_and_stops_when_terms_grow():
     eigenvalues = torch.tensor([0.6, -0.5, 0.3, 0.1, -0.05, 0.0], dtype=torch.float64)
     contractive = basis @ torch.diag(eigenvalues) @ basis.T  # symmetric: the terms shrink monotonically
     gradient = torch.randn(6, dtype=torch.float64, generator=generator)
-    solved = neumann_series(contractive @ state, state, gradient, max_iterations=200, tolerance=1e-14)
+    solved = neumann_series(contractive @ state, state, gradient, max_iterations=200, rule="tolerance", tolerance=1e-14)
     expected = torch.linalg.solve(torch.eye(6, dtype=torch.float64) - contractive.T, gradient)
     torch.testing.assert_close(solved.solution, expected, rtol=1e-10, atol=1e-12)
     assert not solved.diverged and solved.iterations < 200
 
     expansive = 2.0 * torch.eye(6, dtype=torch.float64)
-    grown = neumann_series(expansive @ state, state, gradient, max_iterations=50, tolerance=1e-6)
+    grown = neumann_series(expansive @ state, state, gradient, max_iterations=50, rule="tolerance", tolerance=1e-6)
     assert grown.diverged and grown.iterations == 1
     torch.testing.assert_close(grown.solution, gradient)  # the growing term is not added
 
@@ -108,10 +108,10 @@ def test_crbp_adds_the_penalty_gradient_to_the_rbp_gradient():
         model.bias.zero_()
     images, labels = toy_batch(3, 6, 3, 4)
     context = StepContext(n_steps=8)
-    rbp_loss_and_backward(model, images, labels, context, max_iterations=5, stop_on_growth=False)
+    rbp_loss_and_backward(model, images, labels, context, max_iterations=5, rule="tolerance", stop_on_growth=False)
     rbp = gradients(model)
-    outcome = crbp_loss_and_backward(model, images, labels, context, max_iterations=5, stop_on_growth=False,
-                                     penalty_weight=10.0, penalty_tau=0.9)
+    outcome = crbp_loss_and_backward(model, images, labels, context, max_iterations=5, rule="tolerance",
+                                     stop_on_growth=False, penalty_weight=10.0, penalty_tau=0.9)
     crbp = gradients(model)
 
     drive = model.drive(images)

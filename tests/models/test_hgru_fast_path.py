@@ -1,0 +1,69 @@
+"""The hGRU's fast path (FFT and matmul convolutions, channels-last, lerp) against the plain computation."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from chronoscore.models.hgru import hgru_seg
+from chronoscore.models.layers.fast_conv import fft_same_conv, pointwise_conv
+from chronoscore.models.registry import create_model
+
+
+@pytest.mark.parametrize("shape, kernel_size", [((2, 3, 9, 7), 5), ((1, 4, 12, 12), 11), ((3, 2, 8, 10), 15)])
+def test_fft_convolution_is_the_same_padded_correlation(shape, kernel_size):
+    generator = torch.Generator().manual_seed(kernel_size)
+    maps = torch.randn(shape, generator=generator, dtype=torch.float64)
+    kernel = torch.randn(5, shape[1], kernel_size, kernel_size, generator=generator, dtype=torch.float64)
+    torch.testing.assert_close(fft_same_conv(maps, kernel), F.conv2d(maps, kernel, padding=kernel_size // 2),
+                               rtol=1e-10, atol=1e-10)
+    weight, bias = kernel[:, :, :1, :1].contiguous(), torch.randn(5, generator=generator, dtype=torch.float64)
+    torch.testing.assert_close(pointwise_conv(maps, weight, bias), F.conv2d(maps, weight, bias))
+
+
+def pair(build, seed):
+    torch.manual_seed(seed)
+    fast = build(fast=True)
+    plain = build(fast=False)
+    plain.load_state_dict(fast.state_dict())
+    return fast, plain
+
+
+BUILDS = {
+    "hgru_k5": lambda **kw: create_model("hgru", n_orientations=2, kernel_size=5, n_steps=4, **kw),
+    "hgru_k11": lambda **kw: create_model("hgru", n_orientations=2, kernel_size=11, n_steps=4, **kw),
+    "hgru_bn_k13": lambda **kw: create_model("hgru_bn", n_orientations=2, kernel_size=13, n_steps=3, **kw),
+    "hgru_seg_k11": lambda **kw: hgru_seg(n_orientations=2, kernel_size=11, n_steps=3, **kw),
+}
+
+
+@pytest.mark.parametrize("name", list(BUILDS))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_outputs_and_gradients_match_the_plain_computation(name, seed):
+    fast, plain = pair(BUILDS[name], seed)
+    fast, plain = fast.double().train(), plain.double().train()
+    generator = torch.Generator().manual_seed(seed + 10)
+    images = torch.rand(3, 1, 14, 12, generator=generator, dtype=torch.float64)
+    outputs = {}
+    for label, model in (("fast", fast), ("plain", plain)):
+        torch.manual_seed(seed + 20)  # the same random H2[0]
+        out = model(images)
+        out.square().sum().backward()
+        outputs[label] = out
+    torch.testing.assert_close(outputs["fast"], outputs["plain"], rtol=1e-9, atol=1e-10)
+    for (key, fast_parameter), plain_parameter in zip(fast.named_parameters(), plain.parameters(), strict=True):
+        if plain_parameter.grad is None:
+            assert fast_parameter.grad is None, key
+            continue
+        torch.testing.assert_close(fast_parameter.grad, plain_parameter.grad, rtol=1e-8, atol=1e-10, msg=key)
+
+
+def test_in_float32_the_paths_agree_to_rounding_over_many_steps():
+    fast, plain = pair(BUILDS["hgru_k11"], 3)
+    fast.eval(), plain.eval()
+    images = torch.rand(2, 1, 20, 20, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        states = {label: model.forward_timesteps(images, n_steps=12)["hgru"]
+                  for label, model in (("fast", fast), ("plain", plain))}
+    scale = states["plain"].abs().max()
+    assert (states["fast"] - states["plain"]).abs().max() <= 1e-4 * scale
+    assert states["fast"].stride()[2] == 1  # channels-last: channels vary fastest
