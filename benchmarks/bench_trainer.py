@@ -89,16 +89,22 @@ def hgru_comparison(args: argparse.Namespace) -> None:
     print(f"hgru ({channels} channels, {args.kernel_size}x{args.kernel_size} kernels, 8 steps, 48 px), "
           f"batch {args.batch}, {args.steps} steps, {args.threads} CPU thread(s), {args.repeats} runs each")
     print_speeds(speeds)
-    ratios = {kind: speed_statistic(speeds["fast"], kind) / speed_statistic(speeds["plain"], kind)
-              for kind in ("best", "median", "cpu")}
-    print(f"ratio fast / plain: {ratios['cpu']:.3f} (per CPU second, medians); wall clock "
-          f"{ratios['best']:.3f} (fastest runs), {ratios['median']:.3f} (medians)")
+    ratios = print_ratios(speeds, "fast", "plain")
     print(json.dumps({"model": "hgru", "channels": channels, "kernel_size": args.kernel_size, "image_size": 48,
                       "batch_size": args.batch, "steps": args.steps, "threads": args.threads,
                       "steps_per_s": round(speed_statistic(speeds["fast"], "cpu"), 4),
                       "reference_steps_per_s": round(speed_statistic(speeds["plain"], "cpu"), 4),
                       "ratio": round(ratios["cpu"], 4), "wall_ratio": round(ratios["best"], 4),
                       "wall_median_ratio": round(ratios["median"], 4)}))
+
+
+def print_ratios(speeds: dict[str, list[tuple[float, float]]], numerator: str, denominator: str) -> dict[str, float]:
+    """Print and return the speed ratio ``numerator / denominator`` per CPU second and by wall clock."""
+    ratios = {kind: speed_statistic(speeds[numerator], kind) / speed_statistic(speeds[denominator], kind)
+              for kind in ("best", "median", "cpu")}
+    print(f"ratio {numerator} / {denominator}: {ratios['cpu']:.3f} (per CPU second, medians); wall clock "
+          f"{ratios['best']:.3f} (fastest runs), {ratios['median']:.3f} (medians)")
+    return ratios
 
 
 def print_speeds(speeds: dict[str, list[tuple[float, float]]]) -> None:
@@ -166,10 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.model} (width {args.width}, 32 px), batch {args.batch}, {args.steps} steps, "
           f"{args.threads} CPU thread(s), {args.repeats} runs each")
     print_speeds(speeds)
-    ratios = {kind: speed_statistic(speeds["trainer"], kind) / speed_statistic(speeds["hand-written"], kind)
-              for kind in ("best", "median", "cpu")}
-    print(f"ratio trainer / hand-written: {ratios['cpu']:.3f} (per CPU second, medians); wall clock "
-          f"{ratios['best']:.3f} (fastest runs), {ratios['median']:.3f} (medians)")
+    ratios = print_ratios(speeds, "trainer", "hand-written")
     print(json.dumps({"model": args.model, "width": args.width, "batch_size": args.batch, "steps": args.steps,
                       "threads": args.threads,
                       "trainer_steps_per_s": round(speed_statistic(speeds["trainer"], "cpu"), 3),
