@@ -175,12 +175,11 @@ def convolutions_fused(module: nn.Module, areas: Collection[str], *, fuse_areas:
         The number of convolutions that run fused.
     """
     replaced, runner, total = [], module, 0
-    chosen = fusable_areas(module, areas) if fuse_areas is None else set(fuse_areas)
+    candidates = fusable_areas(module, areas)
+    chosen = candidates if fuse_areas is None else [path for path in candidates if path in set(fuse_areas)]
     try:
         if fusion_available() and not has_hooks(module) and not module.training:
-            for path in fusable_areas(module, areas):
-                if path not in chosen:
-                    continue
+            for path in chosen:
                 original = module.get_submodule(path)
                 fused, count = _fused_graph(original, leaves=())
                 if count:
