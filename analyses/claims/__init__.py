@@ -21,10 +21,10 @@ held-out data and writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
                      streams; its untrained
                      memory, chance and first-
                      order statistics as controls
-``crbp_vs_bptt``     hGRU trained with BPTT (6     ``model,algorithm,train_steps,test_steps,accuracy,n_parameters,seed``
-                     steps) and C-RBP (6, 24
-                     steps) on objects, scored at
-                     6, 12, 24, 48 steps
+``crbp_vs_bptt``     hGRU trained with BPTT and    ``model,algorithm,train_steps,test_steps,accuracy,n_parameters,seed``
+                     C-RBP (6 steps) on
+                     Pathfinder (path length 14),
+                     scored at 6, 12, 24, 48 steps
 ===================  ============================  =====================================================================
 
 ``run_claim(name, out_dir, scale="small")`` from Python, or

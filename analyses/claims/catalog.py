@@ -149,9 +149,9 @@ _CELL_WIDTHS = (("convrnn_shallow_rgc", 0.125), ("convrnn_shallow_vanilla", 0.25
 """Widths (``match_width`` to the RGC, rounded) at which the three shallow ConvRNNs have 343,992, 343,655 and
 337,593 parameters (32 px, 8 classes): within 1.9 % of each other."""
 
-_CRBP = "claim_crbp_objects.yaml"
-_CRBP_ARMS = (("bptt", 6), ("crbp", 6), ("crbp", 24))
-"""(algorithm, training steps): BPTT and C-RBP at the same short horizon, and C-RBP at 4x the steps."""
+_CRBP = "claim_crbp_pathfinder.yaml"
+_CRBP_ARMS = (("bptt", 6), ("crbp", 6))
+"""(algorithm, training steps): BPTT and C-RBP at the same horizon, 6 steps, then scored beyond it."""
 
 CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
     Claim(
@@ -162,7 +162,7 @@ CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
         task="images",
         columns=("model", "path_length", "accuracy", "n_parameters", "seed"),
         arms=_pathfinder_arms(),
-        scales={"tiny": _PATHFINDER_TINY, "small": Scale(heldout_n=300, seeds=(0,))},
+        scales={"tiny": _PATHFINDER_TINY, "small": Scale(heldout_n=300, seeds=(0, 1))},
     ),
     Claim(
         name="hgru_lesions",
@@ -172,7 +172,7 @@ CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
         task="images",
         columns=("model", "variant", "accuracy", "seed"),
         arms=_lesion_arms(),
-        scales={"tiny": _PATHFINDER_TINY, "small": Scale(heldout_n=300, seeds=(0,))},
+        scales={"tiny": _PATHFINDER_TINY, "small": Scale(heldout_n=300, seeds=(0, 1))},
     ),
     Claim(
         name="convrnn_cells",
@@ -213,9 +213,7 @@ CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
         arms=tuple(Arm(_CRBP, {"model": "hgru", "algorithm": algorithm, "train_steps": steps},
                        (f"algorithm={algorithm}", f"model.kwargs.n_steps={steps}"))
                    for algorithm, steps in _CRBP_ARMS),
-        scales={"tiny": Scale(("data.train_n=8", "steps=2", "batch_size=4", "data.image_size=16",
-                               "data.generated_size=16", "model.kwargs.input_size=16"), heldout_n=8, seeds=(0,)),
-                "small": Scale(heldout_n=400, seeds=(0, 1))},
+        scales={"tiny": _PATHFINDER_TINY, "small": Scale(heldout_n=300, seeds=(0, 1))},
         test_steps=(6, 12, 24, 48),
     ),
 )}

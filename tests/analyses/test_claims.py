@@ -111,18 +111,18 @@ def test_rsm_reber_at_tiny_scale_scores_every_arm_at_both_positions_with_the_cei
 
 def test_crbp_vs_bptt_at_tiny_scale_scores_every_arm_at_every_test_step_count(claims_dir):
     results = read_results_after(claims_dir, "crbp_vs_bptt")
-    arms = [("bptt", 6), ("crbp", 6), ("crbp", 24)]
+    arms = [("bptt", 6), ("crbp", 6)]
     assert sorted(zip(results["algorithm"], results["train_steps"], results["test_steps"])) == sorted(
         (algorithm, train, test) for algorithm, train in arms for test in (6, 12, 24, 48))
     assert (results["model"] == "hgru").all() and (results["seed"] == 0).all()
     for row in results.itertuples():
         assert row.n_parameters == fresh_parameters(
             "crbp_vs_bptt", {"algorithm": row.algorithm, "train_steps": row.train_steps})
-    # 8 held-out images: accuracy is a multiple of 1/8
-    assert np.allclose(results["accuracy"] * 8, np.round(results["accuracy"] * 8))
+    # 4 held-out images: accuracy is a multiple of 1/4
+    assert np.allclose(results["accuracy"] * 4, np.round(results["accuracy"] * 4))
     claim = get_claim("crbp_vs_bptt")
     trained = {run_folder(arm_recipe(arm, claim.scale("tiny"), 0), claims_dir / "runs") for arm in claim.arms}
-    assert len(trained) == 3 and all((folder / "summary.json").is_file() for folder in trained)
+    assert len(trained) == 2 and all((folder / "summary.json").is_file() for folder in trained)
 
 
 def read_results_after(folder, name):
