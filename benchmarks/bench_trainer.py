@@ -24,7 +24,7 @@ path: the trainer runs the same recipe (Pathfinder, path length 3, 48 px, one gr
 channel, batch 32, Adam) with ``fast: false`` — the plain computation the cell used
 before (1×1 gates and horizontal kernels as ``F.conv2d`` on contiguous tensors, the
 gated update spelled out) — and with ``fast: true`` (1×1 gates as matmuls over
-channels, channels-last tensors, FFT convolution from 11×11 kernels, ``lerp``). The
+channels, channels-last tensors, FFT convolution from 7×7 kernels, ``lerp``). The
 JSON line then carries ``steps_per_s`` (fast path), ``reference_steps_per_s`` (plain)
 and ``ratio`` (fast / plain, medians per CPU second). ``--orientations 4
 --kernel-size 7`` (the default) is the CPU-sized model of the Pathfinder claims;

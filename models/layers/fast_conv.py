@@ -1,12 +1,19 @@
 """Faster equivalents of the hGRU's convolutions on the CPU: FFT convolution and 1×1 convolution as a matmul.
 
 :func:`fft_same_conv` computes the same-padded cross-correlation of ``F.conv2d`` through
-the FFT: both operands are zero-padded to (H + k − 1) × (W + k − 1), transformed with
+the FFT. The maps are zero-padded at the end to a circular length N ≥ H + k // 2 per
+axis (the smallest such N whose prime factors are 2, 3 and 5), which is long enough
+that nothing the output keeps wraps around; maps and kernel are transformed with
 ``rfft2``, multiplied frequency by frequency as one batched matrix product over
-channels, and transformed back, then cropped. Direct convolution costs C² k² per
-output pixel; this costs about C² per frequency plus the transforms, so it wins for
-large kernels (15×15 at 48 px: about 4× faster forward and backward on one CPU
-thread, while for 7×7 direct convolution on channels-last tensors is faster).
+channels, transformed back and cropped. Its backward pass is written out in the same
+domain rather than left to autograd (which would differentiate the transforms one by
+one): with Ĝ the spectrum of the output's gradient, the input's gradient is the
+cropped inverse transform of Ĝ·Ŵ summed over output channels (a convolution with the
+unflipped kernel), and the kernel's is the inverse transform of conj(Ĝ)·X̂ summed over
+the batch (a circular correlation of input and gradient), read at lags −k//2 … k//2.
+Direct convolution costs C² k² per output pixel; this costs about C² per frequency plus
+the transforms. Measured on one CPU thread at 48 px, 9 channels, batch 32, forward and
+backward: 7×7 ~1.5× faster than direct channels-last convolution, 15×15 ~3.4×.
 Results agree with ``F.conv2d`` to rounding (about 1e-6 relative in float32).
 
 :func:`pointwise_conv` is a 1×1 convolution written as ``F.linear`` over the channel
@@ -22,8 +29,63 @@ import torch.nn.functional as F
 __all__ = ["fft_same_conv", "pointwise_conv"]
 
 
+def _smooth_length(minimum: int) -> int:
+    """The smallest n >= minimum whose prime factors are 2, 3 and 5 (fast FFT lengths)."""
+    n = minimum
+    while True:
+        rest = n
+        for prime in (2, 3, 5):
+            while rest % prime == 0:
+                rest //= prime
+        if rest == 1:
+            return n
+        n += 1
+
+
+def _channel_product(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """Σ_c left[a, c, f] · right[c, d, f] for every frequency f: (A, C, P, Q), (C, D, P, Q) -> (A, D, P, Q)."""
+    p, q = left.shape[-2:]
+    rows = left.permute(2, 3, 0, 1).reshape(p * q, left.shape[0], left.shape[1]).contiguous()
+    columns = right.permute(2, 3, 0, 1).reshape(p * q, right.shape[0], right.shape[1]).contiguous()
+    return torch.bmm(rows, columns).reshape(p, q, left.shape[0], right.shape[1]).permute(2, 3, 0, 1)
+
+
+class _SpectralCorrelation(torch.autograd.Function):
+    """Same-padded correlation through the FFT with its backward pass in the frequency domain."""
+
+    @staticmethod
+    def forward(ctx, maps: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+        height, width = maps.shape[-2:]
+        size = kernel.shape[-1]
+        half = size // 2
+        lengths = (_smooth_length(height + half), _smooth_length(width + half))
+        maps_spectrum = torch.fft.rfft2(maps, s=lengths)                        # (B, C, P, Q)
+        flipped_spectrum = torch.fft.rfft2(kernel.flip(-1, -2), s=lengths)     # (O, C, P, Q)
+        product = _channel_product(maps_spectrum, flipped_spectrum.transpose(0, 1))  # (B, O, P, Q)
+        full = torch.fft.irfft2(product, s=lengths)
+        ctx.save_for_backward(maps_spectrum, kernel)
+        ctx.geometry = (height, width, size, lengths)
+        return full[..., half:half + height, half:half + width]
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        maps_spectrum, kernel = ctx.saved_tensors
+        height, width, size, lengths = ctx.geometry
+        half = size // 2
+        grad_spectrum = torch.fft.rfft2(grad_output, s=lengths)                   # (B, O, P, Q)
+        grad_maps = grad_kernel = None
+        if ctx.needs_input_grad[0]:
+            kernel_spectrum = torch.fft.rfft2(kernel, s=lengths)                 # (O, C, P, Q)
+            full = torch.fft.irfft2(_channel_product(grad_spectrum, kernel_spectrum), s=lengths)
+            grad_maps = full[..., half:half + height, half:half + width]
+        if ctx.needs_input_grad[1]:
+            lags = torch.fft.irfft2(_channel_product(grad_spectrum.conj().transpose(0, 1), maps_spectrum), s=lengths)
+            grad_kernel = torch.roll(lags, shifts=(half, half), dims=(-2, -1))[..., :size, :size]
+        return grad_maps, grad_kernel
+
+
 def fft_same_conv(maps: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """``F.conv2d(maps, kernel, padding=k // 2)`` through the FFT.
+    """``F.conv2d(maps, kernel, padding=k // 2)`` through the FFT, forward and backward.
 
     Parameters
     ----------
@@ -34,18 +96,7 @@ def fft_same_conv(maps: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     -------
     Tensor (B, O, H, W)
     """
-    batch, channels, height, width = maps.shape
-    outputs, size = kernel.shape[0], kernel.shape[-1]
-    half = size // 2
-    padded = (height + size - 1, width + size - 1)
-    spectrum = torch.fft.rfft2(maps, s=padded)  # (B, C, P, Q)
-    kernel_spectrum = torch.fft.rfft2(kernel.flip(-1, -2), s=padded)  # (O, C, P, Q); flipped: correlation
-    frequencies = spectrum.shape[-2] * spectrum.shape[-1]
-    product = torch.bmm(spectrum.permute(2, 3, 0, 1).reshape(frequencies, batch, channels),
-                        kernel_spectrum.permute(2, 3, 1, 0).reshape(frequencies, channels, outputs))
-    product = product.reshape(spectrum.shape[-2], spectrum.shape[-1], batch, outputs).permute(2, 3, 0, 1)
-    full = torch.fft.irfft2(product, s=padded)
-    return full[..., half:half + height, half:half + width]
+    return _SpectralCorrelation.apply(maps, kernel)
 
 
 def pointwise_conv(maps: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:

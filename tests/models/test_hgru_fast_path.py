@@ -20,6 +20,20 @@ def test_fft_convolution_is_the_same_padded_correlation(shape, kernel_size):
     torch.testing.assert_close(pointwise_conv(maps, weight, bias), F.conv2d(maps, weight, bias))
 
 
+@pytest.mark.parametrize("shape, kernel_size", [((2, 3, 9, 7), 3), ((1, 4, 12, 12), 7), ((3, 2, 8, 10), 15)])
+def test_fft_convolution_gradients_are_those_of_the_direct_one(shape, kernel_size):
+    generator = torch.Generator().manual_seed(kernel_size + 1)
+    maps = torch.randn(shape, generator=generator, dtype=torch.float64, requires_grad=True)
+    kernel = torch.randn(5, shape[1], kernel_size, kernel_size, generator=generator, dtype=torch.float64,
+                         requires_grad=True)
+    weights = torch.randn(shape[0], 5, *shape[2:], generator=generator, dtype=torch.float64)
+    gradients = {}
+    for label, convolve in (("fft", fft_same_conv), ("direct", lambda m, k: F.conv2d(m, k, padding=k.shape[-1] // 2))):
+        gradients[label] = torch.autograd.grad((convolve(maps, kernel) * weights).sum(), (maps, kernel))
+    for fft, direct in zip(gradients["fft"], gradients["direct"], strict=True):
+        torch.testing.assert_close(fft, direct, rtol=1e-10, atol=1e-10)
+
+
 def pair(build, seed):
     torch.manual_seed(seed)
     fast = build(fast=True)
@@ -30,6 +44,7 @@ def pair(build, seed):
 
 BUILDS = {
     "hgru_k5": lambda **kw: create_model("hgru", n_orientations=2, kernel_size=5, n_steps=4, **kw),
+    "hgru_k7": lambda **kw: create_model("hgru", n_orientations=2, kernel_size=7, n_steps=4, **kw),
     "hgru_k11": lambda **kw: create_model("hgru", n_orientations=2, kernel_size=11, n_steps=4, **kw),
     "hgru_bn_k13": lambda **kw: create_model("hgru_bn", n_orientations=2, kernel_size=13, n_steps=3, **kw),
     "hgru_seg_k11": lambda **kw: hgru_seg(n_orientations=2, kernel_size=11, n_steps=3, **kw),
