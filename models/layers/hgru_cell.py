@@ -52,7 +52,8 @@ Options (the variants of the paper and of C-RBP):
     The same computation in fewer, faster operations (the default): 1×1 gates as
     matrix products over channels, horizontal convolutions through the FFT for kernels
     of 7×7 and more (direct otherwise; see :mod:`chronoscore.models.layers.fast_conv`),
-    the gated update as one ``lerp``. Give it channels-last tensors (the hGRU model
+    the products with per-channel parameters grouped into ``addcmul`` (fewer passes
+    over the maps), the gated update as one ``lerp``. Give it channels-last tensors (the hGRU model
     does). Results agree with ``fast=False`` to float rounding. The FFT convolution is
     checked against the direct one on the first non-zero input of each shape, dtype
     and device (within 1e-4 of the largest value, 2e-2 below float32); where they
@@ -246,18 +247,17 @@ class HGRUCell(nn.Module):
 
         gain = torch.sigmoid(self.gain_norm(self._pointwise(hidden, self.gain_gate)))
         inhibition_input = self.inhibition_norm(self._horizontal(gain * hidden, inhibition_kernel))
-        inhibition = (alpha * hidden + mu) * inhibition_input
+        if self.fast:  # (μ + α ⊙ H2) in one operation
+            inhibition = torch.addcmul(mu, alpha, hidden) * inhibition_input
+        else:
+            inhibition = (alpha * hidden + mu) * inhibition_input
         if self.nonlinearity != "tanh":
             inhibition = zeta(inhibition)
         suppressed = zeta(drive - inhibition)
 
         mix = torch.sigmoid(self.mix_norm(self._pointwise(suppressed, self.mix_gate)))
         excitation_input = self.excitation_norm(self._horizontal(suppressed, excitation_kernel))
-        if self.excitation == "release":
-            scaled = gamma * excitation_input
-            candidate = zeta(kappa * (suppressed + scaled) + omega * (suppressed * scaled))
-        else:
-            candidate = zeta(kappa * suppressed + gamma * excitation_input + omega * suppressed * excitation_input)
+        candidate = zeta(self._excitation(suppressed, excitation_input, kappa, omega, gamma))
         if self.fast:  # lerp needs one dtype (autocast leaves the three in different ones)
             dtype = torch.promote_types(torch.promote_types(hidden.dtype, candidate.dtype), mix.dtype)
             mixed = torch.lerp(hidden.to(dtype), candidate.to(dtype), mix.to(dtype))
@@ -265,6 +265,23 @@ class HGRUCell(nn.Module):
             mixed = (1 - mix) * hidden + mix * candidate
         updated = self.step_gain_at(step) * mixed
         return F.softplus(updated) if self.softplus_state else updated
+
+    def _excitation(self, suppressed: torch.Tensor, excitation_input: torch.Tensor, kappa: torch.Tensor,
+                    omega: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
+        """The excitation stage before ζ, (B, C, H, W), from H1 and C2 (B, C, H, W) and κ, ω, γ (C, 1, 1).
+
+        The fast path factors the same sum into fewer operations: the release's
+        κ(H1 + γC2) + ω(H1 ⊙ γC2) as κH1 + γC2 ⊙ (κ + ωH1), the paper's
+        κH1 + γC2 + ωH1 ⊙ C2 as γC2 + H1 ⊙ (κ + ωC2).
+        """
+        if self.excitation == "release":
+            scaled = gamma * excitation_input
+            if self.fast:
+                return torch.addcmul(kappa * suppressed, scaled, torch.addcmul(kappa, omega, suppressed))
+            return kappa * (suppressed + scaled) + omega * (suppressed * scaled)
+        if self.fast:
+            return torch.addcmul(gamma * excitation_input, suppressed, torch.addcmul(kappa, omega, excitation_input))
+        return kappa * suppressed + gamma * excitation_input + omega * suppressed * excitation_input
 
     def _pointwise(self, maps: torch.Tensor, gate: nn.Conv2d) -> torch.Tensor:
         """A gate's 1×1 convolution of maps (B, C, H, W)."""
