@@ -12,11 +12,15 @@ neuroid gives one pair of values per model and reference:
   and, when the Scores carry ceilings, the difference of ceiling-normalised
   scores (the median r normalised by the median of the neuroids' ceilings, with
   the Scores' ceiling convention);
-* a paired percentile bootstrap interval of each difference: neuroids are
-  resampled with replacement, the same resample for both models (and for the
-  ceiling), and the statistic is recomputed on every resample at once;
+* a paired bootstrap interval of each difference: neuroids are resampled with
+  replacement, the same resample for both models (and for the ceiling), and the
+  statistic is recomputed on every resample at once; bias-corrected and
+  accelerated (BCa, the interval of :func:`scipy.stats.bootstrap` with
+  ``paired=True, method="BCa"``) by default, or the plain percentile interval;
 * the two-sided Wilcoxon signed-rank test of the per-neuroid differences
-  (:func:`scipy.stats.wilcoxon`).
+  (:func:`scipy.stats.wilcoxon`), and its p-value corrected for the multiple
+  comparisons of each candidate over all regions and time bins
+  (Benjamini–Hochberg by default, or Holm; both raw and corrected are reported).
 
 A median here is the median over neuroids of split-averaged r, which differs
 slightly from the Scores' ``score`` (the mean over splits of per-split
@@ -49,6 +53,10 @@ import chronoscore
 from chronoscore.analyses.comparability import aligned_neuroid_r, check_comparable, metric_settings
 from chronoscore.analyses.comparison_summary import comparison_table
 from chronoscore.analyses.paired_statistics import (
+    CORRECTIONS,
+    INTERVALS,
+    adjust_p_values,
+    bca_interval,
     bootstrap_indices,
     mask_unpaired,
     nan_median,
@@ -69,7 +77,8 @@ SUMMARY_FILE = "comparison.md"
 
 
 def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str | None = None,
-            n_bootstrap: int = 2000, seed: int = 0, confidence: float = 0.95) -> xr.Dataset:
+            n_bootstrap: int = 2000, seed: int = 0, confidence: float = 0.95, interval: str = "bca",
+            correction: str = "bh") -> xr.Dataset:
     """Compare scored models against a reference, per region and time bin, paired over neuroids.
 
     Parameters
@@ -87,7 +96,12 @@ def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str
     seed : int
         Seed of the resamples.
     confidence : float
-        Coverage of the percentile intervals, between 0 and 1.
+        Coverage of the intervals, between 0 and 1.
+    interval : {"bca", "percentile"}
+        Bias-corrected and accelerated bootstrap intervals, or percentile intervals.
+    correction : {"bh", "holm", "none"}
+        Correction of each candidate's p-values over all regions and time bins:
+        Benjamini–Hochberg (false discovery rate), Holm (family-wise error) or none.
 
     Returns
     -------
@@ -106,6 +120,8 @@ def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str
             median r of the candidate minus the reference's, and its interval;
         ``wilcoxon_statistic``, ``p_value``, ``n_neuroids`` (candidate, region, time_bin)
             the signed-rank test of the per-neuroid differences and the pairs used;
+        ``p_value_corrected`` (candidate, region, time_bin)
+            ``p_value`` corrected over the candidate's regions and bins;
         ``ceiling`` (region, time_bin), ``ceiled_score`` (model, region, time_bin),
         ``difference_ceiled``, ``difference_ceiled_ci``
             when every model's Scores carry ceilings.
@@ -119,7 +135,7 @@ def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str
     DataFormatError
         Models scored on different data, settings, neuroids or time bins.
     """
-    _check_options(n_bootstrap, seed, confidence)
+    _check_options(n_bootstrap, seed, confidence, interval, correction)
     if isinstance(results, (str, os.PathLike, xr.Dataset)):
         results = [results]
     if len(results) < 2:
@@ -140,7 +156,9 @@ def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str
     normalise = functools.partial(ceiling_normalised, convention=settings.get("ceiling_convention", "r2_over_ceiling"),
                                   floor=settings.get("ceiling_floor", CEILING_FLOOR))
     statistics = _paired_statistics(r, reference_index, candidates, region_of, regions, ceiling, normalise,
-                                    np.random.default_rng(seed), n_bootstrap, confidence)
+                                    np.random.default_rng(seed), n_bootstrap, confidence, interval)
+    statistics["p_value_corrected"] = (statistics["p_value"][0], np.stack(
+        [adjust_p_values(p_values, correction) for p_values in statistics["p_value"][1]]))
     coords = {
         "model": names, "candidate": [names[i] for i in candidates], "region": regions,
         "bound": ["lower", "upper"],
@@ -152,7 +170,8 @@ def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str
     data = {"parameters": (("model",), parameters), "neuroid_r": (("model", "neuroid", "time_bin"), r),
             **statistics}
     comparison = xr.Dataset(data, coords=coords)
-    comparison.attrs.update(_attrs(models, steps, reference_index, n_bootstrap, seed, confidence))
+    comparison.attrs.update(_attrs(models, steps, reference_index, n_bootstrap, seed, confidence, interval,
+                                   correction))
     return comparison
 
 
@@ -187,7 +206,7 @@ def read_comparison(path: str | os.PathLike) -> xr.Dataset:
 
 def _paired_statistics(r: np.ndarray, reference: int, candidates: list[int], region_of: np.ndarray,
                        regions: list[str], ceiling: np.ndarray | None, normalise: Normalise,
-                       rng: np.random.Generator, n_bootstrap: int, confidence: float) -> dict:
+                       rng: np.random.Generator, n_bootstrap: int, confidence: float, interval: str) -> dict:
     """All statistics of :func:`compare`; ``r`` is (model, neuroid, bin), ``ceiling`` (neuroid, bin).
 
     ``normalise(r, ceiling)`` is the ceiling normalisation of the scores' settings.
@@ -207,12 +226,11 @@ def _paired_statistics(r: np.ndarray, reference: int, candidates: list[int], reg
         for b in range(n_bins):
             limit = None
             if ceiling is not None:
-                values = ceiling[columns, b]
-                region_ceiling[k, b] = nan_median(values)
-                limit = (region_ceiling[k, b], nan_median(values[indices], axis=1))
+                limit = ceiling[columns, b]
+                region_ceiling[k, b] = nan_median(limit)
             for c, candidate in enumerate(candidates):
                 pair = _pair_statistics(r[candidate, columns, b], r[reference, columns, b], indices, limit,
-                                        normalise, confidence)
+                                        normalise, confidence, interval)
                 for name, value in pair.items():
                     out[name][c, k, b] = value
     out["n_neuroids"] = out["n_neuroids"].astype(int)
@@ -226,39 +244,56 @@ def _paired_statistics(r: np.ndarray, reference: int, candidates: list[int], reg
     return data
 
 
-def _pair_statistics(model: np.ndarray, base: np.ndarray, indices: np.ndarray,
-                     limit: tuple[float, np.ndarray] | None, normalise: Normalise,
-                     confidence: float) -> dict:
+def _pair_statistics(model: np.ndarray, base: np.ndarray, indices: np.ndarray, limit: np.ndarray | None,
+                     normalise: Normalise, confidence: float, interval: str) -> dict:
     """Statistics of one candidate against the reference in one region and bin.
 
-    ``model`` and ``base`` are (q,) per-neuroid r, ``indices`` (n_bootstrap, q) the
-    resamples, ``limit`` the region's ceiling and its value on each resample.
+    ``model``, ``base`` and ``limit`` (the neuroids' ceilings, or None) are (q,),
+    ``indices`` (n_bootstrap, q) the resamples.
     """
     model, base = mask_unpaired(model, base)
-    point, samples = nan_median(model), nan_median(model[indices], axis=1)
-    point_base, samples_base = nan_median(base), nan_median(base[indices], axis=1)
+
+    def difference(candidate, reference, axis=-1):
+        return nan_median(candidate, axis=axis) - nan_median(reference, axis=axis)
+
+    def ceiled_difference(candidate, reference, ceiling, axis=-1):
+        region_ceiling = nan_median(ceiling, axis=axis)
+        return (normalise(nan_median(candidate, axis=axis), region_ceiling)
+                - normalise(nan_median(reference, axis=axis), region_ceiling))
+
     statistic, p_value = signed_rank_test(model - base)
     pair = {
-        "difference_r": point - point_base,
-        "difference_r_ci": percentile_interval(samples - samples_base, confidence),
+        "difference_r": float(difference(model, base)),
+        "difference_r_ci": _interval(difference, (model, base), indices, confidence, interval),
         "wilcoxon_statistic": statistic, "p_value": p_value,
         "n_neuroids": np.count_nonzero(~np.isnan(model)),
     }
     if limit is not None:
-        ceiling, resampled = limit
-        pair["difference_ceiled"] = normalise(point, ceiling) - normalise(point_base, ceiling)
-        resampled_difference = normalise(samples, resampled) - normalise(samples_base, resampled)
-        pair["difference_ceiled_ci"] = percentile_interval(resampled_difference, confidence)
+        pair["difference_ceiled"] = float(ceiled_difference(model, base, limit))
+        pair["difference_ceiled_ci"] = _interval(ceiled_difference, (model, base, limit), indices, confidence,
+                                                 interval)
     return pair
 
 
-def _check_options(n_bootstrap: int, seed: int, confidence: float) -> None:
+def _interval(statistic: Callable[..., np.ndarray], samples: tuple[np.ndarray, ...], indices: np.ndarray,
+              confidence: float, interval: str) -> np.ndarray:
+    """The bootstrap interval (2,) of a paired statistic of samples (q,) over the resamples (n_bootstrap, q)."""
+    if interval == "bca":
+        return bca_interval(statistic, samples, indices, confidence)
+    return percentile_interval(statistic(*(sample[indices] for sample in samples), axis=-1), confidence)
+
+
+def _check_options(n_bootstrap: int, seed: int, confidence: float, interval: str, correction: str) -> None:
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, numbers.Integral) or n_bootstrap < 1:
         raise ConfigError(f"n_bootstrap must be a positive integer, got {n_bootstrap!r}.")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}.")
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
         raise ConfigError(f"confidence must be a number between 0 and 1 (exclusive), e.g. 0.95; got {confidence!r}.")
+    if interval not in INTERVALS:
+        raise ConfigError(f"interval must be one of {', '.join(INTERVALS)}; got {interval!r}.")
+    if correction not in CORRECTIONS:
+        raise ConfigError(f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}.")
 
 
 def _with_unique_names(models: list[ScoredModel]) -> list[ScoredModel]:
@@ -283,7 +318,7 @@ def _reference_index(names: list[str], reference: str | None) -> int:
 
 
 def _attrs(models: list[ScoredModel], steps: list, reference: int, n_bootstrap: int, seed: int,
-           confidence: float) -> dict:
+           confidence: float, interval: str, correction: str) -> dict:
     base = models[reference].scores.attrs
     described = {}
     for model, chosen in zip(models, steps):
@@ -297,8 +332,10 @@ def _attrs(models: list[ScoredModel], steps: list, reference: int, n_bootstrap: 
     return {
         "reference": models[reference].name,
         "n_bootstrap": int(n_bootstrap), "seed": int(seed), "confidence": float(confidence),
-        "statistics": "paired over neuroids: difference of medians of split-averaged r, percentile bootstrap "
-                      "intervals, two-sided Wilcoxon signed-rank test",
+        "interval": interval, "correction": correction,
+        "statistics": f"paired over neuroids: difference of medians of split-averaged r, {interval} bootstrap "
+                      "intervals, two-sided Wilcoxon signed-rank test, p-values corrected over each candidate's "
+                      f"regions and time bins ({correction})",
         "data": str(base.get("data", "unknown")), "data_hash": str(base.get("data_hash")),
         "metric_settings": str(base.get("metric_settings")),
         "models": json.dumps(described),

@@ -26,10 +26,11 @@ def comparison_table(comparison: xr.Dataset) -> str:
     intro = (f"# Model comparison against {attrs['reference']}\n\n"
              f"Data: {attrs.get('data', 'unknown')} (hash {attrs.get('data_hash', '?')}). "
              "r: median over a region's neuroids of each neuroid's split-averaged held-out r. "
-             f"Δ: model − reference; {percent} intervals from {int(attrs['n_bootstrap'])} paired bootstrap "
-             f"resamples of the neuroids (seed {int(attrs['seed'])}); p: two-sided Wilcoxon signed-rank test over "
-             "neuroids, not corrected for the number of bins. A bin counts as higher or lower when its interval "
-             "excludes 0.")
+             f"Δ: model − reference; {percent} {_INTERVAL_NAMES[attrs.get('interval', 'percentile')]} intervals "
+             f"from {int(attrs['n_bootstrap'])} paired bootstrap resamples of the neuroids "
+             f"(seed {int(attrs['seed'])}); p: two-sided Wilcoxon signed-rank test over neuroids, "
+             f"{_correction_text(attrs.get('correction', 'none'))}. A bin counts as higher or lower when its "
+             "interval excludes 0.")
     return "\n\n".join([intro, "## Models", _models_table(comparison),
                         "## Per region (model − reference)", _region_table(comparison),
                         "## Per time bin", _bin_table(comparison, percent)])
@@ -83,7 +84,11 @@ def _region_table(comparison: xr.Dataset) -> str:
 
 def _bin_table(comparison: xr.Dataset, percent: str) -> str:
     ceiled = "difference_ceiled" in comparison
+    correction = comparison.attrs.get("correction", "none")
+    corrected = "p_value_corrected" in comparison and correction != "none"
     header = ["model", "region", "time bin (ms)", "r", "r reference", "Δr", f"{percent} interval", "p"]
+    if corrected:
+        header.append(f"p ({_CORRECTION_NAMES.get(correction, correction)})")
     if ceiled:
         header += ["Δ ceiled", f"{percent} interval (ceiled)"]
     header.append("neuroids")
@@ -99,11 +104,24 @@ def _bin_table(comparison: xr.Dataset, percent: str) -> str:
                        _number(float(at["median_r"].sel(model=reference))),
                        _number(float(at["difference_r"])), _interval(at["difference_r_ci"].values),
                        _p_value(float(at["p_value"]))]
+                if corrected:
+                    row.append(_p_value(float(at["p_value_corrected"])))
                 if ceiled:
                     row += [_number(float(at["difference_ceiled"])), _interval(at["difference_ceiled_ci"].values)]
                 row.append(str(int(at["n_neuroids"])))
                 rows.append(row)
     return markdown_table(header, rows)
+
+
+_CORRECTION_NAMES = {"bh": "Benjamini–Hochberg", "holm": "Holm"}
+_INTERVAL_NAMES = {"bca": "BCa", "percentile": "percentile"}
+
+
+def _correction_text(correction: str) -> str:
+    if correction == "none":
+        return "not corrected for the number of regions and bins"
+    return (f"shown raw and corrected for the number of regions and bins of each model "
+            f"({_CORRECTION_NAMES[correction]})")
 
 
 def _bin(comparison: xr.Dataset, index: int) -> str:
