@@ -18,6 +18,7 @@ from pathlib import Path
 import xarray as xr
 
 import chronoscore
+from chronoscore.analyses.datasets.folder import ASSEMBLY_FILE, STIMULI_FOLDER
 from chronoscore.neural_fit.netcdf_io import read_assembly, write_assembly
 from chronoscore.neural_fit.synthetic import VentralStreamParameters, simulate_ventral_stream
 from chronoscore.paths import cache_dir
@@ -28,8 +29,6 @@ from chronoscore.stimuli.stimulus_set import StimulusSet
 __all__ = ["EMBEDDED_NAME", "build_embedded_benchmark", "load_embedded_benchmark", "embedded_benchmark_dir"]
 
 EMBEDDED_NAME = "simulated_ventral_stream_v1"
-ASSEMBLY_FILE = "assembly.nc"
-STIMULI_FOLDER = "stimuli"
 DESCRIPTION_FILE = "benchmark.json"
 
 

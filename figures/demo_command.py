@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from chronoscore.analyses.demo import run_demo
+from chronoscore.analyses.run_folder import read_summary
 from chronoscore.figures.demo_figures import draw_demo_figures
 
 __all__ = ["add_parser", "run"]
@@ -24,6 +25,6 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo, draw its figures and report, and print its summary."""
     folder = run_demo(args.out, progress=not args.quiet)
     report = draw_demo_figures(folder)
-    print((folder / "summary.md").read_text())
+    print(read_summary(folder))
     print(f"\nresults, figures and summary written to {folder}; the report is {report.path}")
     return 0

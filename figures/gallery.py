@@ -38,8 +38,15 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from chronoscore.analyses.compare import COMPARISON_FILE
-from chronoscore.analyses.scored_model import PER_MODE_SCORES_FILE, SCORES_FILE, load_scored_model, read_model_info
+from chronoscore.analyses.run_folder import (
+    COMPARISON_FILE,
+    PER_BIN_SCORES_FILE,
+    SCORES_FILE,
+    is_scored_model,
+    read_model_info,
+    scores_file,
+)
+from chronoscore.analyses.scored_model import load_scored_model
 from chronoscore.errors import ChronoscoreError, FileFormatError
 from chronoscore.figures.lesion_effects import LESION_SCHEMA, lesion_effects
 from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA, memory_vs_steps
@@ -48,7 +55,7 @@ from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA, pathfinde
 from chronoscore.figures.predictivity_bars import predictivity_bars
 from chronoscore.figures.predictivity_timecourse import predictivity_timecourse
 from chronoscore.figures.predictivity_vs_parameters import predictivity_vs_parameters
-from chronoscore.figures.result_files import MATRIX_SCORES_FILE, matches_schema, read_table
+from chronoscore.figures.result_files import matches_schema, read_table
 from chronoscore.figures.step_bin_heatmap import step_bin_heatmap
 from chronoscore.figures.stimulus_sheet import stimulus_sheet
 from chronoscore.figures.style import model_colours
@@ -58,6 +65,7 @@ __all__ = ["ResultInputs", "PlannedFigure", "SkippedFigure", "find_inputs", "pla
            "gallery_colours"]
 
 _NOT_SEARCHED = {"checkpoints", "tensorboard", "__pycache__"}
+MATRIX_SCORES_FILE = scores_file(".", "matrix").name
 _FIXED_NAMES = (MATRIX_SCORES_FILE, ASSEMBLY_FILE)
 
 
@@ -119,7 +127,7 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
             raise FileFormatError(f"{folder}: no such folder; give the folder holding saved results.")
         for directory, names in _walk(Path(folder)):
             files = set(names)
-            if SCORES_FILE in files or PER_MODE_SCORES_FILE in files:
+            if is_scored_model(files):
                 found.scored_models.append(directory)
             if MATRIX_SCORES_FILE in files:
                 found.matrix_scores.append(directory / MATRIX_SCORES_FILE)
@@ -146,7 +154,7 @@ def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[Skippe
         if models:
             planned.append(PlannedFigure(name, caption, tuple(models), partial(drawer, models, colours=colours)))
         else:
-            skipped.append(SkippedFigure(name, f"no scored model ({PER_MODE_SCORES_FILE} or {SCORES_FILE}) found"))
+            skipped.append(SkippedFigure(name, f"no scored model ({PER_BIN_SCORES_FILE} or {SCORES_FILE}) found"))
     if inputs.training_runs:
         planned.append(PlannedFigure("training_curves", "Training curves", tuple(inputs.training_runs),
                                      partial(training_curves, inputs.training_runs, colours=colours)))

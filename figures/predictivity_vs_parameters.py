@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, LogLocator, NullFormatter
 
-from chronoscore.analyses.scored_model import MODEL_INFO_FILE
+from chronoscore.analyses.run_folder import MODEL_INFO_FILE
 from chronoscore.errors import FileFormatError
 from chronoscore.figures.predictivity_bars import ScoreValue, peak_and_mean, value_label
 from chronoscore.figures.predictivity_timecourse import check_same_bins
