@@ -5,8 +5,9 @@
 holds every stimulus the files name, adds the set's metadata (``object_name``,
 ...) as presentation coords, and writes
 
-* the assembly as brainio netCDF (``FOLDER/assembly.nc``), and
-* the stimuli shown, in Brain-Score's format, in ``FOLDER/stimuli/``.
+* the assembly as brainio netCDF (``FOLDER/assembly.nc``),
+* the stimuli shown, in Brain-Score's format, in ``FOLDER/stimuli/``, and
+* the split-half noise ceilings of the raw trials (``FOLDER/ceilings.nc``).
 
 Files whose presentations index an ``Images`` container carry their stimuli;
 :func:`nwb_stimulus_set` makes a stimulus set of them.
@@ -25,6 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from chronoscore.analyses.datasets.folder import STIMULI_FOLDER
+from chronoscore.analyses.neural_ceilings import save_noise_ceilings
 from chronoscore.errors import DataFormatError
 from chronoscore.neural_fit.netcdf_io import write_assembly
 from chronoscore.neural_fit.nwb_assembly import read_nwb_assembly
@@ -93,6 +95,7 @@ def convert_nwb(paths: str | os.PathLike | Sequence[str | os.PathLike], stimulus
     assembly, shown = nwb_recordings(paths, stimulus_set, **reading)
     out = Path(out)
     assembly_file = write_assembly(assembly, out)
+    save_noise_ceilings(assembly_file)
     return NwbBenchmark(assembly, assembly_file, write_stimulus_set(shown, out.parent / STIMULI_FOLDER))
 
 

@@ -38,10 +38,11 @@ from chronoscore.errors import FileFormatError
 from chronoscore.neural_fit.netcdf_files import netcdf_attrs, open_dataset_checked, write_dataset_atomic
 from chronoscore.neural_fit.results_io import read_scores, write_scores
 
-__all__ = ["SCORES_FILE", "MODEL_INFO_FILE", "SUMMARY_FILE", "COMPARISON_FILE", "COMPARISON_SUMMARY_FILE",
-           "REPORT_FILE", "CEILINGS_FILE", "PER_BIN_SCORES_FILE", "scores_file", "run_scores_file", "is_scored_model", "scoring_modes", "is_scores_file", "write_run_scores",
-           "read_run_scores", "write_model_info", "read_model_info", "is_count", "write_summary", "read_summary",
-           "comparison_files", "write_comparison", "read_comparison", "ceilings_file", "write_ceilings", "read_ceilings"]
+__all__ = ["SCORES_FILE", "PER_BIN_SCORES_FILE", "MODEL_INFO_FILE", "SUMMARY_FILE", "COMPARISON_FILE",
+           "COMPARISON_SUMMARY_FILE", "REPORT_FILE", "CEILINGS_FILE", "scores_file", "run_scores_file",
+           "is_scored_model", "scoring_modes", "is_scores_file", "write_run_scores", "read_run_scores",
+           "write_model_info", "read_model_info", "is_count", "write_summary", "read_summary", "comparison_files",
+           "write_comparison", "read_comparison", "ceilings_file", "write_ceilings", "read_ceilings"]
 
 SCORES_FILE = "scores.nc"
 """A run folder's single Scores file (``chronoscore fit``)."""

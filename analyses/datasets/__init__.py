@@ -1,4 +1,5 @@
-"""Neural data sets by name: a registry of loaders, each returning a :class:`~chronoscore.analyses.benchmark_data.Benchmark`.
+"""Neural data sets by name: a registry of loaders, each returning a
+:class:`~chronoscore.analyses.benchmark_data.Benchmark`.
 
 One module per data set registers its loader with :func:`dataset`::
 
