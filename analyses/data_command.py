@@ -24,8 +24,9 @@ __all__ = ["add_parser", "run_list", "run_ceilings", "run_synth", "run_nwb", "pa
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``data`` and its ``list``, ``ceilings``, ``synth`` and ``nwb`` actions."""
     parser = subparsers.add_parser(
-        "data", help="list the data sets, build the embedded simulated V4/IT benchmark, or convert NWB recordings "
-                     "into a benchmark folder")
+        "data", help="build the embedded simulated V4/IT benchmark, or convert NWB recordings into a benchmark folder",
+        description="List the data sets (list), build the embedded simulated V4/IT benchmark (synth), convert NWB "
+                    "recordings into a benchmark folder (nwb) or save an assembly's noise ceilings (ceilings).")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list the data sets a model can be scored on, with what each holds",
                                  description="List the registered data sets: name, description, regions, contents "

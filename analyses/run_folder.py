@@ -17,6 +17,10 @@ so each name below is spelled once::
                                 written by the data set's builder or
                                 ``chronoscore data ceilings``); X_assembly.nc has X_ceilings.nc
 
+The names and paths are importable without numpy or xarray (commands build
+their help from them); the netCDF readers and writers are imported when a file
+is read or written.
+
 ``model.json`` is small and optional. Its keys: ``model`` (str, the name tables
 show; it overrides the Scores' ``model`` attribute), ``parameters`` (int,
 trainable scalar parameters); any other keys (``weights_hash``, ``n_steps``,
@@ -29,14 +33,12 @@ import json
 import numbers
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xarray as xr
-
-from chronoscore.analyses.comparison_summary import comparison_table
 from chronoscore.errors import FileFormatError
-from chronoscore.neural_fit.netcdf_files import netcdf_attrs, open_dataset_checked, write_dataset_atomic
-from chronoscore.neural_fit.results_io import read_scores, write_scores
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["SCORES_FILE", "PER_BIN_SCORES_FILE", "MODEL_INFO_FILE", "SUMMARY_FILE", "COMPARISON_FILE",
            "COMPARISON_SUMMARY_FILE", "REPORT_FILE", "CEILINGS_FILE", "scores_file", "run_scores_file",
@@ -101,6 +103,8 @@ def is_scores_file(path: str | os.PathLike) -> bool:
 
 def write_run_scores(folder: str | os.PathLike, mode: str, scores: xr.Dataset) -> Path:
     """Write one time mode's Scores into a run folder (created if missing)."""
+    from chronoscore.neural_fit.results_io import write_scores
+
     path = scores_file(folder, mode)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_scores(scores, path)
@@ -114,6 +118,8 @@ def read_run_scores(folder: str | os.PathLike, mode: str | None = None) -> xr.Da
     FileFormatError
         If the file is missing (naming the modes the folder holds) or is not a Scores file.
     """
+    from chronoscore.neural_fit.results_io import read_scores
+
     path = scores_file(folder, mode)
     if not path.is_file():
         held = scoring_modes(os.listdir(folder)) if Path(folder).is_dir() else []
@@ -189,6 +195,9 @@ def write_comparison(comparison: xr.Dataset, out_dir: str | os.PathLike) -> tupl
     (Path, Path)
         The netCDF file and the Markdown file.
     """
+    from chronoscore.analyses.comparison_summary import comparison_table
+    from chronoscore.neural_fit.netcdf_files import netcdf_attrs, write_dataset_atomic
+
     netcdf_file, summary = comparison_files(out_dir)
     storable = comparison.copy(deep=False)
     storable.attrs = netcdf_attrs(comparison.attrs)
@@ -200,6 +209,8 @@ def write_comparison(comparison: xr.Dataset, out_dir: str | os.PathLike) -> tupl
 
 def read_comparison(path: str | os.PathLike) -> xr.Dataset:
     """Read a comparison written by :func:`write_comparison` (its folder or its netCDF file)."""
+    from chronoscore.neural_fit.netcdf_files import open_dataset_checked
+
     path = Path(path)
     file = comparison_files(path)[0] if path.is_dir() else path
     comparison = open_dataset_checked(file, "comparison")
@@ -227,6 +238,8 @@ def write_ceilings(assembly_file: str | os.PathLike, ceilings: xr.Dataset) -> Pa
         As :func:`chronoscore.neural_fit.scoring.noise_ceiling` returns them:
         ``ceiling`` and ``ceiling_error`` (region, time_bin), ``ceiling_neuroid``.
     """
+    from chronoscore.neural_fit.netcdf_files import write_dataset_atomic
+
     return write_dataset_atomic(ceilings, ceilings_file(assembly_file), what="ceilings")
 
 
@@ -238,6 +251,8 @@ def read_ceilings(assembly_file: str | os.PathLike) -> xr.Dataset | None:
     FileFormatError
         If the file is there but holds no ``ceiling`` and ``ceiling_error``.
     """
+    from chronoscore.neural_fit.netcdf_files import open_dataset_checked
+
     path = ceilings_file(assembly_file)
     if not path.is_file():
         return None

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from chronoscore.analyses.demo import run_demo
-from chronoscore.analyses.run_folder import read_summary
 from chronoscore.figures.demo_figures import draw_demo_figures
 
 __all__ = ["add_parser", "run"]
@@ -23,6 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo, draw its figures and report, and print its summary."""
+    from chronoscore.analyses.run_folder import read_summary
+
     folder = run_demo(args.out, progress=not args.quiet)
     report = draw_demo_figures(folder)
     print(read_summary(folder))
