@@ -28,14 +28,13 @@ new figure is one module in :mod:`chronoscore.figures`::
 
 from __future__ import annotations
 
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from matplotlib.figure import Figure
 
 from chronoscore.errors import ConfigError
+from chronoscore.plugins import import_submodules
 
 __all__ = ["INPUT_KINDS", "FigureSpec", "figure", "list_figures"]
 
@@ -43,8 +42,8 @@ INPUT_KINDS = ("scored_models", "training_runs", "matrix_scores", "memory_tables
                "lesion_tables", "stimulus_tables", "assemblies")
 """The kinds of saved input a figure can need, in the order figures are listed."""
 
-_NOT_FIGURES = {"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures",
-                "figures_command", "report_command", "demo_command"}
+_NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures",
+                "figures_command", "report_command", "demo_command"})
 """Modules of :mod:`chronoscore.figures` that draw no registered figure (not imported to find figures)."""
 
 
@@ -84,7 +83,6 @@ class FigureSpec:
 
 
 _FIGURES: dict[str, FigureSpec] = {}
-_LOADED = False
 
 
 def figure(name: str, *, needs: str, caption: str, each: bool = False, colours: bool = False,
@@ -116,12 +114,5 @@ def list_figures() -> list[FigureSpec]:
 
 
 def _load_modules() -> None:
-    """Import the figure modules of :mod:`chronoscore.figures` once, which registers their figures."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    package = import_module(__name__.rpartition(".")[0])
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_") and module.name not in _NOT_FIGURES:
-            import_module(f"{package.__name__}.{module.name}")
+    """Import the figure modules of :mod:`chronoscore.figures`, which registers their figures."""
+    import_submodules(__name__.rpartition(".")[0], _NOT_FIGURES)

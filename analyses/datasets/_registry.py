@@ -10,16 +10,15 @@ registry is read, so a new data set is one new module in
 from __future__ import annotations
 
 import os
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 from typing import Literal
 
 from chronoscore.analyses.benchmark_data import Benchmark
 from chronoscore.errors import ConfigError, FileFormatError
 from chronoscore.neural_fit.brainscore_convert import OverlappingBins
+from chronoscore.plugins import import_submodules
 
 __all__ = ["DataRequest", "DataSet", "Holds", "dataset", "list_datasets", "get_dataset", "load_dataset",
            "load_benchmark"]
@@ -99,7 +98,6 @@ class DataSet:
 
 
 _DATASETS: dict[str, DataSet] = {}
-_LOADED = False
 
 
 def dataset(name: str, *, description: str, regions: tuple[str, ...], contents: str, needs: str = "",
@@ -199,12 +197,5 @@ def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike
 
 
 def _load_modules() -> None:
-    """Import every data set module of this package once, which registers its data sets."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    package = import_module(__name__.rpartition(".")[0])
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_"):
-            import_module(f"{package.__name__}.{module.name}")
+    """Import every data set module of this package, which registers its data sets."""
+    import_submodules(__name__.rpartition(".")[0])
