@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from chronoscore.errors import DataFormatError
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
@@ -41,3 +42,7 @@ class Benchmark:
     stimulus_set: StimulusSet
     settings: FitSettings = field(default_factory=FitSettings)
     rdm: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.assembly is None and self.rdm is None:
+            raise DataFormatError(f"benchmark {self.name!r} holds neither an assembly nor an RDM; give one.")

@@ -161,8 +161,16 @@ def load_dataset(name: str, *, folder: str | os.PathLike | None = None,
     -------
     Benchmark
         Responses (``assembly``) or, for data sets holding an RDM, ``rdm``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown name, or a folder given to a data set that reads none.
     """
     entry = get_dataset(name)
+    if folder is not None and not entry.needs:
+        raise ConfigError(f"the data set {entry.name!r} reads no folder, but {folder} was given; leave out "
+                          "--data-folder, or name the data set the folder holds (chronoscore data list).")
     return entry.load(DataRequest(name, None if folder is None else Path(folder), overlapping_bins))
 
 

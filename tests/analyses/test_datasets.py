@@ -74,6 +74,19 @@ def test_a_missing_folder_is_named(tmp_path):
         load_benchmark(tmp_path / "absent")                                # a path, not a name
 
 
+def test_a_folder_given_to_a_data_set_that_reads_none_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="'simulated' reads no folder"):
+        load_benchmark("simulated", folder=tmp_path)
+
+
+def test_a_benchmark_holds_an_assembly_or_an_rdm():
+    from chronoscore.analyses.benchmark_data import Benchmark
+    from chronoscore.errors import DataFormatError
+
+    with pytest.raises(DataFormatError, match="neither an assembly nor an RDM"):
+        Benchmark("empty", None, None)
+
+
 def test_a_data_set_holding_an_rdm_is_not_scored():
     with pytest.raises(ConfigError, match="'kiani2007_it' holds an RDM, not responses"):
         load_benchmark("kiani2007_it", folder=".")
@@ -83,7 +96,8 @@ def test_a_registered_data_set_is_loaded_by_name(monkeypatch, tmp_path):
     monkeypatch.setattr(_registry, "_DATASETS", dict(_registry._DATASETS))
     asked = []
 
-    @dataset("tiny_test_set", description="a test's", regions=("V4",), contents="nothing", aliases=("tiny",))
+    @dataset("tiny_test_set", description="a test's", regions=("V4",), contents="nothing", aliases=("tiny",),
+             needs="--data-folder DIR")
     def tiny(request: DataRequest):
         asked.append(request)
         return "loaded"
