@@ -195,6 +195,9 @@ def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike
     name = str(name_or_path)
     _load_modules()
     if name not in _DATASETS and (Path(name).exists() or os.sep in name):
+        if folder is not None:
+            raise ConfigError(f"the benchmark {name} is a folder and --data-folder {folder} another; give the "
+                              "folder once (--benchmark DIR, or --benchmark folder --data-folder DIR).")
         name, folder = "folder", name
     entry = get_dataset(name)
     if entry.holds != "responses":

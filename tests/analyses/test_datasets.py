@@ -110,6 +110,8 @@ def test_a_registered_data_set_is_loaded_by_name(monkeypatch, tmp_path):
 
 
 def test_a_folder_is_the_folder_data_set(tmp_path):
+    with pytest.raises(ConfigError, match="give the folder once"):
+        load_benchmark(tmp_path, folder=tmp_path / "other")
     with pytest.raises(FileFormatError, match="holds assembly.nc and one stimulus_<name>.csv"):
         load_benchmark(tmp_path)
     with pytest.raises(FileFormatError, match="holds assembly.nc and one stimulus_<name>.csv"):
