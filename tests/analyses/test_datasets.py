@@ -46,6 +46,21 @@ def test_the_built_in_data_sets_are_registered_with_what_they_hold():
     assert get_dataset("MajajHong2015.temporal.public") is entries["majajhong2015"]
 
 
+def test_the_simulated_contents_are_those_the_builder_makes_by_default():
+    import inspect
+
+    from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
+    from chronoscore.neural_fit import time_bins
+    from chronoscore.neural_fit.synthetic import VentralStreamParameters
+
+    parameters, bins = VentralStreamParameters(), time_bins()
+    n_images = inspect.signature(build_embedded_benchmark).parameters["n_images"].default
+    expected = (f"{n_images} images x {parameters.n_v4 + parameters.n_it} neuroids ({parameters.n_v4} V4, "
+                f"{parameters.n_it} IT) x {len(bins)} time bins ({bins[0][0]:.0f}-{bins[-1][1]:.0f} ms), "
+                f"{parameters.n_repetitions} repetitions")
+    assert get_dataset("simulated").contents == expected
+
+
 def test_data_list_prints_each_data_set_with_its_regions_contents_and_needs(capsys):
     assert main(["data", "list"]) == 0
     printed = capsys.readouterr().out
