@@ -44,14 +44,12 @@ import numbers
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 import chronoscore
 from chronoscore.analyses.comparability import aligned_neuroid_r, check_comparable, metric_settings
-from chronoscore.analyses.comparison_summary import comparison_table
 from chronoscore.analyses.paired_statistics import (
     CORRECTIONS,
     INTERVALS,
@@ -63,17 +61,14 @@ from chronoscore.analyses.paired_statistics import (
     percentile_interval,
     signed_rank_test,
 )
+from chronoscore.analyses.run_folder import read_comparison, write_comparison
 from chronoscore.analyses.scored_model import ScoredModel, load_scored_model
-from chronoscore.errors import ConfigError, FileFormatError
+from chronoscore.errors import ConfigError
 from chronoscore.neural_fit.ceiling import CEILING_FLOOR, ceiling_normalised
-from chronoscore.neural_fit.netcdf_files import netcdf_attrs, open_dataset_checked, write_dataset_atomic
 
-__all__ = ["compare", "write_comparison", "read_comparison", "COMPARISON_FILE", "SUMMARY_FILE"]
+__all__ = ["compare", "write_comparison", "read_comparison"]  # the last two live in run_folder
 
 Normalise = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-COMPARISON_FILE = "comparison.nc"
-SUMMARY_FILE = "comparison.md"
 
 
 def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str | None = None,
@@ -172,35 +167,6 @@ def compare(results: Sequence[xr.Dataset | str | os.PathLike], *, reference: str
     comparison = xr.Dataset(data, coords=coords)
     comparison.attrs.update(_attrs(models, steps, reference_index, n_bootstrap, seed, confidence, interval,
                                    correction))
-    return comparison
-
-
-def write_comparison(comparison: xr.Dataset, out_dir: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``comparison.nc`` (atomically) and ``comparison.md`` (the summary table) into ``out_dir``.
-
-    Returns
-    -------
-    (Path, Path)
-        The netCDF file and the Markdown file.
-    """
-    out_dir = Path(out_dir)
-    storable = comparison.copy(deep=False)
-    storable.attrs = netcdf_attrs(comparison.attrs)
-    encoding = {name: {"zlib": True, "complevel": 4} for name in comparison.data_vars}
-    netcdf = write_dataset_atomic(storable, out_dir / COMPARISON_FILE, encoding=encoding, what="comparison")
-    summary = out_dir / SUMMARY_FILE
-    summary.write_text(comparison_table(comparison) + "\n", encoding="utf-8")
-    return netcdf, summary
-
-
-def read_comparison(path: str | os.PathLike) -> xr.Dataset:
-    """Read a comparison written by :func:`write_comparison` (its folder or its netCDF file)."""
-    path = Path(path)
-    file = path / COMPARISON_FILE if path.is_dir() else path
-    comparison = open_dataset_checked(file, "comparison")
-    if "difference_r" not in comparison.data_vars:
-        raise FileFormatError(f"{file}: not a chronoscore comparison (no difference_r); write it with "
-                              "chronoscore compare or write_comparison(...).")
     return comparison
 
 

@@ -1,4 +1,8 @@
-"""``chronoscore data``: build the embedded simulated V4/IT benchmark (``synth``) or convert NWB recordings (``nwb``).
+"""``chronoscore data``: list the data sets (``list``), build the embedded simulated V4/IT benchmark (``synth``),
+convert NWB recordings (``nwb``) or save an assembly's noise ceilings for the figures (``ceilings``).
+
+``chronoscore data list`` prints every registered data set (see :mod:`chronoscore.analyses.datasets`): its name,
+what it is, its regions, what it holds and what ``chronoscore score --benchmark NAME`` needs for it.
 
 ``chronoscore data nwb FILE.nwb [FILE2.nwb ...] --stimuli IMAGES_DIR|STIMULUS_CSV --bins 0:300:10 --out
 FOLDER/assembly.nc`` bins the spikes of the files' units around each stimulus presentation and writes a benchmark
@@ -14,14 +18,27 @@ from pathlib import Path
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark, embedded_benchmark_dir
 from chronoscore.errors import ConfigError
 
-__all__ = ["add_parser", "run_synth", "run_nwb", "parse_bins", "parse_units_filter"]
+__all__ = ["add_parser", "run_list", "run_ceilings", "run_synth", "run_nwb", "parse_bins", "parse_units_filter"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``data`` and its ``synth`` and ``nwb`` actions."""
+    """Register ``data`` and its ``list``, ``ceilings``, ``synth`` and ``nwb`` actions."""
     parser = subparsers.add_parser(
-        "data", help="build the embedded simulated V4/IT benchmark, or convert NWB recordings into a benchmark folder")
+        "data", help="build the embedded simulated V4/IT benchmark, or convert NWB recordings into a benchmark folder",
+        description="List the data sets (list), build the embedded simulated V4/IT benchmark (synth), convert NWB "
+                    "recordings into a benchmark folder (nwb) or save an assembly's noise ceilings (ceilings).")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list the data sets a model can be scored on, with what each holds",
+                                 description="List the registered data sets: name, description, regions, contents "
+                                             "and what chronoscore score --benchmark NAME needs for each.")
+    listing.set_defaults(func=run_list)
+    ceilings = actions.add_parser(
+        "ceilings", help="save the split-half noise ceilings of raw-trial assemblies beside them (for figures)",
+        description="Compute the split-half (Spearman-Brown corrected) noise ceilings of each assembly's raw trials "
+                    "and save them beside it (ceilings.nc beside assembly.nc), where the figures read them.")
+    ceilings.add_argument("assemblies", nargs="+", type=Path, metavar="FILE_OR_FOLDER",
+                          help="an assembly netCDF file, or a folder holding assembly.nc")
+    ceilings.set_defaults(func=run_ceilings)
     synth = actions.add_parser(
         "synth", help="generate object images and simulated V4/IT recordings",
         description="Generate the objects test images, simulate V4 and IT raw trials in 10 ms bins from 70 to "
@@ -66,6 +83,31 @@ def _add_nwb_parser(actions: argparse._SubParsersAction) -> None:
     nwb.add_argument("--stimulus-degrees", type=float, metavar="DEG",
                      help="visual angle of the stimuli (default: the set's own, else 8)")
     nwb.set_defaults(func=run_nwb)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print each registered data set: its name and description, then its regions, contents and needs."""
+    from chronoscore.analyses.datasets import list_datasets
+
+    for entry in list_datasets():
+        print(f"{entry.name}: {entry.description}")
+        details = [("regions", ", ".join(entry.regions) or "as the data say"), ("holds", entry.contents),
+                   ("needs", entry.needs or "nothing (offline)")]
+        details += [("also named", ", ".join(entry.aliases))] if entry.aliases else []
+        for label, text in details:
+            print(f"    {label:<10} {text}")
+        print()
+    return 0
+
+
+def run_ceilings(args: argparse.Namespace) -> int:
+    """Save each assembly's ceilings and say where (or that trial-averaged data have none)."""
+    from chronoscore.analyses.neural_ceilings import save_noise_ceilings
+
+    for path in args.assemblies:
+        written = save_noise_ceilings(path)
+        print(f"{path}: trial-averaged data, no split-half ceilings" if written is None else f"wrote {written}")
+    return 0
 
 
 def run_synth(args: argparse.Namespace) -> int:

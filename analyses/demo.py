@@ -15,9 +15,10 @@ import os
 import time
 from pathlib import Path
 
-from chronoscore.analyses.benchmark_data import load_benchmark
+from chronoscore.analyses.datasets import load_benchmark
 from chronoscore.analyses.compare import compare, write_comparison
 from chronoscore.analyses.comparison_summary import comparison_table
+from chronoscore.analyses.run_folder import write_summary
 from chronoscore.analyses.score import score_model, write_results
 from chronoscore.models.training.shipped import load_shipped_weights
 
@@ -57,5 +58,5 @@ def run_demo(out_dir: str | os.PathLike = "results/demo", *, progress: bool = Tr
         "",
         f"Scored and compared in {time.perf_counter() - started:.0f} s.",
     ]
-    (out_dir / "summary.md").write_text("\n".join(summary))
+    write_summary(out_dir, "\n".join(summary))
     return out_dir

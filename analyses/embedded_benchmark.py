@@ -18,6 +18,9 @@ from pathlib import Path
 import xarray as xr
 
 import chronoscore
+from chronoscore.analyses.datasets.folder import ASSEMBLY_FILE, STIMULI_FOLDER
+from chronoscore.analyses.neural_ceilings import save_noise_ceilings
+from chronoscore.analyses.run_folder import ceilings_file
 from chronoscore.neural_fit.netcdf_io import read_assembly, write_assembly
 from chronoscore.neural_fit.synthetic import VentralStreamParameters, simulate_ventral_stream
 from chronoscore.paths import cache_dir
@@ -28,8 +31,6 @@ from chronoscore.stimuli.stimulus_set import StimulusSet
 __all__ = ["EMBEDDED_NAME", "build_embedded_benchmark", "load_embedded_benchmark", "embedded_benchmark_dir"]
 
 EMBEDDED_NAME = "simulated_ventral_stream_v1"
-ASSEMBLY_FILE = "assembly.nc"
-STIMULI_FOLDER = "stimuli"
 DESCRIPTION_FILE = "benchmark.json"
 
 
@@ -58,7 +59,7 @@ def build_embedded_benchmark(folder: str | os.PathLike | None = None, *, n_image
     Returns
     -------
     pathlib.Path
-        The folder, holding ``assembly.nc``, ``stimuli/`` and ``benchmark.json``.
+        The folder, holding ``assembly.nc``, its ``ceilings.nc``, ``stimuli/`` and ``benchmark.json``.
     """
     folder = Path(folder) if folder is not None else embedded_benchmark_dir()
     stimulus_set = generate("objects", n=n_images, size=image_size, seed=seed, split="test")
@@ -66,6 +67,7 @@ def build_embedded_benchmark(folder: str | os.PathLike | None = None, *, n_image
     assembly.attrs["stimulus_set_identifier"] = stimulus_set.identifier
     files = write_stimulus_set(stimulus_set, folder / STIMULI_FOLDER)
     write_assembly(assembly, folder / ASSEMBLY_FILE)
+    save_noise_ceilings(folder / ASSEMBLY_FILE)
     description = {"name": EMBEDDED_NAME, "n_images": n_images, "image_size": image_size, "seed": seed,
                    "stimulus_set": stimulus_set.identifier,
                    "stimulus_csv": str(files.csv.relative_to(folder)), "stimulus_hash": stimulus_set.content_hash(),
@@ -75,10 +77,15 @@ def build_embedded_benchmark(folder: str | os.PathLike | None = None, *, n_image
 
 
 def load_embedded_benchmark(folder: str | os.PathLike | None = None) -> tuple[xr.DataArray, StimulusSet]:
-    """The embedded benchmark's raw-trial assembly and stimulus set, built first if missing."""
+    """The embedded benchmark's raw-trial assembly and stimulus set, built first if missing.
+
+    A folder built before the ceilings were saved with the data gets its ceilings file now.
+    """
     folder = Path(folder) if folder is not None else embedded_benchmark_dir()
     if not (folder / DESCRIPTION_FILE).is_file():
         build_embedded_benchmark(folder)
+    elif not ceilings_file(folder / ASSEMBLY_FILE).is_file():
+        save_noise_ceilings(folder / ASSEMBLY_FILE)
     description = json.loads((folder / DESCRIPTION_FILE).read_text())
     stimulus_set = read_stimulus_set(folder / description["stimulus_csv"], identifier=description["stimulus_set"],
                                      degrees=8.0)

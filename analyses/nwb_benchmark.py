@@ -5,8 +5,9 @@
 holds every stimulus the files name, adds the set's metadata (``object_name``,
 ...) as presentation coords, and writes
 
-* the assembly as brainio netCDF (``FOLDER/assembly.nc``), and
-* the stimuli shown, in Brain-Score's format, in ``FOLDER/stimuli/``.
+* the assembly as brainio netCDF (``FOLDER/assembly.nc``),
+* the stimuli shown, in Brain-Score's format, in ``FOLDER/stimuli/``, and
+* the split-half noise ceilings of the raw trials (``FOLDER/ceilings.nc``).
 
 Files whose presentations index an ``Images`` container carry their stimuli;
 :func:`nwb_stimulus_set` makes a stimulus set of them.
@@ -24,7 +25,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from chronoscore.analyses.embedded_benchmark import STIMULI_FOLDER
+from chronoscore.analyses.datasets.folder import STIMULI_FOLDER
+from chronoscore.analyses.neural_ceilings import save_noise_ceilings
 from chronoscore.errors import DataFormatError
 from chronoscore.neural_fit.netcdf_io import write_assembly
 from chronoscore.neural_fit.nwb_assembly import read_nwb_assembly
@@ -33,7 +35,7 @@ from chronoscore.neural_fit.stimulus_metadata import merge_stimulus_metadata
 from chronoscore.stimuli.brainscore_format import StimulusFiles, write_stimulus_set
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["NwbBenchmark", "convert_nwb", "nwb_stimulus_set"]
+__all__ = ["NwbBenchmark", "convert_nwb", "nwb_recordings", "nwb_stimulus_set"]
 
 _MISSING_STIMULI = (
     "the stimulus set must hold every stimulus the recordings show. Give the set the files' stimuli (image files "
@@ -90,6 +92,34 @@ def convert_nwb(paths: str | os.PathLike | Sequence[str | os.PathLike], stimulus
     ChronoscoreError
         As :func:`~chronoscore.neural_fit.read_nwb_assembly`.
     """
+    assembly, shown = nwb_recordings(paths, stimulus_set, **reading)
+    out = Path(out)
+    assembly_file = write_assembly(assembly, out)
+    save_noise_ceilings(assembly_file)
+    return NwbBenchmark(assembly, assembly_file, write_stimulus_set(shown, out.parent / STIMULI_FOLDER))
+
+
+def nwb_recordings(paths: str | os.PathLike | Sequence[str | os.PathLike], stimulus_set: StimulusSet,
+                   **reading: Any) -> tuple[xr.DataArray, StimulusSet]:
+    """Bin NWB recordings into an assembly with the stimulus set's metadata, and the stimuli they show.
+
+    Parameters
+    ----------
+    paths, stimulus_set, **reading
+        As :func:`convert_nwb`.
+
+    Returns
+    -------
+    assembly : xarray.DataArray, shape (presentation, neuroid, time_bin)
+        Raw trials, with the stimulus set's metadata on presentation.
+    shown : StimulusSet
+        The rows of ``stimulus_set`` that the recordings show, in its order.
+
+    Raises
+    ------
+    StimulusMismatchError
+        If the files show stimuli the set lacks (naming some).
+    """
     assembly = read_nwb_assembly(paths, **reading)
     table = stimulus_set.table.drop(columns=["filename"], errors="ignore").assign(
         stimulus_id=stimulus_set.stimulus_ids)
@@ -100,10 +130,7 @@ def convert_nwb(paths: str | os.PathLike | Sequence[str | os.PathLike], stimulus
     subset = StimulusSet(stimulus_set.table[rows].reset_index(drop=True), stimulus_set.identifier,
                          stimulus_set.degrees, root=stimulus_set.root,
                          pixels=None if stimulus_set.pixels is None else stimulus_set.pixels[rows])
-    out = Path(out)
-    assembly_file = write_assembly(assembly, out)
-    return NwbBenchmark(assembly, assembly_file, write_stimulus_set(subset, out.parent / STIMULI_FOLDER))
-
+    return assembly, subset
 
 
 def nwb_stimulus_set(paths: str | os.PathLike | Sequence[str | os.PathLike], presentations: str | None = None,

@@ -26,11 +26,10 @@ from chronoscore.analyses.area_selection import areas_named_after_regions, selec
 from chronoscore.analyses.benchmark_data import Benchmark
 from chronoscore.analyses.extract import extract
 from chronoscore.analyses.model_identity import model_identity
-from chronoscore.analyses.scored_model import write_model_info
+from chronoscore.analyses.run_folder import write_model_info, write_run_scores, write_summary
 from chronoscore.errors import ConfigError
 from chronoscore.models.parameter_count import count_parameters
 from chronoscore.neural_fit.predictivity import TimeMode
-from chronoscore.neural_fit.results_io import write_scores
 from chronoscore.neural_fit.scoring import neural_predictivity
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.summary import score_table
@@ -145,11 +144,11 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
 
 
 def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
-    """Write ``scores_<mode>.nc``, ``summary.md`` and ``model.json`` into ``out_dir``."""
+    """Write ``scores_<mode>.nc``, ``summary.md`` and ``model.json`` into ``out_dir`` (see
+    :mod:`chronoscore.analyses.run_folder`)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     for mode, scores in result.scores.items():
-        write_scores(scores, out_dir / f"scores_{mode}.nc")
+        write_run_scores(out_dir, mode, scores)
     write_model_info(out_dir, model=result.model_name, parameters=result.parameters, benchmark=result.benchmark,
                      areas=result.areas, **result.identity)
     lines = [f"# {result.model_name} on {result.benchmark}", "",
@@ -159,7 +158,7 @@ def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
                 if result.skipped_regions else ""), ""]
     for mode, scores in result.scores.items():
         lines += [f"## {mode}", "", score_table(scores), ""]
-    (out_dir / "summary.md").write_text("\n".join(lines))
+    write_summary(out_dir, "\n".join(lines))
     return out_dir
 
 

@@ -4,9 +4,10 @@ MODEL is a registered model name (optionally with ``--weights FILE``), a
 training run's output folder (``chronoscore train ... --out DIR``: its recipe's
 model with its best checkpoint), or ``path/to/file.py:function`` returning an
 ``nn.Module``, wrapped with ``--areas name=submodule,...``. Activations are
-cached (``--cache-dir``, ``--no-cache``). The benchmark is ``simulated`` (the embedded
-default), a Brain-Score MajajHong2015 name (files in ``--data-folder`` or
-brainio's cache), or a folder with ``assembly.nc`` and a stimulus set.
+cached (``--cache-dir``, ``--no-cache``). The benchmark is a registered data set
+(``chronoscore data list``; ``simulated``, the embedded default, unless named; a
+local data set's files in ``--data-folder``), or a folder with ``assembly.nc``
+and a stimulus set.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="registered model name, training run folder, or path/to/file.py:function")
     parser.add_argument("--benchmark", default="simulated",
-                        help="simulated (the embedded default), a MajajHong2015 assembly name (e.g. "
-                             "MajajHong2015.public or MajajHong2015.temporal.public, files in --data-folder), "
-                             "or a folder with assembly.nc and its stimulus set (default: simulated)")
+                        help="a data set's name (chronoscore data list: simulated, majajhong2015 or a Brain-Score "
+                             "MajajHong2015 assembly name, cowley2023_v4, nwb, folder, ...), or a folder with "
+                             "assembly.nc and its stimulus set (default: simulated)")
     parser.add_argument("--out", required=True, type=Path, help="results folder")
     parser.add_argument("--weights", type=Path, help="state dict to load into the model")
     parser.add_argument("--image-size", type=int, help="model input size in pixels")
@@ -48,7 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="choose each region's area on held-out selection stimuli instead of by area names")
     parser.add_argument("--time", nargs="+", default=["per_bin", "shared", "matrix"],
                         choices=["per_bin", "shared", "matrix"], help="time handling(s) to score")
-    parser.add_argument("--data-folder", type=Path, help="folder of Brain-Score's files for MajajHong2015")
+    parser.add_argument("--data-folder", type=Path,
+                        help="the data set's local folder (cowley2023_v4, nwb, folder; Brain-Score's files for "
+                             "MajajHong2015)")
     parser.add_argument("--align-time-bins", action="store_true",
                         help="re-bin a benchmark folder's overlapping (sliding-window) time bins into contiguous "
                              "10 ms bins as Brain-Score does (MajajHong2015's temporal files always are)")
@@ -63,8 +66,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model and the benchmark, score, write and print the summary."""
-    from chronoscore.analyses.benchmark_data import load_benchmark
+    from chronoscore.analyses.datasets import load_benchmark
     from chronoscore.analyses.model_source import load_model, parse_areas
+    from chronoscore.analyses.run_folder import read_summary
     from chronoscore.analyses.score import score_model, write_results
     from chronoscore.config import load_config, parse_override
 
@@ -84,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                          time_modes=args.time, projection=projection, n_steps=args.steps, cache=cache_option(args),
                          progress=not args.quiet)
     folder = write_results(result, args.out)
-    print((folder / "summary.md").read_text())
+    print(read_summary(folder))
     print(f"results written to {folder}")
     return 0
 

@@ -22,8 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo, draw its figures and report, and print its summary."""
+    from chronoscore.analyses.run_folder import read_summary
+
     folder = run_demo(args.out, progress=not args.quiet)
     report = draw_demo_figures(folder)
-    print((folder / "summary.md").read_text())
+    print(read_summary(folder))
     print(f"\nresults, figures and summary written to {folder}; the report is {report.path}")
     return 0

@@ -1,11 +1,13 @@
-"""Every figure a results folder holds the inputs for: finding the inputs, then drawing each figure.
+"""Every figure a results folder holds the inputs for: finding the inputs, then drawing each registered figure.
 
+The figures come from the registry (:mod:`chronoscore.figures.registry`); each
+needs one kind of input (the field of :class:`ResultInputs` of that name).
 Inputs are recognised by file name or, for result tables, by their header,
 anywhere under the searched folders (``checkpoints/``, ``tensorboard/`` and
 hidden folders are not searched):
 
 ==========================  ==========================================  =========================================
-input                       recognised by                               figures
+input (kind)                recognised by                               built-in figures
 ==========================  ==========================================  =========================================
 scored model                a folder with ``scores_per_bin.nc`` or      ``predictivity_timecourse``,
                             ``scores.nc``                               ``predictivity_bars``,
@@ -19,7 +21,8 @@ Pathfinder table            a CSV with columns ``model,path_length,``   ``pathfi
 lesion table                a CSV with columns                          ``lesion_effects``
                             ``model,variant,accuracy,seed``
 stimulus set                ``stimulus_<name>.csv``                     ``stimulus_sheet``
-neural assembly             ``assembly.nc`` or ``*_assembly.nc``        ``neural_overview``
+neural assembly             ``assembly.nc`` or ``*_assembly.nc``        ``neural_overview`` (with the
+                                                                        ``ceilings.nc`` saved beside it)
 comparison                  ``comparison.nc``                           (tables of the report only)
 ==========================  ==========================================  =========================================
 
@@ -38,27 +41,42 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from chronoscore.analyses.compare import COMPARISON_FILE
-from chronoscore.analyses.scored_model import PER_MODE_SCORES_FILE, SCORES_FILE, load_scored_model, read_model_info
+from chronoscore.analyses.datasets.folder import ASSEMBLY_FILE
+from chronoscore.analyses.run_folder import (
+    COMPARISON_FILE,
+    PER_BIN_SCORES_FILE,
+    SCORES_FILE,
+    is_scored_model,
+    read_model_info,
+    scores_file,
+)
+from chronoscore.analyses.scored_model import load_scored_model
 from chronoscore.errors import ChronoscoreError, FileFormatError
-from chronoscore.figures.lesion_effects import LESION_SCHEMA, lesion_effects
-from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA, memory_vs_steps
-from chronoscore.figures.neural_overview import ASSEMBLY_FILE, neural_overview
-from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA, pathfinder_accuracy
-from chronoscore.figures.predictivity_bars import predictivity_bars
-from chronoscore.figures.predictivity_timecourse import predictivity_timecourse
-from chronoscore.figures.predictivity_vs_parameters import predictivity_vs_parameters
-from chronoscore.figures.result_files import MATRIX_SCORES_FILE, matches_schema, read_table
-from chronoscore.figures.step_bin_heatmap import step_bin_heatmap
-from chronoscore.figures.stimulus_sheet import stimulus_sheet
+from chronoscore.figures.lesion_effects import LESION_SCHEMA
+from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA
+from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA
+from chronoscore.figures.registry import list_figures
+from chronoscore.figures.result_files import matches_schema, read_table
 from chronoscore.figures.style import model_colours
-from chronoscore.figures.training_curves import METRICS_FILE, run_label, training_curves
+from chronoscore.figures.training_curves import METRICS_FILE, run_label
 
 __all__ = ["ResultInputs", "PlannedFigure", "SkippedFigure", "find_inputs", "plan_figures", "draw",
            "gallery_colours"]
 
 _NOT_SEARCHED = {"checkpoints", "tensorboard", "__pycache__"}
+MATRIX_SCORES_FILE = scores_file(".", "matrix").name
 _FIXED_NAMES = (MATRIX_SCORES_FILE, ASSEMBLY_FILE)
+_MISSING = {
+    "scored_models": f"scored model ({PER_BIN_SCORES_FILE} or {SCORES_FILE})",
+    "training_runs": f"training run ({METRICS_FILE})",
+    "matrix_scores": MATRIX_SCORES_FILE,
+    "memory_tables": "memory table (algorithm,n_steps,peak_mb,device)",
+    "pathfinder_tables": "Pathfinder table (model,path_length,accuracy,...)",
+    "lesion_tables": "lesion table (model,variant,accuracy,seed)",
+    "stimulus_tables": "stimulus set (stimulus_<name>.csv)",
+    "assemblies": f"neural assembly ({ASSEMBLY_FILE})",
+}
+"""What each input kind of :data:`~chronoscore.figures.registry.INPUT_KINDS` is, for the skipped figures' reasons."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +137,7 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
             raise FileFormatError(f"{folder}: no such folder; give the folder holding saved results.")
         for directory, names in _walk(Path(folder)):
             files = set(names)
-            if SCORES_FILE in files or PER_MODE_SCORES_FILE in files:
+            if is_scored_model(files):
                 found.scored_models.append(directory)
             if MATRIX_SCORES_FILE in files:
                 found.matrix_scores.append(directory / MATRIX_SCORES_FILE)
@@ -133,41 +151,21 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
 
 
 def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[SkippedFigure]]:
-    """The figures ``inputs`` allow, and those they do not (naming the input that is missing)."""
+    """The registered figures ``inputs`` allow, and those they do not (naming the input that is missing)."""
     colours = gallery_colours(inputs)
     planned: list[PlannedFigure] = []
     skipped: list[SkippedFigure] = []
-    models = inputs.scored_models
-    for name, drawer, caption in (
-            ("predictivity_timecourse", predictivity_timecourse,
-             "Predictivity per time bin, per region (gray: ceiling as r)"),
-            ("predictivity_bars", predictivity_bars, "Peak and mean predictivity over time bins"),
-            ("predictivity_vs_parameters", predictivity_vs_parameters, "Peak predictivity against parameter count")):
-        if models:
-            planned.append(PlannedFigure(name, caption, tuple(models), partial(drawer, models, colours=colours)))
-        else:
-            skipped.append(SkippedFigure(name, f"no scored model ({PER_MODE_SCORES_FILE} or {SCORES_FILE}) found"))
-    if inputs.training_runs:
-        planned.append(PlannedFigure("training_curves", "Training curves", tuple(inputs.training_runs),
-                                     partial(training_curves, inputs.training_runs, colours=colours)))
-    else:
-        skipped.append(SkippedFigure("training_curves", f"no training run ({METRICS_FILE}) found"))
-    for base, paths, drawer, caption, missing in (
-            ("step_bin_heatmap", inputs.matrix_scores, step_bin_heatmap, "Model step × neural time bin",
-             MATRIX_SCORES_FILE),
-            ("memory_vs_steps", inputs.memory_tables, memory_vs_steps, "Peak memory against recurrent steps",
-             "memory table (algorithm,n_steps,peak_mb,device)"),
-            ("pathfinder_accuracy", inputs.pathfinder_tables, partial(pathfinder_accuracy, colours=colours),
-             "Pathfinder accuracy against path length", "Pathfinder table (model,path_length,accuracy,...)"),
-            ("lesion_effects", inputs.lesion_tables, partial(lesion_effects, colours=colours), "Lesion effects",
-             "lesion table (model,variant,accuracy,seed)"),
-            ("stimulus_sheet", inputs.stimulus_tables, stimulus_sheet, "Stimuli", "stimulus set (stimulus_<name>.csv)"),
-            ("neural_overview", inputs.assemblies, neural_overview, "Neural data: mean response and ceiling",
-             f"neural assembly ({ASSEMBLY_FILE})")):
+    for spec in list_figures():
+        paths = getattr(inputs, spec.needs)
         if not paths:
-            skipped.append(SkippedFigure(base, f"no {missing} found"))
-        for path, name in zip(paths, _names(base, paths, always=base == "step_bin_heatmap")):
-            planned.append(PlannedFigure(name, f"{caption} ({_source(path)})", (path,), partial(drawer, path)))
+            skipped.append(SkippedFigure(spec.name, f"no {_MISSING[spec.needs]} found"))
+            continue
+        drawer = partial(spec.draw, colours=colours) if spec.colours else spec.draw
+        if not spec.each:
+            planned.append(PlannedFigure(spec.name, spec.caption, tuple(paths), partial(drawer, paths)))
+            continue
+        for path, name in zip(paths, _names(spec.name, paths, always=spec.always_suffixed)):
+            planned.append(PlannedFigure(name, f"{spec.caption} ({_source(path)})", (path,), partial(drawer, path)))
     return planned, skipped
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from chronoscore.errors import FileFormatError
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import TableSchema, check_unique_rows, mean_over_seeds, read_table
 from chronoscore.figures.style import (ACCURACY_LABEL, figure_legend, model_colours, new_figure, paper_style,
                                        style_axes)
@@ -43,6 +44,7 @@ FULL_VARIANT = "full"
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "eta": "η", "kappa": "κ", "mu": "μ", "omega": "ω", "tau": "τ"}
 
 
+@figure("lesion_effects", needs="lesion_tables", caption="Lesion effects", each=True, colours=True)
 def lesion_effects(table_file: str | os.PathLike, colours: Mapping[str, str] | None = None) -> Figure:
     """Bars of mean accuracy over seeds (± s.d.) per variant, seeds as dots, intact model first.
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from matplotlib.figure import Figure
 
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import TableSchema, check_unique_rows, read_table
 from chronoscore.figures.style import (FONT_SIZE, MEMORY_LABEL, PALETTE, UNROLLED_STEPS_LABEL, figure_legend,
                                        model_colours, new_figure, paper_style, style_axes)
@@ -36,6 +37,7 @@ ALGORITHM_COLOURS = {"bptt": PALETTE[1], "crbp": PALETTE[0]}
 _NAMES = {"bptt": "BPTT", "crbp": "C-RBP"}
 
 
+@figure("memory_vs_steps", needs="memory_tables", caption="Peak memory against recurrent steps", each=True)
 def memory_vs_steps(table_file: str | os.PathLike, colours: Mapping[str, str] | None = None) -> Figure:
     """Peak memory (MB) against steps, a line per algorithm, one panel per device.
 

@@ -4,9 +4,11 @@ Reads saved results only: a neural assembly netCDF (brainio's format, as
 :func:`chronoscore.neural_fit.write_assembly` writes it; dims presentation,
 neuroid, time_bin; neuroid coord ``region``, time_bin coords
 ``time_bin_start``/``time_bin_end`` in ms; responses in spikes/s), given as
-the file or a benchmark folder holding ``assembly.nc``. Ceilings need raw
-trials (a ``repetition`` coord with at least two repetitions); without them
-only the responses are drawn.
+the file or a benchmark folder holding ``assembly.nc``, and the split-half
+ceilings saved beside it (``ceilings.nc``, read through
+:func:`chronoscore.analyses.run_folder.read_ceilings`; the data sets' builders
+and ``chronoscore data ceilings`` write them). Trial-averaged data have no
+ceilings; without a saved file the panel says how to write it.
 """
 
 from __future__ import annotations
@@ -15,20 +17,19 @@ import os
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 from matplotlib.figure import Figure
 
+from chronoscore.analyses.datasets.folder import ASSEMBLY_FILE
+from chronoscore.analyses.run_folder import read_ceilings
+from chronoscore.figures.registry import figure
 from chronoscore.figures.style import (CEILING_LABEL, FONT_SIZE, REGION_COLOURS, RESPONSE_LABEL, SMALL_FONT_SIZE,
                                        TIME_LABEL, figure_legend, model_colours, new_figure, paper_style, style_axes)
 from chronoscore.neural_fit.netcdf_io import read_assembly
-from chronoscore.neural_fit.scoring import noise_ceiling
 
-__all__ = ["neural_overview", "ASSEMBLY_FILE", "assembly_file"]
-
-ASSEMBLY_FILE = "assembly.nc"
-"""Name of the assembly in a benchmark folder."""
+__all__ = ["neural_overview", "assembly_file"]
 
 
+@figure("neural_overview", needs="assemblies", caption="Neural data: mean response and ceiling", each=True)
 def neural_overview(assembly: str | os.PathLike) -> Figure:
     """Two panels: mean response (± s.e.m. over sites) and split-half ceiling, per region over time bins.
 
@@ -42,9 +43,9 @@ def neural_overview(assembly: str | os.PathLike) -> Figure:
     matplotlib.figure.Figure
         Left: a line per region of the mean over presentations and the region's
         sites, in spikes/s, with a band of ± one standard error over sites.
-        Right: a line per region of the split-half (Spearman–Brown corrected)
-        ceiling, with a band of ± one standard error over splits, or a note when
-        the data are trial-averaged.
+        Right: a line per region of the saved split-half (Spearman–Brown
+        corrected) ceiling, with a band of ± one standard error over splits, or a
+        note when the data are trial-averaged or no ceilings were saved.
     """
     path = assembly_file(assembly)
     neural = read_assembly(path, allow_nan=True)
@@ -52,7 +53,8 @@ def neural_overview(assembly: str | os.PathLike) -> Figure:
     colours = model_colours(regions, REGION_COLOURS)
     times = (neural["time_bin_start"].values + neural["time_bin_end"].values) / 2
     site_means = neural.mean("presentation", skipna=True).transpose("neuroid", "time_bin").values
-    ceilings = _ceilings(neural)
+    ceilings = read_ceilings(path)
+    trial_averaged = "repetition" not in neural.coords or np.unique(neural["repetition"].values).size < 2
     with paper_style():
         figure, axes = new_figure(1, 2, height=2.3, sharex=True)
         for region in regions:
@@ -71,8 +73,10 @@ def neural_overview(assembly: str | os.PathLike) -> Figure:
         axes[1].set_ylabel(CEILING_LABEL)
         axes[1].set_title("Spearman–Brown corrected", fontsize=SMALL_FONT_SIZE)
         if ceilings is None:
-            axes[1].text(0.5, 0.5, "trial-averaged data:\nno split-half ceiling", transform=axes[1].transAxes,
-                         ha="center", va="center", fontsize=SMALL_FONT_SIZE)
+            note = ("trial-averaged data:\nno split-half ceiling" if trial_averaged else
+                    "no saved ceilings: write them with\nchronoscore data ceilings " + path.name)
+            axes[1].text(0.5, 0.5, note, transform=axes[1].transAxes, ha="center", va="center",
+                         fontsize=SMALL_FONT_SIZE)
         else:
             axes[1].set_ylim(min(0.0, float(np.nanmin(ceilings["ceiling"].values))), 1)
         for axis in axes:
@@ -86,10 +90,3 @@ def assembly_file(assembly: str | os.PathLike) -> Path:
     """The netCDF file ``assembly`` is, or the ``assembly.nc`` in the folder it names."""
     path = Path(assembly)
     return path / ASSEMBLY_FILE if path.is_dir() else path
-
-
-def _ceilings(neural: xr.DataArray) -> xr.Dataset | None:
-    """:func:`noise_ceiling` of raw trials; None for data without two repetitions."""
-    if "repetition" not in neural.coords or np.unique(neural["repetition"].values).size < 2:
-        return None
-    return noise_ceiling(neural)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from matplotlib.figure import Figure
 
 from chronoscore.errors import FileFormatError
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import TableSchema, check_unique_rows, mean_over_seeds, read_table
 from chronoscore.figures.style import (ACCURACY_LABEL, PATH_LENGTH_LABEL, figure_legend, model_colours, new_figure,
                                        paper_style, style_axes)
@@ -35,6 +36,8 @@ CHANCE = 0.5
 """Accuracy of guessing on the two-class Pathfinder task."""
 
 
+@figure("pathfinder_accuracy", needs="pathfinder_tables", caption="Pathfinder accuracy against path length",
+        each=True, colours=True)
 def pathfinder_accuracy(table_file: str | os.PathLike, colours: Mapping[str, str] | None = None) -> Figure:
     """Mean accuracy over seeds (± s.d. as error bars) against path length, a line per model.
 

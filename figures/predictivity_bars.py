@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from chronoscore.errors import FileFormatError
 from chronoscore.figures.predictivity_timecourse import check_same_bins
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import is_feedforward, read_scored_model
 from chronoscore.figures.style import (CEILED_LABEL, R_LABEL, figure_legend, model_colours, new_figure, paper_style,
                                        style_axes)
@@ -25,6 +26,8 @@ __all__ = ["predictivity_bars", "ScoreValue", "peak_and_mean"]
 ScoreValue = Literal["score", "ceiled_score"]
 
 
+@figure("predictivity_bars", needs="scored_models", caption="Peak and mean predictivity over time bins",
+        colours=True, order=1)
 def predictivity_bars(result_folders: Sequence[str | os.PathLike], value: ScoreValue = "score",
                       colours: Mapping[str, str] | None = None) -> Figure:
     """Two panels, peak and mean over time bins; in each, per region, one bar per model.

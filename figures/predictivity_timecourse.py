@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from chronoscore.analyses.scored_model import ScoredModel
 from chronoscore.errors import FileFormatError
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import is_feedforward, read_scored_model
 from chronoscore.figures.style import (CEILING_COLOUR, FEEDFORWARD_LINESTYLE, FONT_SIZE, PALETTE, R_LABEL,
                                        TIME_LABEL, figure_legend, model_colours, new_figure, paper_style, style_axes)
@@ -23,6 +24,8 @@ from chronoscore.figures.style import (CEILING_COLOUR, FEEDFORWARD_LINESTYLE, FO
 __all__ = ["predictivity_timecourse", "PALETTE", "bin_centres", "check_same_bins"]
 
 
+@figure("predictivity_timecourse", needs="scored_models",
+        caption="Predictivity per time bin, per region (gray: ceiling as r)", colours=True, order=0)
 def predictivity_timecourse(result_folders: Sequence[str | os.PathLike], labels: Sequence[str] | None = None,
                             colours: Mapping[str, str] | None = None) -> Figure:
     """Median held-out r per time bin, per region (one panel each), models as lines.

@@ -17,10 +17,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, LogLocator, NullFormatter
 
-from chronoscore.analyses.scored_model import MODEL_INFO_FILE
+from chronoscore.analyses.run_folder import MODEL_INFO_FILE
 from chronoscore.errors import FileFormatError
 from chronoscore.figures.predictivity_bars import ScoreValue, peak_and_mean, value_label
 from chronoscore.figures.predictivity_timecourse import check_same_bins
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import is_feedforward, read_scored_model
 from chronoscore.figures.style import (FONT_SIZE, PARAMETERS_LABEL, figure_legend,
                                        model_colours, new_figure, paper_style, style_axes)
@@ -28,6 +29,8 @@ from chronoscore.figures.style import (FONT_SIZE, PARAMETERS_LABEL, figure_legen
 __all__ = ["predictivity_vs_parameters"]
 
 
+@figure("predictivity_vs_parameters", needs="scored_models", caption="Peak predictivity against parameter count",
+        colours=True, order=2)
 def predictivity_vs_parameters(result_folders: Sequence[str | os.PathLike], statistic: Literal["peak", "mean"] = "peak",
                                value: ScoreValue = "score", colours: Mapping[str, str] | None = None) -> Figure:
     """Peak (or mean) predictivity over time bins against the number of parameters (log scale).

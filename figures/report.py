@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 import chronoscore
-from chronoscore.analyses.compare import SUMMARY_FILE
+from chronoscore.analyses.run_folder import REPORT_FILE, SUMMARY_FILE, comparison_files
 from chronoscore.errors import ChronoscoreError
 from chronoscore.figures.gallery import ResultInputs, SkippedFigure, draw, find_inputs, plan_figures
 from chronoscore.figures.lesion_effects import LESION_SCHEMA
@@ -33,10 +33,7 @@ from chronoscore.figures.predictivity_bars import peak_and_mean
 from chronoscore.figures.result_files import mean_over_seeds, read_json_object, read_scored_model, read_table
 from chronoscore.figures.style import png_bytes
 
-__all__ = ["Report", "REPORT_FILE", "build_report", "write_report"]
-
-REPORT_FILE = "report.html"
-"""Default name of the page inside the results folder."""
+__all__ = ["Report", "build_report", "write_report"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -78,8 +75,9 @@ def build_report(folders: Sequence[str | os.PathLike], title: str) -> tuple[str,
     sections = [("Figures", "\n".join(figures) or "<p>No figure could be drawn.</p>"),
                 ("Not drawn", _skipped_list(skipped)),
                 ("Scored models", _models_overview(inputs, folders)),
-                ("Comparisons", _documents([folder / SUMMARY_FILE for folder in inputs.comparisons], folders, True)),
-                ("Model summaries", _documents([folder / "summary.md" for folder in inputs.scored_models], folders,
+                ("Comparisons", _documents([comparison_files(folder)[1] for folder in inputs.comparisons], folders,
+                                           True)),
+                ("Model summaries", _documents([folder / SUMMARY_FILE for folder in inputs.scored_models], folders,
                                                False)),
                 ("Training runs", _training_table(inputs, folders)),
                 ("Result tables", _result_tables(inputs, folders))]

@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.figures.report import REPORT_FILE, write_report
+from chronoscore.analyses.run_folder import REPORT_FILE
+from chronoscore.figures.report import write_report
 
 __all__ = ["add_parser", "run"]
 

@@ -7,9 +7,8 @@ make it right, before anything is drawn.
 Result tables are CSV files with a header row and one record per row; each
 figure that reads one states its columns in its module docstring and in a
 :class:`TableSchema` (columns may come in any order, extra columns are
-ignored). A scored model is a folder written by
-:func:`chronoscore.analyses.score.write_results` (``scores_per_bin.nc``,
-``model.json``) or by ``chronoscore fit`` (``scores.nc``).
+ignored). Saved Scores, model descriptions and ceilings are read through
+:mod:`chronoscore.analyses.run_folder`, which owns the results folders' layout.
 """
 
 from __future__ import annotations
@@ -26,19 +25,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from chronoscore.analyses.run_folder import read_run_scores
 from chronoscore.analyses.scored_model import ScoredModel, load_scored_model
 from chronoscore.errors import FileFormatError
 from chronoscore.neural_fit.results_io import read_scores
 
-__all__ = ["MATRIX_SCORES_FILE", "ColumnKind", "TableSchema", "read_table", "check_unique_rows", "mean_over_seeds",
+__all__ = ["ColumnKind", "TableSchema", "read_table", "check_unique_rows", "mean_over_seeds",
            "table_header", "matches_schema", "read_json_object", "read_scored_model", "read_matrix_scores",
            "is_feedforward", "require_file"]
 
 ColumnKind = Literal["text", "number", "integer"]
-
-MATRIX_SCORES_FILE = "scores_matrix.nc"
-"""The step × bin Scores in a scoring folder (the ``matrix`` time mode)."""
-
 
 @dataclass(frozen=True)
 class TableSchema:
@@ -172,8 +168,7 @@ def read_scored_model(item: str | os.PathLike) -> ScoredModel:
 def read_matrix_scores(path: str | os.PathLike) -> xr.Dataset:
     """Step × bin Scores (``score`` on dims region, time_step, time_bin) from a file or its folder."""
     path = Path(path)
-    path = path / MATRIX_SCORES_FILE if path.is_dir() else path
-    scores = read_scores(path)
+    scores = read_run_scores(path, "matrix") if path.is_dir() else read_scores(path)
     dims = scores["score"].dims
     if set(dims) != {"region", "time_step", "time_bin"}:
         raise FileFormatError(f"{path}: expected step × bin scores on dims (region, time_step, time_bin), found "

@@ -14,6 +14,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import read_matrix_scores
 from chronoscore.figures.style import (FONT_SIZE, R_LABEL, SMALL_FONT_SIZE, STEP_LABEL, TIME_LABEL, new_figure,
                                        paper_style, style_axes)
@@ -24,6 +25,8 @@ _COLOURS = colormaps["viridis"].with_extremes(bad="0.88")
 """Viridis, with light gray for pairs without a score (steps before the area responds)."""
 
 
+@figure("step_bin_heatmap", needs="matrix_scores", caption="Model step × neural time bin",
+        each=True, always_suffixed=True)
 def step_bin_heatmap(scores_file: str | os.PathLike) -> Figure:
     """One heatmap per region: rows are model steps, columns neural time bins, colour the median r.
 

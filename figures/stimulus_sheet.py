@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from chronoscore.errors import FileFormatError
+from chronoscore.figures.registry import figure
 from chronoscore.figures.style import COLUMN_WIDTH, FONT_SIZE, paper_style
 from chronoscore.stimuli.brainscore_format import read_stimulus_set
 from chronoscore.stimuli.contact_sheet import write_contact_sheet
@@ -29,6 +30,7 @@ CAPTION_COLUMNS = ("category_name", "object_name", "label", "stimulus_id")
 """Columns tried in order for the captions when none is given."""
 
 
+@figure("stimulus_sheet", needs="stimulus_tables", caption="Stimuli", each=True)
 def stimulus_sheet(stimuli: str | os.PathLike, *, n: int = 16, caption: str | None = None, tile: int = 128) -> Figure:
     """The first ``n`` images of a stimulus set in a grid, with a caption under each.
 

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from chronoscore.errors import FileFormatError
+from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import TableSchema, read_json_object, read_table
 from chronoscore.figures.style import (ACCURACY_LABEL, FONT_SIZE, LOSS_LABEL, SMALL_FONT_SIZE, TRAINING_STEP_LABEL,
                                        model_colours, new_figure, paper_style, style_axes)
@@ -36,6 +37,7 @@ METRICS_SCHEMA = TableSchema(
 _PHASES = {"train": "solid", "val": (0, (3, 1.5))}
 
 
+@figure("training_curves", needs="training_runs", caption="Training curves", colours=True)
 def training_curves(run_folders: Sequence[str | os.PathLike], labels: Sequence[str] | None = None,
                     colours: Mapping[str, str] | None = None) -> Figure:
     """Loss (left) and accuracy (right) against step; a colour per model, solid train, dashed validation.

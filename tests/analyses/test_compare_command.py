@@ -7,7 +7,8 @@ import pytest
 
 from chronoscore.analyses.cli import main
 from chronoscore.analyses.compare import compare, read_comparison
-from chronoscore.analyses.scored_model import load_scored_model, write_model_info
+from chronoscore.analyses.run_folder import write_model_info
+from chronoscore.analyses.scored_model import load_scored_model
 from chronoscore.errors import FileFormatError
 from chronoscore.neural_fit.results_io import write_scores
 

@@ -39,6 +39,22 @@ def test_brainscore_reads_the_assembly(tiny_benchmark):
     np.testing.assert_array_equal(np.sort(theirs.values.ravel()), np.sort(ours.values.ravel()))
 
 
+def test_the_ceilings_are_saved_with_the_data_and_added_to_an_older_folder(tiny_benchmark, tmp_path):
+    import shutil
+
+    from chronoscore.analyses.run_folder import read_ceilings
+    from chronoscore.neural_fit.scoring import noise_ceiling
+
+    assembly, _ = load_embedded_benchmark(tiny_benchmark)
+    saved = read_ceilings(tiny_benchmark / "assembly.nc")
+    np.testing.assert_allclose(saved["ceiling"].values, noise_ceiling(assembly)["ceiling"].values)
+    older = tmp_path / "older"
+    shutil.copytree(tiny_benchmark, older)
+    (older / "ceilings.nc").unlink()                                        # as built before ceilings were saved
+    load_embedded_benchmark(older)
+    np.testing.assert_array_equal(read_ceilings(older / "assembly.nc")["ceiling"].values, saved["ceiling"].values)
+
+
 def test_cache_folder_follows_chronoscore_home(monkeypatch, tmp_path):
     monkeypatch.setenv("CHRONOSCORE_HOME", str(tmp_path))
     assert embedded_benchmark_dir().is_relative_to(tmp_path)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from chronoscore.analyses.benchmark_data import load_benchmark
+from chronoscore.analyses.datasets import load_benchmark
 from chronoscore.analyses.cli import main
 from chronoscore.analyses.nwb_benchmark import convert_nwb
 from chronoscore.errors import DataFormatError, StimulusMismatchError

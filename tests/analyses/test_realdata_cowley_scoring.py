@@ -13,7 +13,7 @@ import torch
 import xarray as xr
 
 from chronoscore.analyses.extract import extract
-from chronoscore.analyses.realdata import COWLEY_SETTINGS, cowley_v4_benchmark
+from chronoscore.analyses.datasets.cowley2023_v4 import COWLEY_SETTINGS, cowley_v4_benchmark
 from chronoscore.analyses.score import score_model
 from chronoscore.models import create_model
 from chronoscore.models.training.shipped import load_shipped_weights

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chronoscore.analyses.area_selection import areas_named_after_regions, select_areas, selection_split
-from chronoscore.analyses.benchmark_data import load_benchmark
+from chronoscore.analyses.datasets import load_benchmark
 from chronoscore.analyses.cli import main
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
 from chronoscore.analyses.extract import extract
@@ -140,7 +140,7 @@ def test_a_benchmark_folder_with_sliding_windows_is_refused_unless_its_bins_are_
 
 @pytest.mark.parametrize("flag, expected", [([], "refuse"), (["--align-time-bins"], "align_10ms")])
 def test_score_command_passes_the_time_bin_choice_to_the_benchmark_loader(tmp_path, monkeypatch, flag, expected):
-    from chronoscore.analyses import benchmark_data
+    from chronoscore.analyses import datasets
 
     asked = []
 
@@ -148,6 +148,6 @@ def test_score_command_passes_the_time_bin_choice_to_the_benchmark_loader(tmp_pa
         asked.append(options["overlapping_bins"])
         raise ConfigError("stop here")
 
-    monkeypatch.setattr(benchmark_data, "load_benchmark", refuse_to_load)  # the command imports it when it runs
+    monkeypatch.setattr(datasets, "load_benchmark", refuse_to_load)  # the command imports it when it runs
     assert main(["score", "ff_shallow", "--benchmark", str(tmp_path), "--out", str(tmp_path / "out"), *flag]) != 0
     assert asked == [expected]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from chronoscore.analyses.benchmark_data import load_benchmark
+from chronoscore.analyses.datasets import load_benchmark
 from chronoscore.analyses.cli import main
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
 from chronoscore.analyses.model_source import load_model

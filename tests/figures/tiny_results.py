@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from chronoscore.analyses.scored_model import write_model_info
+from chronoscore.analyses.run_folder import write_model_info
 from chronoscore.models.training.metrics import METRIC_COLUMNS
 from chronoscore.neural_fit import make_assembly, write_assembly, write_scores
 from chronoscore.stimuli import generate, write_stimulus_set

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chronoscore.analyses.realdata import cowley_v4_assembly
+from chronoscore.analyses.datasets.cowley2023_v4 import cowley_v4_assembly
 from chronoscore.neural_fit.scoring import noise_ceiling
 
 pytestmark = pytest.mark.realdata

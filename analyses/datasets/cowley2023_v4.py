@@ -1,16 +1,10 @@
-"""Public primate recordings as chronoscore data: the Cowley V4 slice and the Kiani IT RDM.
+"""``cowley2023_v4``: macaque V4 spike counts to 640 natural images (Cowley et al. 2023, session 210325).
 
-The files live outside the repository (see ``realdata/README.md`` of the shared
-data folder); these functions only read them.
-
-``cowley_v4_benchmark(folder)``
-    Macaque V4 spike counts to 640 natural images (Cowley et al. 2023, session
-    210325): the images from ``images_210325.zip`` as an in-memory stimulus set,
-    the NaN-padded raw repeats of ``responses_raw_210325.npy`` as a raw-trial
-    assembly (one 100 ms bin), so ceilings come from the repeats.
-``kiani_it_92(mat_file)``
-    The 92 images of Kriegeskorte et al. 2008 as an in-memory stimulus set and
-    the monkey IT RDM (Kiani et al. 2007) as a (92, 92) matrix.
+The files live outside the repository, in a local folder given with
+``--data-folder``: ``images_210325.zip`` (the images, ``image0001.jpg`` ... in
+the responses' order) and ``responses_raw_210325.npy`` (50 neurons × 640 images
+× 10 repeat slots, NaN-padded). The images become an in-memory stimulus set; the
+repeats a raw-trial assembly (one 100 ms bin), so ceilings come from them.
 """
 
 from __future__ import annotations
@@ -27,19 +21,30 @@ import xarray as xr
 from PIL import Image, UnidentifiedImageError
 
 from chronoscore.analyses.benchmark_data import Benchmark
+from chronoscore.analyses.datasets._registry import DataRequest, dataset
 from chronoscore.errors import DataFormatError, FileFormatError
 from chronoscore.neural_fit.assembly import make_assembly
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
 __all__ = ["COWLEY_SESSION", "COWLEY_SETTINGS", "read_zip_images", "cowley_v4_assembly",
-           "cowley_v4_stimulus_set", "cowley_v4_benchmark", "kiani_it_92"]
+           "cowley_v4_stimulus_set", "cowley_v4_benchmark", "cowley2023_v4"]
 
 COWLEY_SESSION = "210325"
 COWLEY_SETTINGS = FitSettings(stratify=None)
 """Brain-Score's pls metric without stratification: the Cowley images carry no object labels."""
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+_FILES = f"images_{COWLEY_SESSION}.zip and responses_raw_{COWLEY_SESSION}.npy"
+
+
+@dataset("cowley2023_v4", regions=("V4",),
+         description=f"macaque V4 spike counts to natural images (Cowley et al. 2023, session {COWLEY_SESSION})",
+         contents="640 images x 50 neuroids x 1 time bin (0-100 ms), 6-10 repetitions",
+         needs=f"--data-folder DIR holding {_FILES}")
+def cowley2023_v4(request: DataRequest) -> Benchmark:
+    """The whole session from the request's folder (see :func:`cowley_v4_benchmark`)."""
+    return cowley_v4_benchmark(request.required_folder(_FILES))
 
 
 def read_zip_images(zip_file: str | os.PathLike) -> tuple[list[str], np.ndarray]:
@@ -151,45 +156,6 @@ def cowley_v4_benchmark(folder: str | os.PathLike, *, n_images: int | None = Non
         raise DataFormatError(f"{folder}: the zip's images ({len(stimulus_set)}) do not match the responses' "
                               f"image axis ({len(recorded)}, image0001 ...); check the session's files.")
     return Benchmark(f"cowley_v4_{COWLEY_SESSION}", assembly, stimulus_set, settings)
-
-
-def kiani_it_92(mat_file: str | os.PathLike, *, degrees: float = 8.0) -> tuple[StimulusSet, np.ndarray]:
-    """The 92 images and the monkey IT RDM of Kriegeskorte et al. (2008).
-
-    Parameters
-    ----------
-    mat_file : path-like
-        ``Kriegeskorte_Neuron2008_supplementalData.mat``.
-    degrees : float
-        Visual angle the images span.
-
-    Returns
-    -------
-    stimulus_set : StimulusSet
-        ``stimulus_id`` ``obj00`` ... ``obj91``, with the flags ``human``, ``face``,
-        ``animal``, ``natural`` and the ``category`` name; pixels (92, 175, 175, 3).
-    rdm : (92, 92) float64 array
-        The monkey IT dissimilarities (Kiani et al. 2007, 674 neurons), symmetric, zero diagonal.
-    """
-    from scipy.io import loadmat
-    from scipy.spatial.distance import squareform
-
-    try:
-        contents = loadmat(mat_file, squeeze_me=True, struct_as_record=False)
-        stimuli, rdms = contents["stimuli_92objs"], contents["RDMs_mIT_hIT_fig1"]
-    except (OSError, ValueError, KeyError) as error:
-        raise FileFormatError(f"{mat_file}: not the Kriegeskorte 2008 supplemental data ({error}).") from error
-    flags = ("human", "face", "animal", "natural")
-    table = pd.DataFrame({"stimulus_id": [f"obj{index:02d}" for index in range(len(stimuli))],
-                          "category": [str(stimulus.category) for stimulus in stimuli],
-                          **{flag: [int(getattr(stimulus, flag)) for stimulus in stimuli] for flag in flags}})
-    pixels = np.stack([np.asarray(stimulus.image, dtype=np.uint8) for stimulus in stimuli])
-    monkey = next((entry for entry in np.atleast_1d(rdms) if str(entry.name).startswith("mIT")), None)
-    if monkey is None:
-        raise FileFormatError(f"{mat_file}: RDMs_mIT_hIT_fig1 holds no monkey IT RDM (a name starting 'mIT').")
-    rdm = np.asarray(monkey.RDM, dtype=np.float64)
-    return (StimulusSet(table, identifier="kriegeskorte2008_92objs", degrees=degrees, pixels=pixels),
-            squareform(rdm) if rdm.ndim == 1 else rdm)
 
 
 def _decode(data: bytes, name: str) -> np.ndarray:
