@@ -28,15 +28,15 @@ held-out data and writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
 ===================  ============================  =====================================================================
 
 ``run_claim(name, out_dir, scale="small")`` from Python, or
-``python -m chronoscore.analyses.claims NAME --out DIR [--scale small] [--readme README.md]``.
+``chronoscore claims NAME --out DIR [--scale small] [--readme README.md]`` (or
+``python -m chronoscore.analyses.claims ...``) on the command line.
 """
 
 from chronoscore.analyses.claims.catalog import CLAIMS, Arm, Claim, Scale, ScaleName, get_claim, recipe_path
-from chronoscore.analyses.claims.command import add_parser, main
 from chronoscore.analyses.claims.pipeline import run_claim
 from chronoscore.analyses.claims.tables import check_claim_markers, claim_markers, replace_claim_table
 
 __all__ = [
-    "CLAIMS", "Arm", "Claim", "Scale", "ScaleName", "add_parser", "check_claim_markers", "claim_markers",
-    "get_claim", "main", "recipe_path", "replace_claim_table", "run_claim",
+    "CLAIMS", "Arm", "Claim", "Scale", "ScaleName", "check_claim_markers", "claim_markers", "get_claim",
+    "recipe_path", "replace_claim_table", "run_claim",
 ]

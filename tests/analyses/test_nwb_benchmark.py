@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from chronoscore.analyses.benchmark_data import load_benchmark
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.nwb_benchmark import convert_nwb
 from chronoscore.errors import DataFormatError, StimulusMismatchError
 from chronoscore.neural_fit import time_bins

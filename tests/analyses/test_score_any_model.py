@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from chronoscore.analyses.benchmark_data import load_benchmark
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
 from chronoscore.analyses.model_source import load_model
 from chronoscore.analyses.score import score_model

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from chronoscore.analyses.benchmark_data import load_benchmark
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
 from chronoscore.analyses.extract import extract
-from chronoscore.analyses.extract_command import load_stimuli
+from chronoscore.cli.extract import load_stimuli
 from chronoscore.analyses.model_identity import model_identity, weights_hash
 from chronoscore.analyses.model_source import load_model
 from chronoscore.analyses.score import score_model, write_results

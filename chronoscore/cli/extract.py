@@ -34,7 +34,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from chronoscore.analyses.command_options import add_cache_options, cache_option
+from chronoscore.cli.options import add_cache_options, cache_option
 from chronoscore.errors import ConfigError, FileFormatError
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.extract import extract
 from chronoscore.analyses.extraction_cache import read_entry
 from chronoscore.models import create_model, wrap_model

@@ -3,7 +3,7 @@
 import numpy as np
 import yaml
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.neural_fit.netcdf_io import write_assembly
 from chronoscore.neural_fit.results_io import read_scores, write_features
 from chronoscore.neural_fit.scoring import neural_predictivity

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.stimuli.brainscore_format import read_stimulus_set
 from chronoscore.stimuli.generators import list_generators, register_generator, registry
 from chronoscore.stimuli.images import stimulus_image

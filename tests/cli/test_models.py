@@ -1,6 +1,6 @@
 """``chronoscore models``: listing, patterns, parameter counts and the error for no match."""
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.models.registry import list_models
 
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.compare import compare, read_comparison
 from chronoscore.analyses.scored_model import load_scored_model, write_model_info
 from chronoscore.errors import FileFormatError

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.analyses.command_options import (
+from chronoscore.cli.options import (
     add_cache_options,
     add_time_mapping_option,
     cache_option,

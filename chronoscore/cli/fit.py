@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chronoscore.analyses.command_options import add_time_mapping_option, with_region_mappings
+from chronoscore.cli.options import add_time_mapping_option, with_region_mappings
 
 if TYPE_CHECKING:
     from chronoscore.neural_fit.settings import FitSettings

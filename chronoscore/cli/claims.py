@@ -1,32 +1,29 @@
-"""Command line of the reproduced claims.
+"""``chronoscore claims``: reproduce claims of the hGRU, ConvRNN and RSM papers.
 
-``python -m chronoscore.analyses.claims NAME --out DIR [--scale small] [--readme README.md]``
-trains and scores claim NAME (or ``all`` of them, one after another), writes
-``DIR/NAME.csv`` and ``DIR/NAME.md``, prints the table and, with ``--readme``,
-puts it between the README's ``<!-- claim:NAME -->`` markers.
-:func:`add_parser` registers the same options as a ``chronoscore`` subcommand.
+``chronoscore claims NAME --out DIR [--scale small] [--readme README.md]`` (also
+``python -m chronoscore.analyses.claims NAME ...``) trains and scores claim NAME
+(or ``all`` of them, one after another), writes ``DIR/NAME.csv`` and
+``DIR/NAME.md``, prints the table and, with ``--readme``, puts it between the
+README's ``<!-- claim:NAME -->`` markers.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-import torch
-
 from chronoscore.analyses.claims.catalog import CLAIMS
-from chronoscore.analyses.claims.pipeline import run_claim
-from chronoscore.analyses.claims.tables import check_claim_markers, replace_claim_table
-from chronoscore.errors import ChronoscoreError, ConfigError
+from chronoscore.errors import ConfigError
 
-__all__ = ["add_parser", "build_parser", "main", "run"]
+__all__ = ["add_parser", "run"]
 
 _ALL = "all"
 
 
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``claims`` and its options as a subcommand."""
+    parser = subparsers.add_parser("claims", help="reproduce claims of the hGRU, ConvRNN and RSM papers",
+                                   description=__doc__.split("\n\n")[0])
     parser.add_argument("name", metavar="NAME", choices=[*CLAIMS, _ALL],
                         help=f"the claim: {', '.join(CLAIMS)}, or {_ALL}")
     parser.add_argument("--out", type=Path, required=True, help="output folder (runs found there are reused)")
@@ -39,26 +36,16 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads of torch (default 1: fastest for these small models on a busy machine)")
     parser.add_argument("--progress", action="store_true", help="show the trainer's progress bars")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``python -m chronoscore.analyses.claims``."""
-    parser = argparse.ArgumentParser(prog="python -m chronoscore.analyses.claims",
-                                     description="Reproduce claims of the papers chronoscore is built around.")
-    _add_arguments(parser)
-    return parser
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``claims`` and its options as a subcommand."""
-    parser = subparsers.add_parser("claims", help="reproduce claims of the hGRU, ConvRNN and RSM papers",
-                                   description=__doc__.split("\n\n")[0])
-    _add_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the claims the arguments name, print their tables and update the README."""
+    import torch
+
+    from chronoscore.analyses.claims.pipeline import run_claim
+    from chronoscore.analyses.claims.tables import check_claim_markers, replace_claim_table
+
     if args.threads < 1:
         raise ConfigError(f"--threads must be at least 1, got {args.threads}.")
     names = list(CLAIMS) if args.name == _ALL else [args.name]
@@ -73,14 +60,3 @@ def run(args: argparse.Namespace) -> int:
         if args.readme is not None:
             replace_claim_table(args.readme, name, table)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; errors a user can cause are printed as one line with exit code 2."""
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except ChronoscoreError as error:
-        print(f"claims: error: {error}", file=sys.stderr)
-        return 2
-

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.models.training import save_recipe
 
 from ..models.training.tiny_recipes import tiny_recipe

@@ -77,7 +77,7 @@ def run_synth(args: argparse.Namespace) -> int:
 
 def run_nwb(args: argparse.Namespace) -> int:
     """Convert the files, write the benchmark folder and print what it holds."""
-    from chronoscore.analyses.extract_command import load_stimuli
+    from chronoscore.cli.extract import load_stimuli
     from chronoscore.analyses.nwb_benchmark import convert_nwb, nwb_stimulus_set
 
     bins = parse_bins(args.bins)

@@ -4,7 +4,7 @@ import sys
 import pytest
 
 import chronoscore
-from chronoscore.analyses.cli import COMMANDS, build_parser, main
+from chronoscore.cli import COMMANDS, build_parser, main
 
 
 def test_version_flag_prints_package_version(capsys):
@@ -34,7 +34,7 @@ def test_every_command_is_listed_with_the_help_its_module_registers():
 
 def test_help_lists_every_command_without_importing_torch_or_figures():
     probe = ("import sys, contextlib, io\n"
-             "from chronoscore.analyses.cli import main\n"
+             "from chronoscore.cli import main\n"
              "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
              "    main([])\n"
              "print(sorted(m for m in ('torch', 'matplotlib', 'chronoscore.figures') if m in sys.modules))\n"
@@ -56,7 +56,7 @@ def test_help_and_bad_arguments_are_answered_without_loading_the_numerics(argv):
     import subprocess
     import sys
 
-    script = ("import sys\nfrom chronoscore.analyses.cli import main\n"
+    script = ("import sys\nfrom chronoscore.cli import main\n"
               f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
               f"print('LOADED', sorted(name for name in {HEAVY_MODULES!r} if name in sys.modules))")
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

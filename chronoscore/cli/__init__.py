@@ -1,12 +1,11 @@
-"""The ``chronoscore`` command: a dispatcher over subcommands.
+"""The ``chronoscore`` command: a dispatcher over subcommands, one module per command.
 
-Each subcommand lives in its own module that provides ``add_parser(subparsers)``
-(which registers its arguments and sets ``func``), listed in :data:`COMMANDS` by
-module name. Only the module of the command being run is imported, so the
-command line starts without loading torch for ``chronoscore --help`` and
-without loading the figures for ``chronoscore score``. The figures' commands
-(``figures``, ``report`` and ``demo``, which draws) live in
-:mod:`chronoscore.figures`, which builds on analyses, not the reverse.
+Each subcommand lives in its own module of this package that provides
+``add_parser(subparsers)`` (which registers its arguments and sets ``func``),
+listed in :data:`COMMANDS` by name. Only the module of the command being run is
+imported, and a command module imports the numerics (torch, numpy, xarray, ...)
+only inside the function that runs it, so ``chronoscore --help``, a command's
+``--help`` and a mistyped option are answered by argparse alone.
 """
 
 from __future__ import annotations
@@ -22,22 +21,22 @@ from chronoscore.errors import ChronoscoreError
 __all__ = ["COMMANDS", "main", "build_parser"]
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("chronoscore.figures.demo_command", "run the demo on the embedded default (offline)"),
-    "fit": ("chronoscore.analyses.fit_command",
+    "demo": ("chronoscore.cli.demo", "run the demo on the embedded default (offline)"),
+    "fit": ("chronoscore.cli.fit",
             "regress model features onto a neural assembly (per time bin, with ceilings)"),
-    "models": ("chronoscore.analyses.models_command", "list the registered models (with --params, their sizes)"),
-    "stimuli": ("chronoscore.analyses.stimuli_command", "generate a stimulus set and write it in Brain-Score's format"),
-    "data": ("chronoscore.analyses.data_command",
+    "models": ("chronoscore.cli.models", "list the registered models (with --params, their sizes)"),
+    "stimuli": ("chronoscore.cli.stimuli", "generate a stimulus set and write it in Brain-Score's format"),
+    "data": ("chronoscore.cli.data",
              "build the embedded simulated V4/IT benchmark, or convert NWB recordings into a benchmark folder"),
-    "extract": ("chronoscore.analyses.extract_command",
+    "extract": ("chronoscore.cli.extract",
                 "extract a model's activations at every time step for a stimulus set"),
-    "score": ("chronoscore.analyses.score_command", "score a model against V4/IT per time bin"),
-    "compare": ("chronoscore.analyses.compare_command",
+    "score": ("chronoscore.cli.score", "score a model against V4/IT per time bin"),
+    "compare": ("chronoscore.cli.compare",
                 "compare scored models per region and time bin (paired bootstrap, signed-rank test)"),
-    "train": ("chronoscore.analyses.train_command", "train a model from a recipe (YAML), on one or many devices"),
-    "claims": ("chronoscore.analyses.claims.command", "reproduce claims of the hGRU, ConvRNN and RSM papers"),
-    "figures": ("chronoscore.figures.figures_command", "draw every figure a results folder has the inputs for"),
-    "report": ("chronoscore.figures.report_command", "write one self-contained HTML page of a results folder"),
+    "train": ("chronoscore.cli.train", "train a model from a recipe (YAML), on one or many devices"),
+    "claims": ("chronoscore.cli.claims", "reproduce claims of the hGRU, ConvRNN and RSM papers"),
+    "figures": ("chronoscore.cli.figures", "draw every figure a results folder has the inputs for"),
+    "report": ("chronoscore.cli.report", "write one self-contained HTML page of a results folder"),
 }
 """Command name -> (module providing ``add_parser``, one-line help for the command list)."""
 
