@@ -14,11 +14,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from typing import NoReturn
 
 import chronoscore
 from chronoscore.errors import ChronoscoreError
 
-__all__ = ["COMMANDS", "main", "build_parser"]
+__all__ = ["COMMANDS", "ERROR_PREFIX", "CommandParser", "main", "build_parser", "report_error"]
+
+ERROR_PREFIX = "chronoscore: error: "
+"""How every error a user can cause starts, whichever command meets it."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("chronoscore.cli.demo", "run the demo on the embedded default (offline)"),
@@ -41,6 +45,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """Command name -> (module providing ``add_parser``, one-line help for the command list)."""
 
 
+def report_error(message: object) -> int:
+    """Print ``message`` as one line after :data:`ERROR_PREFIX` on stderr; return the exit code 2."""
+    print(f"{ERROR_PREFIX}{message}", file=sys.stderr)
+    return 2
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse's parser, whose errors (unknown option, bad value, ...) go through :func:`report_error`."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the error, and exit with code 2."""
+        self.print_usage(sys.stderr)
+        raise SystemExit(report_error(f"{self.prog.removeprefix('chronoscore ')}: {message}"
+                                      if self.prog != "chronoscore" else message))
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Return the top-level parser, with ``command``'s full arguments (every command's, if None).
 
@@ -50,7 +70,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         The command about to run: only its module is imported; the others are
         listed by name and help.
     """
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="chronoscore",
         description="Score recurrent vision models against primate V4/IT neural time courses.",
     )
@@ -67,8 +87,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code.
 
-    Errors a user can cause are printed as one line (``chronoscore: error: ...``)
-    with exit code 2 instead of a traceback.
+    Errors a user can cause, in the arguments or met while running, are printed
+    as one line (``chronoscore: error: ...``, :func:`report_error`) with exit code
+    2 instead of a traceback.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((word for word in argv if not word.startswith("-")), None)
@@ -80,5 +101,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ChronoscoreError as error:
-        print(f"chronoscore: error: {error}", file=sys.stderr)
-        return 2
+        return report_error(error)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark, embedded_benchmark_dir
 from chronoscore.errors import ConfigError
 
 __all__ = ["add_parser", "run_synth", "run_nwb", "parse_bins", "parse_units_filter"]
@@ -26,7 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "synth", help="generate object images and simulated V4/IT recordings",
         description="Generate the objects test images, simulate V4 and IT raw trials in 10 ms bins from 70 to "
                     "260 ms and write them in Brain-Score's formats.")
-    synth.add_argument("--out", type=Path, help=f"destination folder (default: {embedded_benchmark_dir()})")
+    synth.add_argument("--out", type=Path,
+                       help="destination folder (default: the embedded benchmark's folder in chronoscore's cache, "
+                            "where score --benchmark simulated reads it)")
     synth.add_argument("--n", type=int, default=384, help="number of images (default 384)")
     synth.add_argument("--size", type=int, default=64, help="image side in pixels (default 64)")
     synth.add_argument("--seed", type=int, default=0, help="seed of images and simulation (default 0)")
@@ -70,6 +71,8 @@ def _add_nwb_parser(actions: argparse._SubParsersAction) -> None:
 
 def run_synth(args: argparse.Namespace) -> int:
     """Build the benchmark and say where it is."""
+    from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
+
     folder = build_embedded_benchmark(args.out, n_images=args.n, image_size=args.size, seed=args.seed)
     print(f"simulated V4/IT benchmark written to {folder}")
     return 0

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.analyses.demo import run_demo
-from chronoscore.figures.demo_figures import draw_demo_figures
-
 __all__ = ["add_parser", "run"]
 
 
@@ -22,6 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo, draw its figures and report, and print its summary."""
+    from chronoscore.analyses.demo import run_demo
+    from chronoscore.figures.demo_figures import draw_demo_figures
+
     folder = run_demo(args.out, progress=not args.quiet)
     report = draw_demo_figures(folder)
     print((folder / "summary.md").read_text())

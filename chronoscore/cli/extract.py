@@ -34,7 +34,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from chronoscore.cli.options import add_cache_options, cache_option
+from chronoscore.cli.options import add_cache_options, add_init_seed_option, add_seed_alias, cache_option
 from chronoscore.errors import ConfigError, FileFormatError
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="keep at most D features per area (pca needs --pca-stimuli)")
     parser.add_argument("--pca-stimuli", type=Path, metavar="DIR", help="stimulus set the PCA is fitted on")
     parser.add_argument("--image-size", type=int, metavar="PX", help="input side in pixels (default: the model's)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the model's random initialisation when no weights are given (default 0)")
+    add_init_seed_option(parser)
+    add_seed_alias(parser, "init_seed")
     parser.add_argument("--model-degrees", type=float, default=8.0, metavar="DEG",
                         help="visual angle of the model's input (default 8)")
     parser.add_argument("--stimulus-degrees", type=float, metavar="DEG",
@@ -81,7 +81,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the model, read the stimuli, extract, write FILE and print one summary line."""
-    from chronoscore.analyses.extract import extract
+    from chronoscore.analyses.extraction import extract
     from chronoscore.analyses.model_source import load_model, parse_areas
     from chronoscore.config import parse_override
     from chronoscore.neural_fit.results_io import write_features
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     names, wrap_areas = parse_areas(args.areas)
     model_args = dict(parse_override(text) for text in args.model_args)
     model, name = load_model(args.model, weights=args.weights, wrap_areas=wrap_areas, wrap_steps=args.steps,
-                             model_args=model_args, image_size=args.image_size, seed=args.seed)
+                             model_args=model_args, image_size=args.image_size, seed=args.init_seed)
     stimuli = load_stimuli(args.stimuli, args.stimulus_degrees)
     projection = parse_projection_option(args.projection, args.pca_stimuli, args.stimulus_degrees)
     activations = extract(model, stimuli, areas=names, n_steps=args.steps, image_size=args.image_size,

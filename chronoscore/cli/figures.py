@@ -18,9 +18,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.figures.gallery import SkippedFigure, draw, find_inputs, plan_figures
-from chronoscore.figures.style import save_figure
-
 __all__ = ["add_parser", "run"]
 
 
@@ -37,6 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw, save and print a line per figure drawn or skipped."""
+    from chronoscore.figures.gallery import SkippedFigure, draw, find_inputs, plan_figures
+    from chronoscore.figures.style import save_figure
+
     folders = [args.results_dir, *args.include]
     out = args.out if args.out is not None else args.results_dir / "figures"
     planned, skipped = plan_figures(find_inputs(*folders))

@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from chronoscore.cli.options import add_time_mapping_option, with_region_mappings
-
-if TYPE_CHECKING:
-    from chronoscore.neural_fit.settings import FitSettings
+from chronoscore.cli.options import add_fit_options, add_seed_alias, fit_settings
 
 __all__ = ["add_parser", "run"]
 
@@ -34,40 +30,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--features", required=True, type=Path, help="model activations (netCDF)")
     parser.add_argument("--neural", required=True, type=Path, help="neural assembly (brainio netCDF)")
     parser.add_argument("--out", required=True, type=Path, help="where to write the scores (netCDF)")
-    parser.add_argument("--regression", choices=["pls", "ridge", "ridgecv"])
-    parser.add_argument("--time", choices=["per_bin", "shared", "matrix"])
-    parser.add_argument("--mapping", choices=["latency", "nearest_start", "table", "single", "best"],
-                        help="model step compared with each neural bin (default: latency)")
-    parser.add_argument("--latency-ms", type=float, help="time that model step 0 stands for (default 70)")
-    parser.add_argument("--step-ms", type=float, help="milliseconds per model step (default 10)")
-    add_time_mapping_option(parser)
-    parser.add_argument("--n-components", type=int, help="PLS components (default 25)")
-    parser.add_argument("--n-splits", type=int, help="cross-validation splits (default 10)")
-    parser.add_argument("--kfold", action="store_true", help="k-fold instead of shuffle splits")
-    parser.add_argument("--no-stratify", action="store_true", help="do not stratify splits by object_name")
-    parser.add_argument("--seed", type=int, help="random state of the splits (default 1)")
-    parser.add_argument("--device", help="torch device for the regressions, e.g. cuda")
-    parser.add_argument("--config", type=Path, help="YAML file of settings")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a setting, e.g. --set mapping.kind=best (repeatable)")
+    parser.add_argument("--time", choices=["per_bin", "shared", "matrix"], help="time handling (default per_bin)")
+    add_fit_options(parser)
+    add_seed_alias(parser, "split_seed")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
-
-
-def settings_from_args(args: argparse.Namespace) -> FitSettings:
-    """Combine the YAML file, the named options and the ``--set`` overrides (in that order)."""
-    from chronoscore.config import load_config
-    from chronoscore.neural_fit.settings import FitSettings
-
-    mapping = {"kind": args.mapping, "latency_ms": args.latency_ms, "step_ms": args.step_ms}
-    overrides = [f"mapping.{key}={value}" for key, value in mapping.items() if value is not None]
-    if args.no_stratify:
-        overrides.append("stratify=null")
-    settings = load_config(
-        FitSettings, args.config, overrides=overrides + list(args.overrides),
-        regression=args.regression, time=args.time, n_components=args.n_components, n_splits=args.n_splits,
-        splits="kfold" if args.kfold else None, random_state=args.seed, device=args.device)
-    return with_region_mappings(settings, args.time_mappings)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from chronoscore.neural_fit.scoring import neural_predictivity
     from chronoscore.neural_fit.summary import score_table
 
-    settings = settings_from_args(args)
+    settings = fit_settings(args, time=args.time)
     features = read_features(args.features)
     neural = read_assembly(args.neural, allow_nan=True)
     scores = neural_predictivity(features, neural, settings, progress=not args.quiet)

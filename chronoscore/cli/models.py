@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 
 from chronoscore.errors import ChronoscoreError, ConfigError
-from chronoscore.models.parameter_count import count_model_parameters
-from chronoscore.models.registry import list_models
 
 __all__ = ["add_parser", "run"]
 
@@ -34,6 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print one model name per line, followed by its parameter count with ``--params``."""
+    from chronoscore.models.registry import list_models
+
     pattern = args.pattern if any(char in args.pattern for char in "*?[") else f"*{args.pattern}*"
     names = list_models(pattern)
     if not names:
@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _parameter_count(name: str) -> str:
     """The model's parameter count with thousands separators, or why it cannot be counted."""
+    from chronoscore.models.parameter_count import count_model_parameters
+
     try:
         return f"{count_model_parameters(name):,}"
     except (ChronoscoreError, NotImplementedError, RuntimeError) as error:

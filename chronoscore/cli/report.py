@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chronoscore.figures.report import REPORT_FILE, write_report
-
 __all__ = ["add_parser", "run"]
 
 
@@ -25,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("report", help="write one self-contained HTML page of a results folder",
                                    description=__doc__.split("\n\n")[0])
     parser.add_argument("results_dir", type=Path, metavar="RESULTS_DIR", help="folder of saved results")
-    parser.add_argument("--out", type=Path, help=f"the HTML file (default RESULTS_DIR/{REPORT_FILE})")
+    parser.add_argument("--out", type=Path, help="the HTML file (default RESULTS_DIR/report.html)")
     parser.add_argument("--include", type=Path, action="append", default=[], metavar="PATH",
                         help="another folder to search for inputs, e.g. a benchmark folder (repeatable)")
     parser.add_argument("--title", help="page title (default: after the folder's name)")
@@ -34,6 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the page and print what it shows."""
+    from chronoscore.figures.report import write_report
+
     report = write_report(args.results_dir, args.out, include=args.include, title=args.title)
     for item in report.skipped:
         print(f"not drawn {item.name}: {item.reason}")

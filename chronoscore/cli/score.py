@@ -6,7 +6,9 @@ model with its best checkpoint), or ``path/to/file.py:function`` returning an
 ``nn.Module``, wrapped with ``--areas name=submodule,...``. Activations are
 cached (``--cache-dir``, ``--no-cache``). The benchmark is ``simulated`` (the embedded
 default), a Brain-Score MajajHong2015 name (files in ``--data-folder`` or
-brainio's cache), or a folder with ``assembly.nc`` and a stimulus set.
+brainio's cache), or a folder with ``assembly.nc`` and a stimulus set. The fit
+settings start from the benchmark's; ``--config FILE.yaml``, the named fit options
+(every option of ``chronoscore fit``) and ``--set key=value`` change them, in that order.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from pathlib import Path
 
 from chronoscore.cli.options import (
     add_cache_options,
-    add_time_mapping_option,
+    add_fit_options,
+    add_init_seed_option,
     cache_option,
-    with_region_mappings,
+    fit_settings,
+    refuse_ambiguous_seed,
 )
 
 __all__ = ["add_parser", "run"]
@@ -38,8 +42,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--image-size", type=int, help="model input size in pixels")
     parser.add_argument("--steps", type=int, metavar="N",
                         help="time steps to run (default: the model's; for a wrapped module, counted in one pass)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the model's random initialisation when no weights are given (default 0)")
+    add_init_seed_option(parser)
+    refuse_ambiguous_seed(parser)
     parser.add_argument("--model-arg", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
                         help="constructor argument of the model, e.g. --model-arg width=0.25 (repeatable)")
     parser.add_argument("--areas", help="region=area,... to assign areas (registered models), or "
@@ -52,10 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--align-time-bins", action="store_true",
                         help="re-bin a benchmark folder's overlapping (sliding-window) time bins into contiguous "
                              "10 ms bins as Brain-Score does (MajajHong2015's temporal files always are)")
-    add_time_mapping_option(parser)
     parser.add_argument("--projection", type=int, metavar="D", help="random projection to at most D features per area")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a fit setting, e.g. --set n_components=10")
+    add_fit_options(parser)
     add_cache_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from chronoscore.analyses.benchmark_data import load_benchmark
     from chronoscore.analyses.model_source import load_model, parse_areas
     from chronoscore.analyses.score import score_model, write_results
-    from chronoscore.config import load_config, parse_override
+    from chronoscore.config import parse_override
 
     benchmark = load_benchmark(args.benchmark, folder=args.data_folder,
                                overlapping_bins="align_10ms" if args.align_time_bins else "refuse")
@@ -75,10 +77,9 @@ def run(args: argparse.Namespace) -> int:
     model_args = dict(parse_override(item) for item in args.model_args)
     model, name = load_model(args.model, weights=args.weights, wrap_areas=pairs if wrapping else None,
                              wrap_steps=args.steps,
-                             model_args=model_args, image_size=args.image_size, seed=args.seed)
+                             model_args=model_args, image_size=args.image_size, seed=args.init_seed)
     areas = "select" if args.select_areas else (pairs if pairs and not wrapping else "named")
-    settings = with_region_mappings(load_config(type(benchmark.settings), None, overrides=args.overrides,
-                                                **_fields(benchmark.settings)), args.time_mappings)
+    settings = fit_settings(args, defaults=benchmark.settings)
     projection = ("random", args.projection) if args.projection else None
     result = score_model(model, benchmark, model_name=name, areas=areas, settings=settings,
                          time_modes=args.time, projection=projection, n_steps=args.steps, cache=cache_option(args),
@@ -87,8 +88,3 @@ def run(args: argparse.Namespace) -> int:
     print((folder / "summary.md").read_text())
     print(f"results written to {folder}")
     return 0
-
-
-def _fields(settings) -> dict:
-    """The settings' own values, as keyword arguments for :func:`load_config`."""
-    return {name: getattr(settings, name) for name in settings.__dataclass_fields__}

@@ -22,11 +22,7 @@ import argparse
 from functools import partial
 from pathlib import Path
 
-from chronoscore.analyses.stimulus_chunks import SETTINGS, write_in_chunks
 from chronoscore.errors import ConfigError, FileFormatError
-from chronoscore.stimuli.brainscore_format import write_stimulus_set
-from chronoscore.stimuli.contact_sheet import write_contact_sheet
-from chronoscore.stimuli.generators import generate, generator_version, list_generators
 
 __all__ = ["add_parser", "run"]
 
@@ -63,6 +59,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """List the generators, or generate a set and write its files and contact sheet."""
+    from chronoscore.stimuli.brainscore_format import write_stimulus_set
+    from chronoscore.stimuli.contact_sheet import write_contact_sheet
+    from chronoscore.stimuli.generators import generate, list_generators
+
     if args.list:
         print("\n".join(list_generators()))
         return 0
@@ -90,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_chunked(args: argparse.Namespace, out: Path, options: dict) -> int:
     """Write a pathfinder set in chunks (resuming a killed run) and a contact sheet of its first images."""
+    from chronoscore.analyses.stimulus_chunks import SETTINGS, write_in_chunks
+    from chronoscore.stimuli.contact_sheet import write_contact_sheet
+    from chronoscore.stimuli.generators import generate, generator_version
     from chronoscore.stimuli.generators.pathfinder import pathfinder_chunk
 
     first = generate(CHUNKED, n=1, size=args.size, seed=args.seed, **options)  # checks every option now

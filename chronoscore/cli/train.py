@@ -19,8 +19,6 @@ import argparse
 import os
 from pathlib import Path
 
-from chronoscore.models.training import load_recipe, train
-
 __all__ = ["add_parser", "run"]
 
 
@@ -39,6 +37,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the recipe, train, and print where the results are (rank 0 only under torchrun)."""
+    from chronoscore.analyses.training_data import train
+    from chronoscore.models.training.recipe import load_recipe
+
     recipe = load_recipe(args.recipe, args.overrides)
     out = args.out if args.out is not None else Path("results") / Path(args.recipe).name.removesuffix(".yaml")
     summary = train(recipe, out, resume=args.resume, progress=not args.quiet)

@@ -12,7 +12,7 @@ import pytest
 import torch
 import xarray as xr
 
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.realdata import COWLEY_SETTINGS, cowley_v4_benchmark
 from chronoscore.analyses.score import score_model
 from chronoscore.models import create_model

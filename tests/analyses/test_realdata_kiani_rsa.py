@@ -12,7 +12,7 @@ import pytest
 import torch
 from scipy.stats import kendalltau, spearmanr
 
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.realdata import kiani_it_92
 from chronoscore.analyses.rsa import compare_rdms, kendall_tau_a, rdm, rsa_over_time, upper_triangle
 from chronoscore.errors import ConfigError, DataFormatError

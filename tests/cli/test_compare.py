@@ -5,13 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from chronoscore.cli import main
 from chronoscore.analyses.compare import compare, read_comparison
 from chronoscore.analyses.scored_model import load_scored_model, write_model_info
+from chronoscore.cli import main
 from chronoscore.errors import FileFormatError
 from chronoscore.neural_fit.results_io import write_scores
 
-from .test_compare import scored_pair
+from tests.analyses.test_compare import scored_pair
 
 
 @pytest.fixture(scope="module")

@@ -6,20 +6,20 @@ import numpy as np
 import pytest
 import torch
 
+from chronoscore.analyses.extraction import extract
+from chronoscore.analyses.extraction.cache import read_entry
 from chronoscore.cli import main
-from chronoscore.analyses.extract import extract
-from chronoscore.analyses.extraction_cache import read_entry
 from chronoscore.models import create_model, wrap_model
 from chronoscore.neural_fit.results_io import read_features
 from chronoscore.stimuli import read_image_folder, write_stimulus_set
-from tests.analyses.test_extract_support import TwoStepNet, one_cpu_thread, stimulus_set  # noqa: F401
+from tests.analyses.extraction.test_extract_support import TwoStepNet, one_cpu_thread, stimulus_set  # noqa: F401
 from tests.stimuli.tiny_sets import save_images
 
 TINY_RGC = ["--model-arg", "width=0.0625", "--model-arg", "n_classes=10", "--model-arg", "n_steps=3"]
 
 NETWORK_FILE = textwrap.dedent("""
     import torch
-    from tests.analyses.test_extract_support import TwoStepNet
+    from tests.analyses.extraction.test_extract_support import TwoStepNet
 
     def build(seed=3):
         torch.manual_seed(seed)

@@ -10,7 +10,7 @@ from chronoscore.neural_fit.scoring import neural_predictivity
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
-from ..neural_fit.synthetic import recording
+from tests.neural_fit.synthetic import recording
 
 
 def write_inputs(tmp_path):

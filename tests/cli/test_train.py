@@ -8,7 +8,7 @@ import torch
 from chronoscore.cli import main
 from chronoscore.models.training import save_recipe
 
-from ..models.training.tiny_recipes import tiny_recipe
+from tests.models.training.tiny_recipes import tiny_recipe
 
 
 @pytest.fixture(autouse=True)

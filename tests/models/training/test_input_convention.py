@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from chronoscore.analyses.training_data import generated_data, unit_gray
 from chronoscore.errors import ConfigError
-from chronoscore.models.training.data import build_data, unit_gray
 from chronoscore.models.training.recipe import DataSpec, list_recipes, load_recipe, shipped_recipe_path
 
 MEAN, STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
@@ -25,11 +25,11 @@ def test_unit_gray_undoes_the_normalisation_and_averages_the_channels():
 def test_generated_pathfinder_images_become_grey_with_a_black_background():
     spec = DataSpec(generator="pathfinder", options={"path_length": 3}, train_n=4, generated_size=32,
                     image_size=32, label="label", input="unit_gray")
-    images = build_data(spec, seed=0).train.tensors[0]
+    images = generated_data(spec).train.tensors[0]
     assert images.shape == (4, 1, 32, 32)
     assert images.min().item() == 0.0 and 0.5 < images.max().item() <= 1.0
     assert (images == 0).float().mean() > 0.5  # mostly background
-    imagenet = build_data(DataSpec(**{**spec.__dict__, "input": "imagenet"}), seed=0).train.tensors[0]
+    imagenet = generated_data(DataSpec(**{**spec.__dict__, "input": "imagenet"})).train.tensors[0]
     torch.testing.assert_close(unit_gray(imagenet), images)
 
 

@@ -16,7 +16,7 @@ compared) that differs afterwards (a list appended to), refuses the trace with
 restored in every case, so tracing never changes the module. Other Python-state
 branches that leave no trace in the attributes cannot be seen here; extraction
 checks every rewritten network against the plain one on real inputs
-(:mod:`chronoscore.analyses.verified_rewrites`).
+(:mod:`chronoscore.analyses.extraction._verified_rewrites`).
 """
 
 from __future__ import annotations

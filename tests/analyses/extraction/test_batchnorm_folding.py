@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from chronoscore.analyses.batchnorm_folding import batchnorm_folded, foldable_pairs
+from chronoscore.analyses.extraction._batchnorm_folding import batchnorm_folded, foldable_pairs
 
 
 def randomised(norm: nn.BatchNorm2d, generator: torch.Generator) -> nn.BatchNorm2d:

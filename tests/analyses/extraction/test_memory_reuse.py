@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chronoscore.analyses import heap_reuse
-from chronoscore.analyses.heap_reuse import heap_kept
-from chronoscore.analyses.large_arrays import empty_array
+from chronoscore.analyses.extraction import _heap_reuse as heap_reuse
+from chronoscore.analyses.extraction._heap_reuse import heap_kept
+from chronoscore.analyses.extraction._large_arrays import empty_array
 
 BLOCK_BYTES = 64 * 1024 * 1024
 
@@ -79,9 +79,9 @@ def test_heap_settings_in_a_fresh_process(check):
     """Each check runs in a new interpreter: earlier tests' large extractions leave free chunks of 64 MB and
     more in this process's heap, from which glibc serves a block before it considers mmap at all."""
     _malloc_info()  # skips without glibc 2.33
-    script = f"from tests.analyses.test_memory_reuse import {check.__name__} as check\ncheck()\nprint('OK')"
+    script = f"from tests.analyses.extraction.test_memory_reuse import {check.__name__} as check\ncheck()\nprint('OK')"
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parents[2])
+                              cwd=Path(__file__).resolve().parents[3])
     assert finished.returncode == 0 and finished.stdout.strip().endswith("OK"), finished.stderr[-2000:]
 
 

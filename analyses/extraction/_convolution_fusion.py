@@ -22,7 +22,7 @@ The fused calls are PyTorch's oneDNN operators (``torch.ops.mkldnn``), the
 ones its own compiler emits for the CPU; without them (a build without oneDNN)
 nothing is fused. A module that ``torch.fx`` cannot trace, whose forward
 changes its own attributes while it runs (CORnet-S's stride switch; see
-:mod:`chronoscore.analyses.guarded_tracing`), that carries hooks, or that
+:mod:`chronoscore.analyses.extraction._guarded_tracing`), that carries hooks, or that
 holds a recorded area inside it is left as it is. Only float32 CPU
 tensors outside autograd take the fused path; a convolution called with
 anything else computes the same thing the plain way.
@@ -39,8 +39,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from chronoscore.analyses.batchnorm_folding import has_hooks, replace_submodule
-from chronoscore.analyses.guarded_tracing import guarded_trace
+from chronoscore.analyses.extraction._batchnorm_folding import has_hooks, replace_submodule
+from chronoscore.analyses.extraction._guarded_tracing import guarded_trace
 
 __all__ = ["convolutions_fused", "fusable_areas", "fusion_available", "FusedConv2d"]
 

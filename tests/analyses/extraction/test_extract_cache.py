@@ -12,12 +12,12 @@ import pytest
 import torch
 import xarray as xr
 
-from chronoscore.analyses.extract import extract
-from chronoscore.analyses.extraction_cache import read_entry
+from chronoscore.analyses.extraction import extract
+from chronoscore.analyses.extraction.cache import read_entry
 from chronoscore.models.convrnn import ConvRNN
-from tests.analyses.test_extract_support import one_cpu_thread, stimulus_set, tiny_convrnn  # noqa: F401
+from tests.analyses.extraction.test_extract_support import one_cpu_thread, stimulus_set, tiny_convrnn  # noqa: F401
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[3]
 
 
 CHECK_PASSES = 2  # the plain and the rewritten network on the check images, before an extraction's batches
@@ -115,10 +115,10 @@ WORKER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     import torch
-    from chronoscore.analyses.extract import extract
-    from chronoscore.analyses.extraction_cache import activations_checksum
+    from chronoscore.analyses.extraction import extract
+    from chronoscore.analyses.extraction.cache import activations_checksum
     from chronoscore.models.convrnn import ConvRNN
-    from tests.analyses.test_extract_support import stimulus_set, tiny_convrnn
+    from tests.analyses.extraction.test_extract_support import stimulus_set, tiny_convrnn
 
     torch.set_num_threads(1)
     calls = []
@@ -156,7 +156,7 @@ def test_two_processes_extracting_the_same_thing_both_succeed_and_leave_one_vali
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         stored = read_entry(only_entry(cache))
-    from chronoscore.analyses.extraction_cache import activations_checksum
+    from chronoscore.analyses.extraction.cache import activations_checksum
 
     assert activations_checksum(stored) == outputs[0][1]
     assert not list(cache.glob("*.tmp"))

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m chronoscore.models.training.make_demo_weights [--out DIR] [--models NAME ...]
+    python -m chronoscore.analyses.make_demo_weights [--out DIR] [--models NAME ...]
 
 For each model ``NAME`` the shipped recipe ``demo_NAME.yaml`` is trained on the
 CPU; the trained state dict is written to ``DIR/NAME.pt`` and a record to
@@ -28,11 +28,11 @@ import yaml
 from torch import nn
 
 import chronoscore
+from chronoscore.analyses.training_data import train
 from chronoscore.models.training.checkpoints import atomic_write_bytes, sha256_bytes
 from chronoscore.models.training.recipe import Recipe, load_recipe
 from chronoscore.models.training.shipped import list_shipped_weights, shipped_weights_dir, shipped_weights_info
 from chronoscore.models.training.trained_models import load_trained_model
-from chronoscore.models.training.trainer import train
 from chronoscore.stimuli import generate, load_batch
 
 __all__ = ["DEMO_MODELS", "HELDOUT", "TRAIN_SUBSET", "main", "classification_accuracy"]
@@ -47,7 +47,7 @@ TRAIN_SUBSET = 384
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train the requested demo models and write their weights, records and the README table."""
-    parser = argparse.ArgumentParser(prog="python -m chronoscore.models.training.make_demo_weights",
+    parser = argparse.ArgumentParser(prog="python -m chronoscore.analyses.make_demo_weights",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="where to write the weights (default: the package's)")
     parser.add_argument("--models", nargs="+", choices=DEMO_MODELS, default=list(DEMO_MODELS))
@@ -130,7 +130,7 @@ def classification_accuracy(model: nn.Module, stimulus_set, recipe: Recipe, clas
 
 def readme_table(folder: Path) -> str:
     """The README of a weights folder: a table of every model recorded in it."""
-    introduction = ("Small models trained by `python -m chronoscore.models.training.make_demo_weights` on the "
+    introduction = ("Small models trained by `python -m chronoscore.analyses.make_demo_weights` on the "
                     "generated objects task (8 categories, chance 12.5 %; recipes `demo_<model>.yaml`). Held-out "
                     f"accuracy is on the first images of the objects test split (seed {HELDOUT['seed']}, "
                     f"{HELDOUT['generated_size']} px: the embedded benchmark's images), never seen in training; "

@@ -8,11 +8,11 @@ import torch
 import torchvision
 from torch import nn
 
-from chronoscore.analyses.activity_batches import evaluation_mode
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
+from chronoscore.analyses.extraction._activity_batches import evaluation_mode
 from chronoscore.models import wrap_model
 from chronoscore.stimuli import load_batch, read_image_folder
-from tests.analyses.test_extract_support import one_cpu_thread  # noqa: F401
+from tests.analyses.extraction.test_extract_support import one_cpu_thread  # noqa: F401
 from tests.stimuli.tiny_sets import save_images
 
 RESNET_LAYERS = {"layer1": "layer1", "layer2": "layer2", "layer3": "layer3", "layer4": "layer4",

@@ -7,13 +7,13 @@ import torch
 import torchvision
 from torch import nn
 
-from chronoscore.analyses import convolution_fusion
-from chronoscore.analyses.batchnorm_folding import batchnorm_folded
-from chronoscore.analyses.convolution_fusion import FusedConv2d, convolutions_fused, fusion_available
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import _convolution_fusion as convolution_fusion
+from chronoscore.analyses.extraction import extract
+from chronoscore.analyses.extraction._batchnorm_folding import batchnorm_folded
+from chronoscore.analyses.extraction._convolution_fusion import FusedConv2d, convolutions_fused, fusion_available
 from chronoscore.models import wrap_model
 from chronoscore.stimuli import StimulusSet
-from tests.analyses.test_batchnorm_folding import recorded
+from tests.analyses.extraction.test_batchnorm_folding import recorded
 
 pytestmark = pytest.mark.skipif(not fusion_available(), reason="this PyTorch build has no oneDNN")
 

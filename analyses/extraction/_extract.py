@@ -1,25 +1,25 @@
 """Time-resolved activations of a model on a stimulus set: ``extract(model, stimulus_set)``.
 
 The model runs over the stimulus set in batches (``torch.no_grad()``, eval mode,
-all restored afterwards; see :mod:`chronoscore.analyses.activity_batches`); each batch's activity per area is
-optionally flattened and projected to at most D features
-(:mod:`chronoscore.analyses.projection`) and copied into one preallocated array,
+all restored afterwards; see :mod:`chronoscore.analyses.extraction._activity_batches`);
+each batch's activity per area is optionally flattened and projected to at most D features
+(:mod:`chronoscore.analyses.extraction._projection`) and copied into one preallocated array,
 so the full activations of an area never sit in memory. The result is the
-Activations type of DESIGN.md (see :mod:`chronoscore.analyses.activations_layout`
+Activations type of DESIGN.md (see :mod:`chronoscore.analyses.extraction._activations_layout`
 for how areas with different numbers of steps are packed) and is cached on disk
-(:mod:`chronoscore.analyses.extraction_cache`). Speed tricks — on the CPU,
+(:mod:`chronoscore.analyses.extraction.cache`). Speed tricks — on the CPU,
 channels-last memory format; in a wrapped outside network, each batch norm
 folded into the convolution before it and each convolution fused with the ReLU
 and residual sum after it — are used only after the rewritten network has
 computed what the plain one computes on the first images, area by area and
-step by step (:mod:`chronoscore.analyses.verified_rewrites`); a rewrite that
+step by step (:mod:`chronoscore.analyses.extraction._verified_rewrites`); a rewrite that
 fails that check is withdrawn with a warning.
 
 Memory while extracting: the result, N · neuroids · T · (2 or 4) bytes, plus one
 batch of the model's full activity, plus the projection matrices or, while
 fitting a PCA, its row sample. Freed activity stays in the process heap for the
-next batch (:mod:`chronoscore.analyses.heap_reuse`) and the result lives in its
-own mapping in ordinary pages (:mod:`chronoscore.analyses.large_arrays`), which
+next batch (:mod:`chronoscore.analyses.extraction._heap_reuse`) and the result lives in its
+own mapping in ordinary pages (:mod:`chronoscore.analyses.extraction._large_arrays`), which
 cuts the kernel's share of the CPU time (resnet18, 1000 images of 224 px on two
 cores: 9.3 s in the kernel before, 1.2 s now).
 """
@@ -37,20 +37,20 @@ import xarray as xr
 from torch import nn
 
 import chronoscore
-from chronoscore.analyses.activations_layout import ActivationsLayout
-from chronoscore.analyses.activity_batches import activity_batches, loads_in_worker, model_device
 from chronoscore.analyses.checks import positive_int
-from chronoscore.analyses.extraction_cache import default_cache_folder, entry_lock, entry_path, read_entry, write_entry
-from chronoscore.analyses.large_arrays import empty_array
-from chronoscore.analyses.model_identity import model_identity
-from chronoscore.analyses.projection import (
+from chronoscore.analyses.extraction._activations_layout import ActivationsLayout
+from chronoscore.analyses.extraction._activity_batches import activity_batches, loads_in_worker, model_device
+from chronoscore.analyses.extraction._large_arrays import empty_array
+from chronoscore.analyses.extraction._projection import (
     Projection,
     ProjectionSpec,
     RandomProjection,
     fit_pca,
     parse_projection,
 )
-from chronoscore.analyses.verified_rewrites import CHECK_IMAGES, prepared_model
+from chronoscore.analyses.extraction._verified_rewrites import CHECK_IMAGES, prepared_model
+from chronoscore.analyses.extraction.cache import default_cache_folder, entry_lock, entry_path, read_entry, write_entry
+from chronoscore.analyses.model_identity import model_identity
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.stimuli.hashing_dataset import HashingStimulusDataset
 from chronoscore.stimuli.preprocessing import StimulusDataset
@@ -92,7 +92,7 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
         Images per forward pass.
     projection : tuple, optional
         ``("random", D)`` or ``("pca", D, fit_stimulus_set[, max_rows])``: at most
-        D features per area (see :mod:`chronoscore.analyses.projection`); None keeps all.
+        D features per area (see :mod:`chronoscore.analyses.extraction._projection`); None keeps all.
     dtype : {"float32", "float16"}
         Storage type of the result (projections are computed in the model's precision).
     cache : bool or path-like

@@ -19,7 +19,7 @@ convolution's output goes to the batch norm alone, each module is called once
 per pass, the batch norm is in eval mode with running statistics, and the
 convolution's output is not recorded (``keep``). A module that ``torch.fx``
 cannot trace (data-dependent control flow, say), whose forward changes its own
-attributes while it runs (see :mod:`chronoscore.analyses.guarded_tracing`), or
+attributes while it runs (see :mod:`chronoscore.analyses.extraction._guarded_tracing`), or
 that carries forward hooks (which tracing would call with placeholders) is left
 as it is and runs unfolded.
 """
@@ -33,7 +33,7 @@ from collections.abc import Collection, Iterator
 import torch
 from torch import fx, nn
 
-from chronoscore.analyses.guarded_tracing import guarded_trace
+from chronoscore.analyses.extraction._guarded_tracing import guarded_trace
 
 __all__ = ["batchnorm_folded", "foldable_pairs", "has_hooks", "replace_submodule"]
 

@@ -8,10 +8,10 @@ import pytest
 import torch
 from sklearn.decomposition import PCA
 
-from chronoscore.analyses.extract import extract
-from chronoscore.analyses.projection import fit_pca, random_projection_matrix
+from chronoscore.analyses.extraction import extract
+from chronoscore.analyses.extraction._projection import fit_pca, random_projection_matrix
 from chronoscore.errors import ConfigError, FitError
-from tests.analyses.test_extract_support import (  # noqa: F401
+from tests.analyses.extraction.test_extract_support import (  # noqa: F401
     IMAGE_SIZE,
     by_hand,
     one_cpu_thread,

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.model_identity import configuration_hash, weights_hash
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.stimuli import read_image_folder
-from tests.analyses.test_extract_support import (  # noqa: F401
+from tests.analyses.extraction.test_extract_support import (  # noqa: F401
     IMAGE_SIZE,
     by_hand,
     one_cpu_thread,

@@ -15,14 +15,14 @@ import torch
 import torchvision
 from torch import fx, nn
 
-from chronoscore.analyses import convolution_fusion
-from chronoscore.analyses.activity_batches import evaluation_mode
-from chronoscore.analyses.convolution_fusion import FusedConv2d, fusion_available
-from chronoscore.analyses.extract import extract
-from chronoscore.analyses.guarded_tracing import ForwardMutatesState, guarded_trace
-from chronoscore.analyses.verified_rewrites import RewriteFallbackWarning, fastest_rewrites, rewritten
+from chronoscore.analyses.extraction import _convolution_fusion as convolution_fusion
+from chronoscore.analyses.extraction import extract
+from chronoscore.analyses.extraction._activity_batches import evaluation_mode
+from chronoscore.analyses.extraction._convolution_fusion import FusedConv2d, fusion_available
+from chronoscore.analyses.extraction._guarded_tracing import ForwardMutatesState, guarded_trace
+from chronoscore.analyses.extraction._verified_rewrites import RewriteFallbackWarning, fastest_rewrites, rewritten
 from chronoscore.models import wrap_model
-from tests.analyses.test_extract_support import by_hand, one_cpu_thread, stimulus_set  # noqa: F401
+from tests.analyses.extraction.test_extract_support import by_hand, one_cpu_thread, stimulus_set  # noqa: F401
 from tests.analyses.third_party_models import (
     CORnetRTLike,
     CORnetSLike,

@@ -201,7 +201,7 @@ def fit_pca(batches: Iterable[tuple[np.ndarray, dict[str, torch.Tensor]]], n_ima
     Parameters
     ----------
     batches : iterable of (indices, {area: Tensor (T, B, F)})
-        Batches of the fit set (see :func:`~chronoscore.analyses.activity_batches.activity_batches`);
+        Batches of the fit set (see :func:`~chronoscore.analyses.extraction._activity_batches.activity_batches`);
         ``indices`` (B,) are positions in the fit set.
     n_images : int
         Size of the fit set (N).

@@ -16,7 +16,7 @@ memory changes: each value is computed by the same operations, summed in another
 order (differences of a few float32 ulps). Whether a model computes the same in
 that format, or can take it at all (``.view`` on a convolution's output, say),
 is checked before an extraction starts
-(:mod:`chronoscore.analyses.verified_rewrites`).
+(:mod:`chronoscore.analyses.extraction._verified_rewrites`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Speed tricks for an extraction, each proven equal to the plain network on the inputs at hand.
 
 Extraction may run a model rewritten for speed: on the CPU in channels-last
-memory format (:mod:`chronoscore.analyses.activity_batches`) and, for a wrapped
+memory format (:mod:`chronoscore.analyses.extraction._activity_batches`) and, for a wrapped
 outside network, with batch norms folded into convolutions
-(:mod:`chronoscore.analyses.batchnorm_folding`) and convolutions fused with the
-ReLU or residual sum after them (:mod:`chronoscore.analyses.convolution_fusion`),
+(:mod:`chronoscore.analyses.extraction._batchnorm_folding`) and convolutions fused with the
+ReLU or residual sum after them (:mod:`chronoscore.analyses.extraction._convolution_fusion`),
 each area's graph and the network's graph around the areas separately. Outside
 code can defeat any rewrite (a block that changes a convolution's stride
 between calls, a branch on Python state), so none is trusted:
@@ -39,15 +39,15 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch import nn
 
-from chronoscore.analyses.activity_batches import (
+from chronoscore.analyses.extraction._activity_batches import (
     channels_last_preferred,
     evaluation_mode,
     holds_channels_last,
     model_device,
 )
-from chronoscore.analyses.batchnorm_folding import batchnorm_folded
-from chronoscore.analyses.convolution_fusion import convolutions_fused, fusable_areas, fusion_available
-from chronoscore.analyses.heap_reuse import heap_kept
+from chronoscore.analyses.extraction._batchnorm_folding import batchnorm_folded
+from chronoscore.analyses.extraction._convolution_fusion import convolutions_fused, fusable_areas, fusion_available
+from chronoscore.analyses.extraction._heap_reuse import heap_kept
 from chronoscore.models.wrap import HookedModel
 
 __all__ = ["RELATIVE_TOLERANCE", "CHECK_IMAGES", "Rewrites", "RewriteFallbackWarning", "prepared_model",

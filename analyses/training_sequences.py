@@ -1,4 +1,4 @@
-"""Symbol sequences for the ``local`` algorithm: embedded Reber strings and their next symbols.
+"""The trainer's symbol sequences for the ``local`` algorithm: embedded Reber strings and their next symbols.
 
 With ``algorithm: local`` and ``data.generator: reber`` the trainer trains a
 Recurrent Sparse Memory on ``data.train_n`` strings of the embedded Reber grammar
@@ -24,6 +24,7 @@ from chronoscore.models.training.recipe import Recipe
 from chronoscore.stimuli.generators.reber import REBER_SYMBOLS, reber_one_hot, reber_sequences
 
 __all__ = ["reber_sequence_data", "uses_symbol_sequences"]
+
 
 def uses_symbol_sequences(recipe: Recipe) -> bool:
     """The recipe trains on Reber symbol sequences (``local`` with generated ``reber`` data)."""
