@@ -4,7 +4,7 @@ Brain-Score's neural benchmarks treat a model as an experimental subject: they
 call ``start_recording(region, time_bins)``, place the stimuli on the model's
 screen (``visual_degrees()``) and call ``look_at(stimuli)``, which must return a
 ``NeuroidAssembly`` (presentation × neuroid × time_bin). The adapter records the
-model area assigned to the region with :func:`chronoscore.analyses.extract.extract`
+model area assigned to the region with :func:`chronoscore.analyses.extraction.extract`
 and fills each requested bin with the activations of the step chosen by a
 :class:`~chronoscore.neural_fit.TimeMapping` — the same alignment chronoscore's
 own scoring uses, so both score the same features.
@@ -24,7 +24,7 @@ from brainscore_vision.model_interface import BrainModel
 from torch import nn
 
 from chronoscore.analyses.checks import positive_int
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
 from chronoscore.errors import ConfigError
 from chronoscore.neural_fit.brainscore_convert import to_brainscore
 from chronoscore.neural_fit.time_mapping import TimeMapping
@@ -59,7 +59,7 @@ class BrainScoreAdapter(BrainModel):
     image_size : int, optional
         Input side in pixels (default ``model.input_size``).
     extract_options : mapping, optional
-        Further keyword arguments of :func:`~chronoscore.analyses.extract.extract`
+        Further keyword arguments of :func:`~chronoscore.analyses.extraction.extract`
         (``batch_size``, ``projection``, ``dtype``, ``cache``, ``device``, ``progress``).
 
     Raises

@@ -150,7 +150,7 @@ def rsa_over_time(activations: xr.DataArray, reference: np.ndarray, method: Comp
     Parameters
     ----------
     activations : xarray.DataArray, (presentation, neuroid, time_step)
-        As :func:`chronoscore.analyses.extract.extract` returns, with ``layer`` on
+        As :func:`chronoscore.analyses.extraction.extract` returns, with ``layer`` on
         neuroid; presentations in the order of the reference's rows.
     reference : (N, N) array
         The brain RDM.

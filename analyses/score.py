@@ -24,7 +24,7 @@ from torch import nn
 
 from chronoscore.analyses.area_selection import areas_named_after_regions, select_areas, selection_split
 from chronoscore.analyses.benchmark_data import Benchmark
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.model_identity import model_identity
 from chronoscore.analyses.run_folder import write_model_info, write_run_scores, write_summary
 from chronoscore.errors import ConfigError
@@ -94,11 +94,11 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         the time mapping's step length is taken from the model.
     time_modes : sequence of {"per_bin", "shared", "matrix"}
     projection
-        Passed to :func:`chronoscore.analyses.extract.extract` (bounds memory).
+        Passed to :func:`chronoscore.analyses.extraction.extract` (bounds memory).
     n_steps : int, optional
         Steps to run the model (its default otherwise).
     cache : bool or path-like
-        The activation cache, as :func:`~chronoscore.analyses.extract.extract`
+        The activation cache, as :func:`~chronoscore.analyses.extraction.extract`
         takes it: True for ``chronoscore.paths.cache_dir() / "activations"``, a
         folder, or False for none.
     progress : bool

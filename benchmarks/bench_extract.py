@@ -6,7 +6,7 @@ record: layer1 to layer4 and avgpool) for the same image files at the same
 resolution, once through Brain-Score's ``PytorchWrapper`` /
 ``ActivationsExtractorHelper.from_paths`` (its own image loading and
 preprocessing, result caching off) and once through
-``chronoscore.analyses.extract`` (a file-backed stimulus set read from the same
+``chronoscore.analyses.extraction`` (a file-backed stimulus set read from the same
 folder, cache off), each in a fresh process with the same number of torch
 threads (``--threads``, default: all CPUs). Both keep every feature in float32;
 the time counted is that of the extraction call, from image files to the
@@ -188,7 +188,7 @@ def run_chronoscore(args: argparse.Namespace) -> dict:
     """chronoscore's extract on the same image files; saves a sample of its output."""
     import torch
 
-    from chronoscore.analyses.extract import extract
+    from chronoscore.analyses.extraction import extract
     from chronoscore.models import wrap_model
     from chronoscore.stimuli import read_image_folder
 
@@ -215,8 +215,9 @@ def run_forward(args: argparse.Namespace) -> dict:
     """
     import torch
 
-    from chronoscore.analyses.activity_batches import evaluation_mode
-    from chronoscore.analyses.verified_rewrites import CHECK_IMAGES, fastest_rewrites, prepared_model, rewritten
+    from chronoscore.analyses.extraction._activity_batches import evaluation_mode
+    from chronoscore.analyses.extraction._verified_rewrites import (CHECK_IMAGES, fastest_rewrites, prepared_model,
+                                                                    rewritten)
     from chronoscore.models import wrap_model
 
     torch.set_num_threads(args.threads)
@@ -246,7 +247,7 @@ def run_convrnn(args: argparse.Namespace) -> dict:
     import pandas as pd
     import torch
 
-    from chronoscore.analyses.extract import extract
+    from chronoscore.analyses.extraction import extract
     from chronoscore.models import create_model
     from chronoscore.stimuli import StimulusSet
 

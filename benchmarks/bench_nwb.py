@@ -67,7 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def bins_ms(text: str) -> list[tuple[float, float]]:
-    from chronoscore.analyses.data_command import parse_bins
+    from chronoscore.cli.data import parse_bins
 
     return parse_bins(text)
 

@@ -46,9 +46,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from chronoscore.analyses.training_data import generated_data, train
 from chronoscore.models import create_model
-from chronoscore.models.training import Recipe, load_recipe, train
-from chronoscore.models.training.data import build_data
+from chronoscore.models.training import Recipe, load_recipe
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         hgru_comparison(args)
         return
     recipe = bench_recipe(args)
-    images, labels = build_data(recipe.data, recipe.seed).train.tensors
+    images, labels = generated_data(recipe.data).train.tensors
     speeds: dict[str, list[tuple[float, float]]] = {"trainer": [], "hand-written": []}
     for repeat in range(args.repeats):  # alternate which loop goes first
         runs = [("trainer", lambda: trainer_speed(recipe)),

@@ -1,8 +1,9 @@
 """chronoscore: score recurrent vision models against primate V4/IT neural time courses.
 
 The subpackages hold the work (``chronoscore.models``, ``chronoscore.stimuli``,
-``chronoscore.neural_fit``, ``chronoscore.analyses``, ``chronoscore.figures``);
-this top-level package only carries the version and the exception hierarchy.
+``chronoscore.neural_fit``, ``chronoscore.analyses``, ``chronoscore.figures``) and
+the command line (``chronoscore.cli``); this top-level package only carries the
+version and the exception hierarchy, and importing it loads no numerics.
 """
 
 from chronoscore.errors import (

@@ -1,5 +1,5 @@
 """``python -m chronoscore`` runs the command line (also under ``torchrun -m chronoscore``)."""
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 
 raise SystemExit(main())

@@ -25,9 +25,9 @@ __all__ = ["load_config", "config_to_dict", "parse_override"]
 C = TypeVar("C")
 
 
-def load_config(cls: type[C], path: str | os.PathLike | None = None, overrides: Sequence[str] = (),
-                **values: Any) -> C:
-    """Build ``cls`` from a YAML file, then ``values``, then ``key=value`` overrides.
+def load_config(cls: type[C], path: str | os.PathLike | None = None, overrides: Sequence[str] = (), *,
+                defaults: C | None = None, **values: Any) -> C:
+    """Build ``cls`` from ``defaults``, then a YAML file, then ``values``, then ``key=value`` overrides.
 
     Parameters
     ----------
@@ -38,8 +38,13 @@ def load_config(cls: type[C], path: str | os.PathLike | None = None, overrides: 
         ``"key=value"`` or ``"outer.inner=value"``; values are parsed as YAML scalars.
     **values
         Field values given directly (e.g. from named command-line options); None is ignored.
+    defaults : cls instance, optional
+        Values to start from instead of the class's defaults (e.g. a benchmark's
+        settings); the file's top-level keys replace them.
     """
     settings: dict[str, Any] = {}
+    if defaults is not None:
+        settings.update({field.name: getattr(defaults, field.name) for field in dataclasses.fields(defaults)})
     if path is not None:
         try:
             with open(path) as handle:

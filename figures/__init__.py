@@ -6,35 +6,27 @@ One module per figure; :mod:`~chronoscore.figures.style` gives them one look,
 and :mod:`~chronoscore.figures.report` writes them into one HTML page.
 """
 
-from chronoscore.figures.gallery import find_inputs, plan_figures
-from chronoscore.figures.lesion_effects import lesion_effects
-from chronoscore.figures.memory_vs_steps import memory_vs_steps
-from chronoscore.figures.neural_overview import neural_overview
-from chronoscore.figures.pathfinder_accuracy import pathfinder_accuracy
-from chronoscore.figures.predictivity_bars import predictivity_bars
-from chronoscore.figures.predictivity_timecourse import predictivity_timecourse
-from chronoscore.figures.predictivity_vs_parameters import predictivity_vs_parameters
-from chronoscore.figures.report import write_report
-from chronoscore.figures.step_bin_heatmap import step_bin_heatmap
-from chronoscore.figures.stimulus_sheet import stimulus_sheet
-from chronoscore.figures.style import PALETTE, model_colours, save_figure
-from chronoscore.figures.training_curves import training_curves
+from chronoscore._lazy import lazy_exports
 
-__all__ = [
-    "PALETTE",
-    "find_inputs",
-    "lesion_effects",
-    "memory_vs_steps",
-    "model_colours",
-    "neural_overview",
-    "pathfinder_accuracy",
-    "plan_figures",
-    "predictivity_bars",
-    "predictivity_timecourse",
-    "predictivity_vs_parameters",
-    "save_figure",
-    "step_bin_heatmap",
-    "stimulus_sheet",
-    "training_curves",
-    "write_report",
-]
+_EXPORTS = {
+    "find_inputs": "chronoscore.figures.gallery",
+    "plan_figures": "chronoscore.figures.gallery",
+    "lesion_effects": "chronoscore.figures.lesion_effects",
+    "memory_vs_steps": "chronoscore.figures.memory_vs_steps",
+    "neural_overview": "chronoscore.figures.neural_overview",
+    "pathfinder_accuracy": "chronoscore.figures.pathfinder_accuracy",
+    "predictivity_bars": "chronoscore.figures.predictivity_bars",
+    "predictivity_timecourse": "chronoscore.figures.predictivity_timecourse",
+    "predictivity_vs_parameters": "chronoscore.figures.predictivity_vs_parameters",
+    "write_report": "chronoscore.figures.report",
+    "step_bin_heatmap": "chronoscore.figures.step_bin_heatmap",
+    "stimulus_sheet": "chronoscore.figures.stimulus_sheet",
+    "PALETTE": "chronoscore.figures.style",
+    "model_colours": "chronoscore.figures.style",
+    "save_figure": "chronoscore.figures.style",
+    "training_curves": "chronoscore.figures.training_curves",
+}
+"""Public name -> the module defining it (imported when the name is first used)."""
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -42,8 +42,7 @@ INPUT_KINDS = ("scored_models", "training_runs", "matrix_scores", "memory_tables
                "lesion_tables", "stimulus_tables", "assemblies")
 """The kinds of saved input a figure can need, in the order figures are listed."""
 
-_NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures",
-                "figures_command", "report_command", "demo_command"})
+_NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures"})
 """Modules of :mod:`chronoscore.figures` that draw no registered figure (not imported to find figures)."""
 
 

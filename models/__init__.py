@@ -5,22 +5,21 @@ lists them; ``wrap_model(module, areas)`` turns any ``nn.Module`` into the
 time-resolved interface (``forward_timesteps`` returns {area: (T, B, C, H, W)}).
 """
 
-from chronoscore.models.base import TimeResolvedModel
-from chronoscore.models.convrnn import ConvRNN
-from chronoscore.models.convrnn_feedforward import FeedforwardControl
-from chronoscore.models.parameter_count import count_model_parameters, count_parameters, widen_to_match
-from chronoscore.models.registry import create_model, list_models, register_model
-from chronoscore.models.wrap import wrap_model
+from chronoscore._lazy import lazy_exports
 
-__all__ = [
-    "ConvRNN",
-    "FeedforwardControl",
-    "TimeResolvedModel",
-    "count_model_parameters",
-    "count_parameters",
-    "create_model",
-    "list_models",
-    "register_model",
-    "widen_to_match",
-    "wrap_model",
-]
+_EXPORTS = {
+    "TimeResolvedModel": "chronoscore.models.base",
+    "ConvRNN": "chronoscore.models.convrnn",
+    "FeedforwardControl": "chronoscore.models.convrnn_feedforward",
+    "count_model_parameters": "chronoscore.models.parameter_count",
+    "count_parameters": "chronoscore.models.parameter_count",
+    "widen_to_match": "chronoscore.models.parameter_count",
+    "create_model": "chronoscore.models.registry",
+    "list_models": "chronoscore.models.registry",
+    "register_model": "chronoscore.models.registry",
+    "wrap_model": "chronoscore.models.wrap",
+}
+"""Public name -> the module defining it (imported when the name is first used)."""
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

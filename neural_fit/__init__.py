@@ -8,48 +8,39 @@ netCDF files, NWB recordings read as assemblies (:func:`read_nwb_assembly`),
 cross-validation splits, the split-half ceilings and the time mappings.
 """
 
-from chronoscore.neural_fit.assembly import average_repetitions, make_assembly, validate_assembly
-from chronoscore.neural_fit.binning import assembly_from_rasters, bin_responses, time_bins
-from chronoscore.neural_fit.brainscore_convert import from_brainscore, to_brainscore
-from chronoscore.neural_fit.brainscore_data import brainio_cache_dir, load_majajhong2015
-from chronoscore.neural_fit.netcdf_io import read_assembly, write_assembly
-from chronoscore.neural_fit.nwb_assembly import read_nwb_assembly
-from chronoscore.neural_fit.pls import PLSRegression
-from chronoscore.neural_fit.results_io import read_features, read_scores, write_features, write_scores
-from chronoscore.neural_fit.ridge import Ridge, RidgeCV
-from chronoscore.neural_fit.scoring import neural_predictivity, noise_ceiling
-from chronoscore.neural_fit.settings import FitSettings
-from chronoscore.neural_fit.splits import given_splits, kfold_splits, shuffle_splits
-from chronoscore.neural_fit.summary import score_table
-from chronoscore.neural_fit.time_mapping import TimeMapping
+from chronoscore._lazy import lazy_exports
 
-__all__ = [
-    "FitSettings",
-    "PLSRegression",
-    "Ridge",
-    "RidgeCV",
-    "TimeMapping",
-    "assembly_from_rasters",
-    "average_repetitions",
-    "bin_responses",
-    "brainio_cache_dir",
-    "from_brainscore",
-    "given_splits",
-    "kfold_splits",
-    "load_majajhong2015",
-    "make_assembly",
-    "neural_predictivity",
-    "noise_ceiling",
-    "read_assembly",
-    "read_features",
-    "read_nwb_assembly",
-    "read_scores",
-    "score_table",
-    "shuffle_splits",
-    "time_bins",
-    "to_brainscore",
-    "validate_assembly",
-    "write_assembly",
-    "write_features",
-    "write_scores",
-]
+_EXPORTS = {
+    "average_repetitions": "chronoscore.neural_fit.assembly",
+    "make_assembly": "chronoscore.neural_fit.assembly",
+    "validate_assembly": "chronoscore.neural_fit.assembly",
+    "assembly_from_rasters": "chronoscore.neural_fit.binning",
+    "bin_responses": "chronoscore.neural_fit.binning",
+    "time_bins": "chronoscore.neural_fit.binning",
+    "from_brainscore": "chronoscore.neural_fit.brainscore_convert",
+    "to_brainscore": "chronoscore.neural_fit.brainscore_convert",
+    "brainio_cache_dir": "chronoscore.neural_fit.brainscore_data",
+    "load_majajhong2015": "chronoscore.neural_fit.brainscore_data",
+    "read_assembly": "chronoscore.neural_fit.netcdf_io",
+    "write_assembly": "chronoscore.neural_fit.netcdf_io",
+    "read_nwb_assembly": "chronoscore.neural_fit.nwb_assembly",
+    "PLSRegression": "chronoscore.neural_fit.pls",
+    "read_features": "chronoscore.neural_fit.results_io",
+    "read_scores": "chronoscore.neural_fit.results_io",
+    "write_features": "chronoscore.neural_fit.results_io",
+    "write_scores": "chronoscore.neural_fit.results_io",
+    "Ridge": "chronoscore.neural_fit.ridge",
+    "RidgeCV": "chronoscore.neural_fit.ridge",
+    "neural_predictivity": "chronoscore.neural_fit.scoring",
+    "noise_ceiling": "chronoscore.neural_fit.scoring",
+    "FitSettings": "chronoscore.neural_fit.settings",
+    "given_splits": "chronoscore.neural_fit.splits",
+    "kfold_splits": "chronoscore.neural_fit.splits",
+    "shuffle_splits": "chronoscore.neural_fit.splits",
+    "score_table": "chronoscore.neural_fit.summary",
+    "TimeMapping": "chronoscore.neural_fit.time_mapping",
+}
+"""Public name -> the module defining it (imported when the name is first used)."""
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -6,32 +6,25 @@
 normalises them for a model.
 """
 
-from chronoscore.stimuli.brainscore_format import (
-    from_brainscore_stimulus_set,
-    read_image_folder,
-    read_stimulus_set,
-    to_brainscore_stimulus_set,
-    write_stimulus_set,
-)
-from chronoscore.stimuli.contact_sheet import write_contact_sheet
-from chronoscore.stimuli.generators import generate, generator_version, list_generators
-from chronoscore.stimuli.images import read_image
-from chronoscore.stimuli.preprocessing import StimulusDataset, load_batch, place_on_screen
-from chronoscore.stimuli.stimulus_set import StimulusSet
+from chronoscore._lazy import lazy_exports
 
-__all__ = [
-    "StimulusDataset",
-    "StimulusSet",
-    "from_brainscore_stimulus_set",
-    "generate",
-    "generator_version",
-    "list_generators",
-    "load_batch",
-    "place_on_screen",
-    "read_image",
-    "read_image_folder",
-    "read_stimulus_set",
-    "to_brainscore_stimulus_set",
-    "write_contact_sheet",
-    "write_stimulus_set",
-]
+_EXPORTS = {
+    "from_brainscore_stimulus_set": "chronoscore.stimuli.brainscore_format",
+    "read_image_folder": "chronoscore.stimuli.brainscore_format",
+    "read_stimulus_set": "chronoscore.stimuli.brainscore_format",
+    "to_brainscore_stimulus_set": "chronoscore.stimuli.brainscore_format",
+    "write_stimulus_set": "chronoscore.stimuli.brainscore_format",
+    "write_contact_sheet": "chronoscore.stimuli.contact_sheet",
+    "generate": "chronoscore.stimuli.generators",
+    "generator_version": "chronoscore.stimuli.generators",
+    "list_generators": "chronoscore.stimuli.generators",
+    "read_image": "chronoscore.stimuli.images",
+    "StimulusDataset": "chronoscore.stimuli.preprocessing",
+    "load_batch": "chronoscore.stimuli.preprocessing",
+    "place_on_screen": "chronoscore.stimuli.preprocessing",
+    "StimulusSet": "chronoscore.stimuli.stimulus_set",
+}
+"""Public name -> the module defining it (imported when the name is first used)."""
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -28,15 +28,26 @@ held-out data and writes ``DIR/<claim>.csv`` and ``DIR/<claim>.md``:
 ===================  ============================  =====================================================================
 
 ``run_claim(name, out_dir, scale="small")`` from Python, or
-``python -m chronoscore.analyses.claims NAME --out DIR [--scale small] [--readme README.md]``.
+``chronoscore claims NAME --out DIR [--scale small] [--readme README.md]`` (or
+``python -m chronoscore.analyses.claims ...``) on the command line.
 """
 
-from chronoscore.analyses.claims.catalog import CLAIMS, Arm, Claim, Scale, ScaleName, get_claim, recipe_path
-from chronoscore.analyses.claims.command import add_parser, main
-from chronoscore.analyses.claims.pipeline import run_claim
-from chronoscore.analyses.claims.tables import check_claim_markers, claim_markers, replace_claim_table
+from chronoscore._lazy import lazy_exports
 
-__all__ = [
-    "CLAIMS", "Arm", "Claim", "Scale", "ScaleName", "add_parser", "check_claim_markers", "claim_markers",
-    "get_claim", "main", "recipe_path", "replace_claim_table", "run_claim",
-]
+_EXPORTS = {
+    "CLAIMS": "chronoscore.analyses.claims.catalog",
+    "Arm": "chronoscore.analyses.claims.catalog",
+    "Claim": "chronoscore.analyses.claims.catalog",
+    "Scale": "chronoscore.analyses.claims.catalog",
+    "ScaleName": "chronoscore.analyses.claims.catalog",
+    "get_claim": "chronoscore.analyses.claims.catalog",
+    "recipe_path": "chronoscore.analyses.claims.catalog",
+    "run_claim": "chronoscore.analyses.claims.pipeline",
+    "check_claim_markers": "chronoscore.analyses.claims.tables",
+    "claim_markers": "chronoscore.analyses.claims.tables",
+    "replace_claim_table": "chronoscore.analyses.claims.tables",
+}
+"""Public name -> the module defining it (imported when the name is first used)."""
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

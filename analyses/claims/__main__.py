@@ -1,6 +1,8 @@
-"""``python -m chronoscore.analyses.claims``: see :mod:`chronoscore.analyses.claims.command`."""
+"""``python -m chronoscore.analyses.claims NAME ...``: the same as ``chronoscore claims NAME ...``."""
 
-from chronoscore.analyses.claims.command import main
+import sys
+
+from chronoscore.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(["claims", *sys.argv[1:]]))

@@ -9,7 +9,7 @@ from torch import nn
 
 from chronoscore.analyses.claims.image_cache import ImageSet
 from chronoscore.errors import DataFormatError
-from chronoscore.models.training.data import batch_loader, build_data
+from chronoscore.models.training.data import batch_loader, image_folder_data
 from chronoscore.models.training.recipe import DataSpec
 
 __all__ = ["heldout_accuracy"]
@@ -41,8 +41,8 @@ def heldout_accuracy(model: nn.Module, images: ImageSet, classes: Sequence[objec
     DataFormatError
         If a held-out label is not one of ``classes``.
     """
-    held_out = build_data(DataSpec(source="imagefolder", root=str(images.root), train_folder=images.name,
-                                   image_size=spec.image_size, model_degrees=spec.model_degrees), seed=0)
+    held_out = image_folder_data(DataSpec(source="imagefolder", root=str(images.root), train_folder=images.name,
+                                          image_size=spec.image_size, model_degrees=spec.model_degrees), seed=0)
     names = [str(name) for name in classes]
     unknown = sorted(set(held_out.classes) - set(names))
     if unknown:

@@ -18,7 +18,8 @@ from typing import Any
 
 from chronoscore.analyses.claims.catalog import Arm, Scale, recipe_path
 from chronoscore.analyses.claims.image_cache import on_cached_images
-from chronoscore.models.training import Recipe, load_recipe, train
+from chronoscore.analyses.training_data import train
+from chronoscore.models.training import Recipe, load_recipe
 from chronoscore.stimuli import generator_version
 
 __all__ = ["TrainedRun", "arm_recipe", "run_folder", "train_or_reuse"]

@@ -1,32 +1,31 @@
-"""Training and validation data of a recipe: generated in memory, or an ImageNet-layout folder.
+"""Training and validation data of a recipe: the data-source registry, ImageNet-layout folders, batching.
 
-Generated data is made once per run with :func:`chronoscore.stimuli.generate`
-and preprocessed exactly as stimuli are for scoring (placed on screen by visual
-angle, resized, ImageNet-normalised; :func:`chronoscore.stimuli.load_batch`),
-then held as tensors. Folder data is read by torchvision's ``ImageFolder``.
-Either way an item is ``(image (3, S, S) float32, class index)``, or with
-``data.input: unit_gray`` ``(image (1, S, S) in [0, 1], class index)``: for generated
-images the mean of the three channels before normalisation, so a black background is
-exactly 0; for folder images torchvision's ``Grayscale`` (luminance).
+The trainer gets a recipe's data from the source registered under its
+``data.source`` (:func:`register_data_source`). ``imagefolder`` is registered
+here: an ImageNet-layout folder read by torchvision's ``ImageFolder``, items
+``(image (3, S, S) float32 ImageNet-normalised, class index)``, or with
+``data.input: unit_gray`` ``(image (1, S, S) in [0, 1], class index)`` (torchvision's
+``Grayscale``, luminance). Sources built from chronoscore's stimulus generators
+(``generated``) are registered by :mod:`chronoscore.analyses.training_data`, since
+the models never import the stimuli.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from chronoscore.errors import ConfigError, DataFormatError
-from chronoscore.models.training.recipe import DataSpec
+from chronoscore.models.convrnn import IMAGENET_MEAN, IMAGENET_STD
+from chronoscore.models.training.recipe import DataSpec, Recipe
 from chronoscore.models.training.sampling import EpochBatches
-from chronoscore.stimuli import generate, list_generators, load_batch
-from chronoscore.stimuli.preprocessing import IMAGENET_MEAN, IMAGENET_STD
 
-__all__ = ["SeededItems", "TrainingData", "batch_loader", "build_data", "check_data_source", "unit_gray"]
+__all__ = ["DataSource", "SeededItems", "TrainingData", "batch_loader", "check_data_source", "image_folder_data",
+           "check_image_folder", "recipe_data", "register_data_source"]
 
 
 @dataclass(frozen=True)
@@ -54,35 +53,48 @@ class TrainingData:
         return isinstance(self.train, TensorDataset)
 
 
-def check_data_source(spec: DataSpec) -> None:
-    """Raise :class:`ConfigError` now if the data cannot be found (a missing folder or generator)."""
-    if spec.source == "generated":
-        if spec.generator not in list_generators():
-            raise ConfigError(f"data.generator {spec.generator!r} is not a stimulus generator; choose one of "
-                              f"{', '.join(list_generators())}.")
-        return
-    root = Path(spec.root).expanduser()
-    if not root.is_dir():
-        raise ConfigError(f"the data folder {root} does not exist; set data.root to a folder holding "
-                          f"{spec.train_folder}/<class>/<image> files.")
-    for name in (spec.train_folder, spec.val_folder):
-        if name is not None and not (root / name).is_dir():
-            raise ConfigError(f"the data folder {root} has no {name}/ sub-folder; set data.train_folder / "
-                              "data.val_folder to the sub-folders holding one folder per class.")
+@dataclass(frozen=True)
+class DataSource:
+    """Where the trainer gets the data of recipes whose ``data.source`` names this source.
 
-
-def build_data(spec: DataSpec, seed: int) -> TrainingData:
-    """Make or open the recipe's data sets (call :func:`check_data_source` first).
-
-    Parameters
+    Attributes
     ----------
-    spec : DataSpec
-    seed : int
-        The run's seed (draws the augmentation of folder images).
+    check : callable
+        ``check(spec: DataSpec)`` raises :class:`ConfigError` if the data cannot be
+        found (a missing folder or generator), before anything is built.
+    build : callable
+        ``build(recipe: Recipe) -> TrainingData`` makes or opens the data sets.
     """
-    if spec.source == "generated":
-        return _generated_data(spec)
-    return _folder_data(spec, seed)
+
+    check: Callable[[DataSpec], None]
+    build: Callable[[Recipe], TrainingData]
+
+
+_SOURCES: dict[str, DataSource] = {}
+
+
+def register_data_source(name: str, source: DataSource) -> None:
+    """Make ``source`` the data of every recipe with ``data.source: name``."""
+    _SOURCES[name] = source
+
+
+def _registered(spec: DataSpec) -> DataSource:
+    if spec.source not in _SOURCES:
+        raise ConfigError(f"no data source {spec.source!r} is registered (registered: "
+                          f"{', '.join(sorted(_SOURCES))}); the sources of generated stimuli are registered by "
+                          "chronoscore.analyses: train with chronoscore.analyses.train or `chronoscore train`, or "
+                          "import chronoscore.analyses.training_data first.")
+    return _SOURCES[spec.source]
+
+
+def check_data_source(spec: DataSpec) -> None:
+    """Raise :class:`ConfigError` now if the data cannot be found (an unregistered source, a missing folder, ...)."""
+    _registered(spec).check(spec)
+
+
+def recipe_data(recipe: Recipe) -> TrainingData:
+    """Make or open the recipe's data sets from its registered source (call :func:`check_data_source` first)."""
+    return _registered(recipe.data).build(recipe)
 
 
 def batch_loader(dataset: Dataset, batches: EpochBatches | Sequence[list[int]], *, num_workers: int = 0,
@@ -107,53 +119,28 @@ def _tensor_batches(dataset: TensorDataset, batches: Iterable[list[int]],
         yield tuple(tensor.pin_memory() for tensor in pair) if pin_memory else pair
 
 
-def _generated_data(spec: DataSpec) -> TrainingData:
-    train_set = _generate(spec, spec.train_n, spec.seed, spec.train_options)
-    classes = _classes(train_set.table, spec.label)
-    train = _tensor_dataset(train_set, spec, classes)
-    val = None
-    if spec.val_n:
-        val = _tensor_dataset(_generate(spec, spec.val_n, spec.val_seed, spec.val_options), spec, classes)
-    return TrainingData(train=train, val=val, classes=classes)
+def check_image_folder(spec: DataSpec) -> None:
+    """Raise :class:`ConfigError` if ``spec.root`` or its training or validation sub-folder is missing."""
+    root = Path(spec.root).expanduser()
+    if not root.is_dir():
+        raise ConfigError(f"the data folder {root} does not exist; set data.root to a folder holding "
+                          f"{spec.train_folder}/<class>/<image> files.")
+    for name in (spec.train_folder, spec.val_folder):
+        if name is not None and not (root / name).is_dir():
+            raise ConfigError(f"the data folder {root} has no {name}/ sub-folder; set data.train_folder / "
+                              "data.val_folder to the sub-folders holding one folder per class.")
 
 
-def _generate(spec: DataSpec, n: int, seed: int, split_options: Mapping[str, Any]):
-    return generate(spec.generator, n=n, size=spec.generated_size, seed=seed, **{**spec.options, **split_options})
+def image_folder_data(spec: DataSpec, seed: int) -> TrainingData:
+    """The training (and validation) images of an ImageNet-layout folder (call :func:`check_image_folder` first).
 
-
-def _classes(table, label: str) -> tuple:
-    if label not in table.columns:
-        raise ConfigError(f"data.label {label!r} is not a column of the generated stimuli; choose one of "
-                          f"{', '.join(map(str, table.columns))}.")
-    return tuple(value.item() if hasattr(value, "item") else value for value in sorted(table[label].unique()))
-
-
-def _tensor_dataset(stimulus_set, spec: DataSpec, classes: tuple) -> TensorDataset:
-    values = stimulus_set.table[spec.label].tolist()
-    index = {value: position for position, value in enumerate(classes)}
-    unknown = sorted({value for value in values if value not in index}, key=str)
-    if unknown:
-        raise DataFormatError(f"validation labels {unknown[:5]} never occur in the training images; generate "
-                              "more training images (data.train_n) so that every class is seen.")
-    images = load_batch(stimulus_set, range(len(stimulus_set)), spec.image_size, spec.model_degrees)
-    if spec.input == "unit_gray":
-        images = unit_gray(images)
-    return TensorDataset(images, torch.tensor([index[value] for value in values], dtype=torch.long))
-
-
-def unit_gray(images: torch.Tensor) -> torch.Tensor:
-    """Grey images (B, 1, H, W) in [0, 1] from ImageNet-normalised 8-bit RGB images (B, 3, H, W).
-
-    The normalisation is undone, the three channels averaged and the result rounded to
-    the nearest 1/765 (the grid of 8-bit channel means), so that black is exactly 0.
+    Parameters
+    ----------
+    spec : DataSpec
+        ``root``, ``train_folder``, ``val_folder``, ``image_size``, ``input``, ``augment``.
+    seed : int
+        The run's seed (draws the augmentation of the images).
     """
-    mean = torch.tensor(IMAGENET_MEAN, dtype=images.dtype).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, dtype=images.dtype).view(1, 3, 1, 1)
-    channel_sum = ((images * std + mean) * 255).round().sum(dim=1, keepdim=True)
-    return (channel_sum / 765).clamp(0, 1)
-
-
-def _folder_data(spec: DataSpec, seed: int) -> TrainingData:
     from torchvision import transforms
 
     root = Path(spec.root).expanduser()
@@ -208,3 +195,10 @@ class SeededItems(Dataset):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(item_seed)
             return self.dataset[index]
+
+
+def _image_folder_recipe_data(recipe: Recipe) -> TrainingData:
+    return image_folder_data(recipe.data, recipe.seed)
+
+
+register_data_source("imagefolder", DataSource(check=check_image_folder, build=_image_folder_recipe_data))

@@ -4,7 +4,7 @@ Each model has two files: ``<name>.pt``, its state dict, and ``<name>.yaml``,
 which records the recipe it was trained with, its classes, the SHA-256 of the
 ``.pt`` file, its parameter count and its accuracy on the training images and on
 a held-out set. They are made by
-:mod:`chronoscore.models.training.make_demo_weights`.
+:mod:`chronoscore.analyses.make_demo_weights`.
 """
 
 from __future__ import annotations

@@ -21,9 +21,12 @@ the data order are restored.
 (:mod:`~chronoscore.models.training.algorithms`: ``bptt``, ``tbptt``, ``rbp``,
 ``crbp``, ``local``); all but ``bptt`` have their gradients averaged over the
 processes by the trainer, and their diagnostics (e.g. ``neumann_iterations``,
-``penalty``) become extra columns of ``metrics.csv``. ``local`` with
-``data.generator: reber`` trains on Reber symbol sequences
-(:mod:`~chronoscore.models.training.sequence_data`) instead of images.
+``penalty``) become extra columns of ``metrics.csv``. The data come from
+the source registered for the recipe's ``data.source``
+(:func:`~chronoscore.models.training.data.register_data_source`): ``imagefolder``
+here, ``generated`` (stimulus generators; with ``local`` and
+``data.generator: reber``, Reber symbol sequences instead of images) by
+:mod:`chronoscore.analyses.training_data`.
 """
 
 from __future__ import annotations
@@ -51,14 +54,13 @@ from chronoscore.models.registry import model_constructor
 from chronoscore.models.training.algorithms import StepContext, build_algorithm
 from chronoscore.models.training.checkpoints import (BEST_NAME, CheckpointStore, capture_rng_state,
                                                      restore_rng_state)
-from chronoscore.models.training.data import batch_loader, build_data, check_data_source
+from chronoscore.models.training.data import batch_loader, check_data_source, recipe_data
 from chronoscore.models.training.metrics import MetricsLog, RunningMeans, RunningMetrics, batch_sums
 from chronoscore.models.training.optimisation import build_optimiser, build_scheduler
 from chronoscore.models.training.recipe import Recipe, load_recipe, save_recipe
 from chronoscore.models.training.runtime import (Runtime, autocast, autocast_dtype, average_gradients,
                                                  gather_objects, start_runtime, stop_runtime)
 from chronoscore.models.training.sampling import EpochBatches, shard_indices, steps_per_epoch
-from chronoscore.models.training.sequence_data import reber_sequence_data, uses_symbol_sequences
 from chronoscore.models.training.trained_models import build_model
 
 __all__ = ["train", "RESUMABLE_CHANGES"]
@@ -113,8 +115,7 @@ class _Run:
         self._check_before_building(resume)
         self.algorithm = build_algorithm(recipe.algorithm, recipe.algorithm_options)
         _seed_everything(recipe.seed)
-        self.data = reber_sequence_data(recipe) if uses_symbol_sequences(recipe) else build_data(recipe.data,
-                                                                                                  recipe.seed)
+        self.data = recipe_data(recipe)
         self.steps_per_epoch = steps_per_epoch(len(self.data.train), recipe.batch_size, runtime.world_size)
         self.total_steps = recipe.steps or recipe.epochs * self.steps_per_epoch
         self.model = build_model(recipe.model).to(runtime.device)

@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from chronoscore.analyses.brainscore_adapter import BrainScoreAdapter
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
 from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
 from chronoscore.neural_fit import FitSettings, TimeMapping, average_repetitions, neural_predictivity, to_brainscore
 from chronoscore.neural_fit.synthetic import simulate_ventral_stream
 from chronoscore.stimuli import generate, load_batch, to_brainscore_stimulus_set
-from tests.analyses.test_extract_support import one_cpu_thread, tiny_convrnn  # noqa: F401
+from tests.analyses.extraction.test_extract_support import one_cpu_thread, tiny_convrnn  # noqa: F401
 
 pytestmark = pytest.mark.brainscore
 

@@ -9,15 +9,17 @@ import pytest
 import torch
 from torch import nn
 
-from chronoscore.analyses.claims import CLAIMS, get_claim, main, replace_claim_table, run_claim
+from chronoscore.analyses.claims import CLAIMS, get_claim, replace_claim_table, run_claim
 from chronoscore.analyses.claims.image_cache import cached_images, on_cached_images
 from chronoscore.analyses.claims.image_scores import heldout_accuracy
 from chronoscore.analyses.claims.reber_scores import first_order_accuracy, first_order_table, scored_steps
 from chronoscore.analyses.claims.reber_streams import ARMS
 from chronoscore.analyses.claims.runs import arm_recipe, run_folder
+from chronoscore.analyses.training_data import generated_data
+from chronoscore.cli import main
 from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
-from chronoscore.models.training.data import build_data
+from chronoscore.models.training.data import image_folder_data
 from chronoscore.stimuli import generate, list_generators
 from chronoscore.stimuli.generators import registry
 from chronoscore.stimuli.generators.reber import reber_choices, reber_sequences
@@ -133,9 +135,9 @@ def read_results_after(folder, name):
 
 def test_cached_images_give_the_trainer_the_same_tensors_as_generated_data(tmp_path):
     recipe = arm_recipe(get_claim("hgru_pathfinder").arms[0], get_claim("hgru_pathfinder").scale("tiny"), seed=0)
-    generated = build_data(recipe.data, seed=0)
+    generated = generated_data(recipe.data)
     images, labels = generated.train.tensors
-    from_folder = build_data(on_cached_images(recipe, tmp_path).data, seed=0).train
+    from_folder = image_folder_data(on_cached_images(recipe, tmp_path).data, seed=0).train
     assert len(from_folder) == len(images) == 4
     for (path, _), (image, label) in zip(from_folder.samples, from_folder, strict=True):
         index = int(path.rsplit("/", 1)[1].removesuffix(".png"))
@@ -242,7 +244,8 @@ def test_readme_without_proper_markers_is_refused(tmp_path, text):
 def test_command_line_refuses_a_readme_without_markers_before_training(tmp_path, capsys):
     readme = tmp_path / "README.md"
     readme.write_text("nothing here\n")
-    assert main(["rsm_reber", "--out", str(tmp_path / "out"), "--scale", "tiny", "--readme", str(readme)]) == 2
+    argv = ["claims", "rsm_reber", "--out", str(tmp_path / "out"), "--scale", "tiny", "--readme", str(readme)]
+    assert main(argv) == 2
     assert "claim:rsm_reber" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -250,7 +253,7 @@ def test_command_line_refuses_a_readme_without_markers_before_training(tmp_path,
 def test_command_line_writes_the_table_into_the_readme(claims_dir, tmp_path, capsys):
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- claim:rsm_reber -->\n<!-- /claim:rsm_reber -->\n")
-    assert main(["rsm_reber", "--out", str(claims_dir), "--scale", "tiny", "--readme", str(readme)]) == 0
+    assert main(["claims", "rsm_reber", "--out", str(claims_dir), "--scale", "tiny", "--readme", str(readme)]) == 0
     text = readme.read_text()
     assert (claims_dir / "rsm_reber.md").read_text().strip() in text
     assert "| first-order statistics |" in text

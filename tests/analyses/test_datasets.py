@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.datasets import DataRequest, dataset, get_dataset, list_datasets, load_benchmark, load_dataset
 from chronoscore.analyses.datasets import _registry
 from chronoscore.errors import ConfigError, FileFormatError

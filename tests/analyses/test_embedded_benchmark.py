@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from chronoscore.analyses.cli import main
 from chronoscore.analyses.embedded_benchmark import embedded_benchmark_dir, load_embedded_benchmark
+from chronoscore.cli import main
 from chronoscore.neural_fit.synthetic import VentralStreamParameters
 
 

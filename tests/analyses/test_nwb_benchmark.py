@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from chronoscore.analyses.datasets import load_benchmark
-from chronoscore.analyses.cli import main
 from chronoscore.analyses.nwb_benchmark import convert_nwb
+from chronoscore.cli import main
 from chronoscore.errors import DataFormatError, StimulusMismatchError
 from chronoscore.neural_fit import time_bins
 from chronoscore.stimuli.brainscore_format import read_image_folder, read_stimulus_set, write_stimulus_set

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.datasets import _registry, load_benchmark
 from chronoscore.figures import registry
 from chronoscore.figures.registry import list_figures

@@ -12,8 +12,8 @@ import pytest
 import torch
 import xarray as xr
 
-from chronoscore.analyses.extract import extract
 from chronoscore.analyses.datasets.cowley2023_v4 import COWLEY_SETTINGS, cowley_v4_benchmark
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.score import score_model
 from chronoscore.models import create_model
 from chronoscore.models.training.shipped import load_shipped_weights

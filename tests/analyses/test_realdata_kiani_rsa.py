@@ -12,8 +12,8 @@ import pytest
 import torch
 from scipy.stats import kendalltau, spearmanr
 
-from chronoscore.analyses.extract import extract
 from chronoscore.analyses.datasets.kiani2007_it import kiani_it_92
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.rsa import compare_rdms, kendall_tau_a, rdm, rsa_over_time, upper_triangle
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.models import create_model

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chronoscore.analyses import run_folder
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.scored_model import load_scored_model
 from chronoscore.errors import FileFormatError
 from chronoscore.neural_fit import write_scores

@@ -7,10 +7,10 @@ import pytest
 
 from chronoscore.analyses.area_selection import areas_named_after_regions, select_areas, selection_split
 from chronoscore.analyses.datasets import load_benchmark
-from chronoscore.analyses.cli import main
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
-from chronoscore.analyses.extract import extract
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.score import score_model, write_results
+from chronoscore.cli import main
 from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
 from chronoscore.neural_fit import FitSettings, neural_predictivity, read_scores

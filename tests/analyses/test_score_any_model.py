@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from chronoscore.analyses.datasets import load_benchmark
-from chronoscore.analyses.cli import main
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
 from chronoscore.analyses.model_source import load_model
 from chronoscore.analyses.score import score_model
+from chronoscore.cli import main
 from chronoscore.errors import ConfigError
 from chronoscore.neural_fit import FitSettings, read_scores
 from chronoscore.neural_fit.time_mapping import TimeMapping
@@ -109,7 +109,7 @@ def test_an_untrained_model_is_the_same_every_time_from_its_recorded_seed(benchm
         torch.manual_seed(1234 + len(folder))                       # whatever the global generator holds
         assert main(["score", "convrnn_shallow_time_decay", "--benchmark", str(benchmark_folder), "--image-size",
                      "32", "--model-arg", "width=0.05", "--model-arg", "n_classes=8", "--time", "per_bin",
-                     "--out", str(tmp_path / folder), "--seed", str(seed), *FAST_OPTIONS]) == 0
+                     "--out", str(tmp_path / folder), "--init-seed", str(seed), *FAST_OPTIONS]) == 0
         return read_scores(tmp_path / folder / "scores_per_bin.nc")
 
     first, again, other = run(0, "a"), run(0, "bb"), run(5, "ccc")

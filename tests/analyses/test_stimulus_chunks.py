@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from chronoscore.analyses.cli import main
 from chronoscore.analyses.stimulus_chunks import chunk_folder
+from chronoscore.cli import main
 from chronoscore.stimuli.brainscore_format import read_stimulus_set
 from chronoscore.stimuli.generators.registry import generate
 from chronoscore.stimuli.images import stimulus_image

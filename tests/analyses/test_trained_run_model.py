@@ -9,19 +9,20 @@ import pytest
 import torch
 
 from chronoscore.analyses.datasets import load_benchmark
-from chronoscore.analyses.cli import main
 from chronoscore.analyses.embedded_benchmark import build_embedded_benchmark
-from chronoscore.analyses.extract import extract
-from chronoscore.analyses.extract_command import load_stimuli
+from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.model_identity import model_identity, weights_hash
 from chronoscore.analyses.model_source import load_model
 from chronoscore.analyses.score import score_model, write_results
+from chronoscore.analyses.training_data import train
+from chronoscore.cli import main
+from chronoscore.cli.extract import load_stimuli
 from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
-from chronoscore.models.training import save_recipe, train
+from chronoscore.models.training import save_recipe
 from chronoscore.neural_fit import FitSettings, read_features, read_scores
 from chronoscore.stimuli import write_stimulus_set
-from tests.analyses.test_extract_support import by_hand, one_cpu_thread, stimulus_set  # noqa: F401
+from tests.analyses.extraction.test_extract_support import by_hand, one_cpu_thread, stimulus_set  # noqa: F401
 from tests.models.training.tiny_recipes import TINY, state_of, tiny_recipe
 
 AREAS = ["conv1", "IT_conv5"]

@@ -6,7 +6,7 @@ import xarray as xr
 from matplotlib.collections import PolyCollection
 from matplotlib.image import AxesImage
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.neural_ceilings import save_noise_ceilings
 from chronoscore.errors import FileFormatError
 from chronoscore.figures.neural_overview import neural_overview

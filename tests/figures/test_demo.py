@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.analyses.compare import read_comparison
 from chronoscore.neural_fit import read_scores
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.errors import ConfigError
 from chronoscore.figures import gallery, registry
 from chronoscore.figures.gallery import ResultInputs, find_inputs, plan_figures

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.figures.gallery import draw, find_inputs, plan_figures
 
 from .tiny_results import write_csv, write_matrix, write_scored_model, write_tiny_assembly, write_tiny_stimuli, \

@@ -16,7 +16,7 @@ import torch
 import xarray as xr
 import yaml
 
-from chronoscore.analyses.cli import main
+from chronoscore.cli import main
 from chronoscore.config import load_config
 from chronoscore.errors import ConfigError, DataFormatError, FileFormatError, FitError, StimulusMismatchError
 from chronoscore.neural_fit import predictivity

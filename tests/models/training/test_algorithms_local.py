@@ -139,9 +139,9 @@ def hand_written_per_step_training(recipe, batches: int) -> dict:
     all steps and batches; each step's loss is the prediction MSE over the samples that have a
     next input plus the classifier's cross-entropy on the detached memory.
     """
+    from chronoscore.analyses.training_sequences import reber_sequence_data
     from chronoscore.models import create_model
     from chronoscore.models.training.sampling import EpochBatches
-    from chronoscore.models.training.sequence_data import reber_sequence_data
 
     torch.manual_seed(recipe.seed)
     model = create_model(recipe.model.name, **recipe.model.kwargs)

@@ -9,7 +9,7 @@ from PIL import Image
 
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.models.training import train
-from chronoscore.models.training.data import build_data
+from chronoscore.models.training.data import image_folder_data
 from chronoscore.models.training.recipe import DataSpec
 
 from .tiny_recipes import assert_same_weights, state_of, tiny_recipe
@@ -46,7 +46,8 @@ def test_trains_on_the_folders_classes_and_validates(image_folder, tmp_path):
 
 
 def test_images_are_resized_and_normalised(image_folder):
-    data = build_data(DataSpec(source="imagefolder", root=str(image_folder), val_folder="val", image_size=16), seed=0)
+    spec = DataSpec(source="imagefolder", root=str(image_folder), val_folder="val", image_size=16)
+    data = image_folder_data(spec, seed=0)
     image, label = data.val[0]
     assert image.shape == (3, 16, 16) and image.dtype == torch.float32 and label == 0
     assert len(data.train) == 12 and len(data.val) == 4
@@ -55,14 +56,14 @@ def test_images_are_resized_and_normalised(image_folder):
 
 def test_augmentations_depend_on_seed_epoch_and_index_only(image_folder):
     spec = DataSpec(source="imagefolder", root=str(image_folder), image_size=16, augment=True)
-    first, second = build_data(spec, seed=0).train, build_data(spec, seed=0).train
+    first, second = image_folder_data(spec, seed=0).train, image_folder_data(spec, seed=0).train
     torch.manual_seed(123)
     draws = [first[5][0] for _ in range(2)]
     torch.manual_seed(456)
     assert torch.equal(draws[0], draws[1]) and torch.equal(draws[0], second[5][0])
     first.set_epoch(1)
     assert not torch.equal(first[5][0], draws[0])
-    assert not torch.equal(build_data(spec, seed=1).train[5][0], draws[0])
+    assert not torch.equal(image_folder_data(spec, seed=1).train[5][0], draws[0])
 
 
 def test_resume_with_augmentation_ends_at_the_uninterrupted_weights(image_folder, tmp_path):

@@ -107,7 +107,7 @@ def no_data_generation(monkeypatch):
     """Fail the test if the trainer starts making data."""
     def refuse(*args, **kwargs):
         raise AssertionError("data was built before the recipe was checked")
-    monkeypatch.setattr(trainer_module, "build_data", refuse)
+    monkeypatch.setattr(trainer_module, "recipe_data", refuse)
 
 
 @pytest.mark.parametrize("override, match", [

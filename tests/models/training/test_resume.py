@@ -37,7 +37,7 @@ def test_killed_run_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
     save_recipe(recipe, tmp_path / "recipe.yaml")
     killed = tmp_path / "killed"
     environment = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    program = ("import sys; from chronoscore.models.training import train; "
+    program = ("import sys; from chronoscore.analyses import train; "
                "train(sys.argv[1], sys.argv[2], progress=False)")
     child = subprocess.Popen([sys.executable, "-c", program, str(tmp_path / "recipe.yaml"), str(killed)],
                              env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

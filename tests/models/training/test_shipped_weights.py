@@ -6,10 +6,10 @@ import pytest
 import torch
 import yaml
 
+from chronoscore.analyses.make_demo_weights import DEMO_MODELS
 from chronoscore.errors import FileFormatError
 from chronoscore.models import count_parameters
 from chronoscore.models.training import list_shipped_weights, load_shipped_weights, shipped_weights_info
-from chronoscore.models.training.make_demo_weights import DEMO_MODELS, main
 from chronoscore.models.training.shipped import shipped_weights_dir
 from chronoscore.stimuli import generate, load_batch
 
@@ -85,15 +85,3 @@ def test_weights_that_do_not_fit_the_recorded_model_are_refused(tmp_path):
     shutil.copy(shipped_weights_dir() / f"{name}.pt", tmp_path / f"{name}.pt")
     with pytest.raises(FileFormatError, match="do not fit the model recorded"):
         load_shipped_weights(name, tmp_path)
-
-
-def test_make_demo_weights_writes_loadable_weights_and_a_readme(tmp_path, capsys):
-    code = main(["--out", str(tmp_path), "--models", "ff_shallow", "--set", "steps=2", "--set", "data.train_n=16",
-                 "--set", "batch_size=8", "--train-images", "8", "--heldout-images", "8", "--quiet"])
-    assert code == 0
-    assert "ff_shallow: " in capsys.readouterr().out
-    info = shipped_weights_info("ff_shallow", tmp_path)
-    assert info["training"]["steps"] == 2 and info["heldout"]["n"] == 8 and info["train_accuracy"]["images"] == 8
-    model = load_shipped_weights("ff_shallow", tmp_path)
-    assert count_parameters(model) == info["n_parameters"]
-    assert "| `ff_shallow` |" in (tmp_path / "README.md").read_text()
