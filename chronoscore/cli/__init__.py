@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "extract a model's activations at every time step for a stimulus set"),
     "score": ("chronoscore.cli.score", "score a model against V4/IT per time bin"),
     "compare": ("chronoscore.cli.compare",
-                "compare scored models per region and time bin (paired bootstrap, signed-rank test)"),
+                "compare scored models per region and time bin (paired BCa bootstrap, signed-rank test with corrected p-values)"),
     "train": ("chronoscore.cli.train", "train a model from a recipe (YAML), on one or many devices"),
     "claims": ("chronoscore.cli.claims", "reproduce claims of the hGRU, ConvRNN and RSM papers"),
     "figures": ("chronoscore.cli.figures", "draw every figure a results folder has the inputs for"),

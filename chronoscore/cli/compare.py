@@ -22,7 +22,8 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``compare`` and its options on the command line."""
     parser = subparsers.add_parser(
-        "compare", help="compare scored models per region and time bin (paired bootstrap, signed-rank test)",
+        "compare", help="compare scored models per region and time bin (paired BCa bootstrap, signed-rank test with "
+                   "corrected p-values)",
         description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="+", type=Path, metavar="RESULT",
                         help="scoring run folder (scores.nc + model.json) or scores file; two or more")
@@ -31,6 +32,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--n-bootstrap", type=int, default=2000, help="bootstrap resamples (default 2000)")
     parser.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the resamples (default 0)")
+    parser.add_argument("--interval", choices=("bca", "percentile"), default="bca",
+                        help="bootstrap intervals: bias-corrected and accelerated (default) or percentile")
+    parser.add_argument("--correction", choices=("bh", "holm", "none"), default="bh",
+                        help="correct each model's p-values over its regions and time bins: Benjamini-Hochberg "
+                             "(default), Holm, or none (the raw p-values are reported too)")
     parser.set_defaults(func=run)
 
 
@@ -40,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from chronoscore.analyses.comparison_summary import comparison_table
 
     comparison = compare(args.results, reference=args.reference, n_bootstrap=args.n_bootstrap, seed=args.seed,
-                         confidence=args.confidence)
+                         confidence=args.confidence, interval=args.interval, correction=args.correction)
     netcdf, summary = write_comparison(comparison, args.out)
     print(comparison_table(comparison))
     print(f"\ncomparison written to {netcdf} (summary: {summary.name})")

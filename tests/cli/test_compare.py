@@ -80,6 +80,19 @@ def test_compare_command_prints_and_writes_what_the_python_api_computes(runs, tm
         np.testing.assert_array_equal(written[name].values, expected[name].values)
 
 
+def test_compare_command_passes_the_interval_and_the_correction_on(runs, tmp_path, capsys):
+    out = tmp_path / "comparison"
+    assert main(["compare", str(runs / "recurrent"), str(runs / "control"), "--out", str(out), "--n-bootstrap", "60",
+                 "--interval", "percentile", "--correction", "holm"]) == 0
+    assert "p (Holm)" in capsys.readouterr().out
+    written = read_comparison(out / "comparison.nc")
+    assert (written.attrs["interval"], written.attrs["correction"]) == ("percentile", "holm")
+    expected = compare([runs / "recurrent", runs / "control"], n_bootstrap=60, interval="percentile",
+                       correction="holm")
+    for name in ("difference_r_ci", "p_value_corrected"):
+        np.testing.assert_array_equal(written[name].values, expected[name].values)
+
+
 def test_compare_command_reports_user_errors_in_one_line(runs, tmp_path, capsys):
     args = ["compare", str(runs / "recurrent"), str(runs / "control"), "--out", str(tmp_path)]
     assert main(args + ["--reference", "cornet_s"]) == 2
