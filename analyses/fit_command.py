@@ -6,7 +6,8 @@ Example::
 
 FEATURES.nc holds model activations (presentation × neuroid, optionally ×
 time_step, with ``stimulus_id``), NEURAL.nc a neural assembly in brainio's
-netCDF format (raw trials give noise ceilings too). The settings are
+netCDF format (raw trials give noise ceilings too). The model steps' times are
+the features' ``time_ms`` (written by ``chronoscore extract``). The settings are
 :class:`~chronoscore.neural_fit.FitSettings`; they can come from ``--config
 FILE.yaml`` and ``--set key=value`` as well as the named options, and are saved
 beside the scores as ``SCORES.settings.yaml``.
@@ -28,20 +29,26 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``fit`` and its options on the command line."""
+    from chronoscore.neural_fit.metrics import list_metrics  # names only: no metric is loaded
+
     parser = subparsers.add_parser(
         "fit", help="regress model features onto a neural assembly (per time bin, with ceilings)",
         description=__doc__.split("\n\n")[0])
     parser.add_argument("--features", required=True, type=Path, help="model activations (netCDF)")
     parser.add_argument("--neural", required=True, type=Path, help="neural assembly (brainio netCDF)")
     parser.add_argument("--out", required=True, type=Path, help="where to write the scores (netCDF)")
-    parser.add_argument("--regression", choices=["pls", "ridge", "ridgecv"])
+    parser.add_argument("--metric", "--regression", dest="metric", choices=list_metrics(),
+                        help="metric (default pls, Brain-Score's); --regression is its old name")
     parser.add_argument("--time", choices=["per_bin", "shared", "matrix"])
     parser.add_argument("--mapping", choices=["latency", "nearest_start", "table", "single", "best"],
                         help="model step compared with each neural bin (default: latency)")
     parser.add_argument("--latency-ms", type=float, help="time that model step 0 stands for (default 70)")
-    parser.add_argument("--step-ms", type=float, help="milliseconds per model step (default 10)")
+    parser.add_argument("--step-ms", type=float,
+                        help="milliseconds per model step (default: the features' time_ms, else 10); an error if it "
+                             "contradicts the features' time_ms")
     add_time_mapping_option(parser)
-    parser.add_argument("--n-components", type=int, help="PLS components (default 25)")
+    parser.add_argument("--n-components", type=int,
+                        help="PLS components (default 25); same as --set metric_options.n_components=N")
     parser.add_argument("--n-splits", type=int, help="cross-validation splits (default 10)")
     parser.add_argument("--kfold", action="store_true", help="k-fold instead of shuffle splits")
     parser.add_argument("--no-stratify", action="store_true", help="do not stratify splits by object_name")
@@ -59,13 +66,14 @@ def settings_from_args(args: argparse.Namespace) -> FitSettings:
     from chronoscore.config import load_config
     from chronoscore.neural_fit.settings import FitSettings
 
-    mapping = {"kind": args.mapping, "latency_ms": args.latency_ms, "step_ms": args.step_ms}
-    overrides = [f"mapping.{key}={value}" for key, value in mapping.items() if value is not None]
+    mapping = {"mapping.kind": args.mapping, "mapping.latency_ms": args.latency_ms, "mapping.step_ms": args.step_ms,
+               "metric_options.n_components": args.n_components}
+    overrides = [f"{key}={value}" for key, value in mapping.items() if value is not None]
     if args.no_stratify:
         overrides.append("stratify=null")
     settings = load_config(
         FitSettings, args.config, overrides=overrides + list(args.overrides),
-        regression=args.regression, time=args.time, n_components=args.n_components, n_splits=args.n_splits,
+        metric=args.metric, time=args.time, n_splits=args.n_splits,
         splits="kfold" if args.kfold else None, random_state=args.seed, device=args.device)
     return with_region_mappings(settings, args.time_mappings)
 

@@ -26,6 +26,8 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``score`` and its options."""
+    from chronoscore.neural_fit.metrics import list_metrics  # names only: no metric is loaded
+
     parser = subparsers.add_parser("score", help="score a model against V4/IT per time bin",
                                    description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="registered model name, training run folder, or path/to/file.py:function")
@@ -48,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="choose each region's area on held-out selection stimuli instead of by area names")
     parser.add_argument("--time", nargs="+", default=["per_bin", "shared", "matrix"],
                         choices=["per_bin", "shared", "matrix"], help="time handling(s) to score")
+    parser.add_argument("--metric", choices=list_metrics(), help="metric (default: the benchmark's, pls)")
     parser.add_argument("--data-folder", type=Path, help="folder of Brain-Score's files for MajajHong2015")
     parser.add_argument("--align-time-bins", action="store_true",
                         help="re-bin a benchmark folder's overlapping (sliding-window) time bins into contiguous "
@@ -55,7 +58,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_time_mapping_option(parser)
     parser.add_argument("--projection", type=int, metavar="D", help="random projection to at most D features per area")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a fit setting, e.g. --set n_components=10")
+                        help="override a fit setting, e.g. --set metric_options.n_components=10")
     add_cache_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -77,8 +80,11 @@ def run(args: argparse.Namespace) -> int:
                              wrap_steps=args.steps,
                              model_args=model_args, image_size=args.image_size, seed=args.seed)
     areas = "select" if args.select_areas else (pairs if pairs and not wrapping else "named")
-    settings = with_region_mappings(load_config(type(benchmark.settings), None, overrides=args.overrides,
-                                                **_fields(benchmark.settings)), args.time_mappings)
+    values = _fields(benchmark.settings)
+    if args.metric is not None and args.metric != values["metric"]:  # the benchmark's options are its metric's
+        values.update(metric=args.metric, metric_options={})
+    settings = with_region_mappings(load_config(type(benchmark.settings), None, overrides=args.overrides, **values),
+                                    args.time_mappings)
     projection = ("random", args.projection) if args.projection else None
     result = score_model(model, benchmark, model_name=name, areas=areas, settings=settings,
                          time_modes=args.time, projection=projection, n_steps=args.steps, cache=cache_option(args),
