@@ -207,3 +207,42 @@ def test_config_to_dict_round_trips_as_key_value_overrides():
     plain = config_to_dict(SETTINGS)
     overrides = [f"{key}={json.dumps(value)}" for key, value in plain.items()]
     assert load_config(FitSettings, overrides=overrides) == SETTINGS
+
+
+OLD_SAVED = {"regression": "ridgecv", "n_components": 25, "alpha": 1.0, "alphas": [0.5, 5.0], "n_splits": 4}
+"""Fit settings as versions before the metric registry saved them: every metric's options at the top level."""
+
+
+def test_old_settings_files_load_under_the_new_names_with_a_warning(tmp_path):
+    with pytest.warns(DeprecationWarning, match=r"regression, n_components, alpha, alphas are old spellings: "
+                                                r"write metric: NAME"):
+        loaded = load_config(FitSettings, yaml_file(tmp_path, OLD_SAVED))
+    assert loaded == FitSettings(metric="ridgecv", metric_options={"alphas": (0.5, 5.0)}, n_splits=4)
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    (["regression=ridge", "alpha=3"], FitSettings(metric="ridge", metric_options={"alpha": 3.0})),
+    (["n_components=5"], FitSettings(metric_options={"n_components": 5})),
+    (["regression=ridgecv", "alphas=[1e3]"], FitSettings(metric="ridgecv", metric_options={"alphas": (1000.0,)})),
+])
+def test_old_override_names_still_work(overrides, expected):
+    with pytest.warns(DeprecationWarning, match="old spellings"):
+        assert load_config(FitSettings, overrides=overrides) == expected
+
+
+def test_an_old_option_of_another_metric_is_an_error_naming_the_metrics_options():
+    with pytest.warns(DeprecationWarning), \
+            pytest.raises(ConfigError, match=r"metric 'pls' has no option\(s\) alpha; its options are n_components"):
+        load_config(FitSettings, overrides=["alpha=2"])
+
+
+def test_old_and_new_metric_names_that_disagree_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"regression \('ridge'\) is the old name of metric \('pls'\); give only "
+                                          r"metric"):
+        load_config(FitSettings, yaml_file(tmp_path, {"regression": "ridge", "metric": "pls"}))
+
+
+def test_saved_settings_hold_every_option_of_the_metric():
+    saved = json.loads(FitSettings(metric="ridgecv").to_json())
+    assert saved["metric"] == "ridgecv" and saved["metric_options"]["alphas"][0] == 0.01
+    assert "regression" not in saved and "n_components" not in saved

@@ -128,6 +128,8 @@ def test_convrnn_bins_hold_the_steps_the_time_mapping_gives(mapping, bins, steps
     assert recorded.dims == ("presentation", "neuroid", "time_bin")
     np.testing.assert_allclose(recorded.values, expected[:, :, steps], rtol=1e-5, atol=1e-6)
     assert recorded["time_step"].values.tolist() == steps
+    assert recorded["time_bin_start"].values.tolist() == [start for start, _ in bins]
+    assert recorded["time_bin_end"].values.tolist() == [end for _, end in bins]
     if mapping.kind == "latency":
         assert recorded.attrs["time_mapping"] == "latency 50 ms, 20 ms per step"
 
@@ -137,8 +139,6 @@ def test_a_mapping_step_that_contradicts_the_models_is_refused_before_recording(
     with pytest.raises(ConfigError, match=r"step_ms is 10 ms but the features' time_ms advance 25 ms per step"):
         BrainScoreAdapter(model, identifier="rgc_tiny", region_areas={"V4": "V4_conv3"},
                           time_mapping=TimeMapping("latency", latency_ms=70, step_ms=10))
-    assert recorded["time_bin_start"].values.tolist() == [start for start, _ in bins]
-    assert recorded["time_bin_end"].values.tolist() == [end for _, end in bins]
 
 
 def test_assembly_is_indexed_as_brainscore_expects(stimuli, brainscore_stimuli):

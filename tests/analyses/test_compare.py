@@ -143,8 +143,9 @@ def test_models_scored_on_different_data_or_settings_are_refused(pair):
     other_data = neural_predictivity(features, changed, FitSettings(**FAST), progress=False)
     with pytest.raises(DataFormatError, match="different neural data"):
         compare([noisy, other_data])
-    other_settings = neural_predictivity(features, raw, FitSettings(metric_options={"n_components": 5}, n_splits=4), progress=False)
-    with pytest.raises(DataFormatError, match="n_components 6 vs 5"):
+    other_settings = neural_predictivity(features, raw, FitSettings(metric_options={"n_components": 5}, n_splits=4),
+                                         progress=False)
+    with pytest.raises(DataFormatError, match=r"metric_options \{'n_components': 6\} vs \{'n_components': 5\}"):
         compare([noisy, other_settings])
     fewer = true.isel(neuroid=slice(1, None))
     with pytest.raises(DataFormatError, match="different neuroids"):

@@ -78,3 +78,14 @@ def test_fit_refuses_a_step_length_that_contradicts_the_features_time(tmp_path, 
     error = capsys.readouterr().err
     assert "step_ms is 10 ms but the features' time_ms advance 5 ms per step" in error
     assert main(features_with_time(tmp_path, 5.0) + ["--step-ms", "5"]) == 0
+
+
+def test_fit_takes_the_metric_by_its_old_option_name_too(tmp_path):
+    write_inputs(tmp_path)
+    base = ["fit", "--features", str(tmp_path / "features.nc"), "--neural", str(tmp_path / "neural.nc"),
+            "--n-splits", "3", "--quiet"]
+    assert main(base + ["--out", str(tmp_path / "new.nc"), "--metric", "ridge"]) == 0
+    assert main(base + ["--out", str(tmp_path / "old.nc"), "--regression", "ridge"]) == 0
+    new, old = read_scores(tmp_path / "new.nc"), read_scores(tmp_path / "old.nc")
+    np.testing.assert_array_equal(new["r"].values, old["r"].values)
+    assert yaml.safe_load((tmp_path / "old.settings.yaml").read_text())["metric"] == "ridge"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from chronoscore.analyses.cli import main
+from chronoscore.analyses.cli import build_parser, main
 from chronoscore.errors import ConfigError
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.metrics import get_metric, list_metrics, register_metric
@@ -169,3 +169,10 @@ def test_batched_pls_equals_pls_cloned_per_split_and_bin(seed, n_steps, time):
                                         time_modes=(time,), progress=False)[time]
     np.testing.assert_allclose(batched["r"].values, one_by_one["r"].values, atol=1e-10)
     xr.testing.assert_allclose(batched["ceiled_score"], one_by_one["ceiled_score"])
+
+
+@pytest.mark.parametrize("command", ["fit", "score"])
+def test_the_command_lines_metric_choices_are_the_registrys(command):
+    commands = next(action for action in build_parser(command)._actions if action.dest == "command")
+    metric = next(action for action in commands.choices[command]._actions if action.dest == "metric")
+    assert metric.choices == list_metrics() and "toy_first_features" in metric.choices
