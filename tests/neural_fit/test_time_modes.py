@@ -91,3 +91,19 @@ def test_every_mode_is_checked_before_any_work(monkeypatch):
         score_time_modes(model, raw, settings, ("per_bin", "matrix"), progress=False)
     with pytest.raises(ConfigError, match=r"time must be one of per_bin, shared, matrix; got 'diagonal'"):
         score_time_modes(model, raw, settings, ("per_bin", "diagonal"), progress=False)
+
+
+def test_with_the_best_mapping_each_split_is_fitted_from_its_own_chosen_steps():
+    model, raw = recording(8, n_bins=3, n_steps=3, noise=3.0)
+    settings = FitSettings(metric_options={"n_components": 4}, n_splits=3, mapping=TimeMapping("best"))
+    together = score_time_modes(model, raw, settings, ("per_bin", "shared"), progress=False)
+    stimuli = average_repetitions(raw)["stimulus_id"].values
+    drawn = scoring._splits(average_repetitions(raw), settings)
+    for mode, scores in together.items():
+        chosen = scores["step_for_bin"].sel(region="IT").values                     # (split, bin)
+        assert len({tuple(steps) for steps in chosen}) > 1                          # the splits chose differently
+        for s, (train, test) in enumerate(drawn):
+            table = FitSettings(metric_options={"n_components": 4}, time=mode,
+                                mapping=TimeMapping("table", table=tuple(int(step) for step in chosen[s])))
+            alone = neural_predictivity(model, raw, table, splits=[(stimuli[train], stimuli[test])], progress=False)
+            np.testing.assert_allclose(scores["r"].values[s], alone["r"].values[0], atol=1e-12, rtol=0)
