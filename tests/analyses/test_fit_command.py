@@ -31,7 +31,8 @@ def test_fit_prints_a_table_and_writes_scores_equal_to_the_python_api(tmp_path, 
 
     scores = read_scores(tmp_path / "scores.nc")
     expected = neural_predictivity(
-        model, raw, FitSettings(metric_options={"n_components": 8}, n_splits=4, mapping=TimeMapping("table", table=(0, 1, 2))),
+        model, raw, FitSettings(metric_options={"n_components": 8}, n_splits=4,
+                                mapping=TimeMapping("table", table=(0, 1, 2))),
         progress=False)
     np.testing.assert_allclose(scores["r"].values, expected["r"].values, atol=1e-12)
     np.testing.assert_allclose(scores["ceiled_score"].values, expected["ceiled_score"].values, atol=1e-12)

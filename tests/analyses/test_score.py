@@ -189,3 +189,28 @@ def test_a_mapping_step_that_contradicts_the_model_is_an_error_not_overridden(be
     result = score_model(slow_model, benchmark, model_name="slow", settings=agreeing, time_modes=("per_bin",),
                          cache=tmp_path, progress=False)
     assert "latency 70 ms, 25 ms per step" in result.scores["per_bin"].attrs["time_mapping"]
+
+
+@pytest.mark.parametrize("options, metric, metric_options", [
+    ([], "pls", {"n_components": 8}),
+    (["--metric", "ridge"], "ridge", {}),                       # the benchmark's pls options do not carry over
+    (["--metric", "ridge", "--set", "metric_options.alpha=3"], "ridge", {"alpha": 3.0}),
+])
+def test_score_command_takes_the_metric_from_the_registry(benchmark, tmp_path, monkeypatch, options, metric,
+                                                         metric_options):
+    import dataclasses
+
+    from chronoscore.analyses import benchmark_data
+    from chronoscore.analyses import score as score_module
+
+    used = []
+
+    def stop_before_scoring(model, bench, **arguments):
+        used.append(arguments["settings"])
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(benchmark_data, "load_benchmark", lambda name, **_: dataclasses.replace(benchmark,
+                                                                                                  settings=FAST))
+    monkeypatch.setattr(score_module, "score_model", stop_before_scoring)
+    assert main(["score", "ff_shallow", "--out", str(tmp_path / "out"), *options]) != 0
+    assert (used[0].metric, used[0].metric_options) == (metric, metric_options)

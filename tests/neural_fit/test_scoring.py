@@ -65,7 +65,8 @@ def test_user_given_splits_replace_the_drawn_ones():
     model, raw = recording(12)
     stimuli = average_repetitions(raw)["stimulus_id"].values
     splits = [(stimuli[:60], stimuli[60:]), (stimuli[20:], stimuli[:20])]
-    scores = neural_predictivity(model, raw, FitSettings(metric_options={"n_components": 8}), splits=splits, progress=False)
+    scores = neural_predictivity(model, raw, FitSettings(metric_options={"n_components": 8}), splits=splits,
+                                 progress=False)
     assert scores.sizes["split"] == 2
     x, y = model.values, average_repetitions(raw).values[:, :, 0]
     predicted = SklearnPLS(8, scale=False).fit(x[:60], y[:60]).predict(x[60:])
@@ -147,8 +148,8 @@ def test_ridge_regressions_run_through_the_same_pipeline():
 
 def test_kfold_splits_use_every_stimulus_once_for_testing():
     model, raw = recording(11)
-    scores = neural_predictivity(model, raw, FitSettings(splits="kfold", n_splits=5, metric_options={"n_components": 8}),
-                                 progress=False)
+    settings = FitSettings(splits="kfold", n_splits=5, metric_options={"n_components": 8})
+    scores = neural_predictivity(model, raw, settings, progress=False)
     assert scores.sizes["split"] == 5 and np.isfinite(scores["r"].values).all()
 
 
