@@ -55,7 +55,8 @@ def load_config(cls: type[C], path: str | os.PathLike | None = None, overrides: 
     settings.update({name: value for name, value in values.items() if value is not None})
     for override in overrides:
         key, value = parse_override(override)
-        for dotted, item in _dotted(_upgraded(cls, {key: value})):
+        upgraded = _upgraded(cls, {key: value})
+        for dotted, item in [(key, value)] if upgraded == {key: value} else _dotted(upgraded):
             _set_dotted(settings, dotted.split("."), item)
     return _build(cls, settings, prefix="")
 
@@ -67,7 +68,7 @@ def _upgraded(cls: type, settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _dotted(settings: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """``{"a": {"b": 1}}`` as ``[("a.b", 1)]``; an override's key may itself be dotted already."""
+    """``{"a": {"b": 1}}`` as ``[("a.b", 1)]``: an upgraded old override, set key by key."""
     pairs = []
     for key, value in settings.items():
         if isinstance(value, Mapping) and value:
