@@ -66,9 +66,9 @@ def settings_from_args(args: argparse.Namespace) -> FitSettings:
     from chronoscore.config import load_config
     from chronoscore.neural_fit.settings import FitSettings
 
-    mapping = {"mapping.kind": args.mapping, "mapping.latency_ms": args.latency_ms, "mapping.step_ms": args.step_ms,
-               "metric_options.n_components": args.n_components}
-    overrides = [f"{key}={value}" for key, value in mapping.items() if value is not None]
+    nested = {"mapping.kind": args.mapping, "mapping.latency_ms": args.latency_ms, "mapping.step_ms": args.step_ms,
+              "metric_options.n_components": args.n_components}
+    overrides = [f"{key}={value}" for key, value in nested.items() if value is not None]
     if args.no_stratify:
         overrides.append("stratify=null")
     settings = load_config(
