@@ -50,7 +50,11 @@ from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import Split, given_splits, kfold_splits, shuffle_splits
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
-__all__ = ["neural_predictivity", "score_time_modes", "cross_validated_scores", "noise_ceiling", "CeilingWarning"]
+__all__ = ["neural_predictivity", "score_time_modes", "cross_validated_scores", "noise_ceiling", "CeilingWarning",
+           "Features"]
+
+Features = xr.DataArray | Mapping[str, xr.DataArray]
+"""Model activations: one set for every region, or one per region."""
 
 
 class CeilingWarning(UserWarning):

@@ -11,15 +11,18 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from chronoscore.errors import ConfigError
 from chronoscore.neural_fit.arrays import Array, stack
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.pls_solver import fit_pls_problems
-from chronoscore.neural_fit.predictivity import HeldOutPredictor
-from chronoscore.neural_fit.scoring import cross_validated_scores
+from chronoscore.neural_fit.predictivity import HeldOutPredictor, TimeMode
+from chronoscore.neural_fit.scoring import Features, cross_validated_scores
+from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import Split
 from chronoscore.neural_fit.validation import check_n_components
 
@@ -48,7 +51,8 @@ class PLSOptions:
 
 
 @register_metric("pls", options=PLSOptions)
-def pls(features, neural, settings, options: PLSOptions, **run) -> dict:
+def pls(features: Features, neural: xr.DataArray, settings: FitSettings, options: PLSOptions,
+        **run: Any) -> dict[TimeMode, xr.Dataset]:
     """PLS regression per region and time bin, Pearson r on held-out stimuli (Brain-Score's pls)."""
     return cross_validated_scores(features, neural, settings, pls_predictions(options.n_components), **run)
 

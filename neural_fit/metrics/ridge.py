@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import xarray as xr
 
 from chronoscore.neural_fit.metrics._registry import register_metric
-from chronoscore.neural_fit.predictivity import estimator_predictions
+from chronoscore.neural_fit.predictivity import TimeMode, estimator_predictions
 from chronoscore.neural_fit.ridge import Ridge
-from chronoscore.neural_fit.scoring import cross_validated_scores
+from chronoscore.neural_fit.scoring import Features, cross_validated_scores
+from chronoscore.neural_fit.settings import FitSettings
 
 __all__ = ["RidgeOptions", "ridge"]
 
@@ -26,7 +30,8 @@ class RidgeOptions:
 
 
 @register_metric("ridge", options=RidgeOptions)
-def ridge(features, neural, settings, options: RidgeOptions, **run) -> dict:
+def ridge(features: Features, neural: xr.DataArray, settings: FitSettings, options: RidgeOptions,
+          **run: Any) -> dict[TimeMode, xr.Dataset]:
     """Ridge regression of one penalty per region and time bin, Pearson r on held-out stimuli."""
     return cross_validated_scores(features, neural, settings, estimator_predictions(Ridge(alpha=options.alpha)),
                                   **run)

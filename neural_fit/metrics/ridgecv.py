@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import xarray as xr
 
 from chronoscore.neural_fit.metrics._registry import register_metric
-from chronoscore.neural_fit.predictivity import estimator_predictions
+from chronoscore.neural_fit.predictivity import TimeMode, estimator_predictions
 from chronoscore.neural_fit.ridge import RidgeCV
-from chronoscore.neural_fit.scoring import cross_validated_scores
+from chronoscore.neural_fit.scoring import Features, cross_validated_scores
+from chronoscore.neural_fit.settings import FitSettings
 
 __all__ = ["RidgeCVOptions", "ridgecv"]
 
@@ -26,7 +30,8 @@ class RidgeCVOptions:
 
 
 @register_metric("ridgecv", options=RidgeCVOptions)
-def ridgecv(features, neural, settings, options: RidgeCVOptions, **run) -> dict:
+def ridgecv(features: Features, neural: xr.DataArray, settings: FitSettings, options: RidgeCVOptions,
+            **run: Any) -> dict[TimeMode, xr.Dataset]:
     """Ridge regression with the penalty chosen per fit by leave-one-out, Pearson r on held-out stimuli."""
     return cross_validated_scores(features, neural, settings, estimator_predictions(RidgeCV(alphas=options.alphas)),
                                   **run)
