@@ -27,6 +27,7 @@ from chronoscore.analyses.checks import positive_int
 from chronoscore.analyses.extraction import extract
 from chronoscore.errors import ConfigError
 from chronoscore.neural_fit.brainscore_convert import to_brainscore
+from chronoscore.neural_fit.features import step_times
 from chronoscore.neural_fit.time_mapping import TimeMapping
 from chronoscore.stimuli.brainscore_format import from_brainscore_stimulus_set
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BrainScoreAdapter"]
 
-_LATENCY_MAPPING = TimeMapping()  # step k stands for 70 + 10·k ms (frozen, so safe as a default)
+_LATENCY_MAPPING = TimeMapping()  # step k stands for 70 ms + k·(the model's step_ms) (frozen, so safe as a default)
 
 
 class BrainScoreAdapter(BrainModel):
@@ -53,7 +54,9 @@ class BrainScoreAdapter(BrainModel):
         Visual angle the model's input spans.
     time_mapping : TimeMapping
         Which model step fills each requested time bin (``latency``, ``table`` or
-        ``single``; ``best`` needs neural data and is refused).
+        ``single``; ``best`` needs neural data and is refused). Its step length
+        is read from the activations' ``time_ms`` (the model's ``step_ms``); a
+        ``latency`` mapping whose own ``step_ms`` contradicts it is refused.
     n_steps : int, optional
         Time steps to run (default: the model's own).
     image_size : int, optional
@@ -77,6 +80,8 @@ class BrainScoreAdapter(BrainModel):
             raise ConfigError(
                 "a BrainModel has no neural data to choose the 'best' step from; use a 'latency', 'table' or "
                 "'single' TimeMapping, or score with chronoscore.neural_fit.neural_predictivity instead.")
+        if hasattr(model, "step_ms"):  # refuse a contradicting step length now, not after extraction
+            time_mapping.resolve(np.array([0.0, float(model.step_ms)]))
         self._model = model
         self._identifier = identifier
         self._region_areas = dict(region_areas)
@@ -178,7 +183,8 @@ class BrainScoreAdapter(BrainModel):
     def _binned(self, activations: xr.DataArray, region: str, edges: np.ndarray) -> xr.DataArray:
         """(presentation, neuroid, time_bin): each bin takes the activations of its mapped step."""
         area_steps = int(activations["layer_steps"].values[0])
-        steps = self._time_mapping.steps_for_bins(edges[:, 0], edges[:, 1], area_steps)
+        mapping = self._time_mapping.resolve(step_times(activations, area_steps))
+        steps = mapping.steps_for_bins(edges[:, 0], edges[:, 1], area_steps)
         values = activations.values[:, :, steps]
         presentation = {name: ("presentation", coord.values) for name, coord in activations.coords.items()
                         if coord.dims == ("presentation",)}
@@ -191,7 +197,7 @@ class BrainScoreAdapter(BrainModel):
             "time_bin_end": ("time_bin", edges[:, 1]),
             "time_step": ("time_bin", steps),
         })
-        binned.attrs.update(activations.attrs, time_mapping=self._time_mapping.describe())
+        binned.attrs.update(activations.attrs, time_mapping=mapping.describe())
         return binned
 
 

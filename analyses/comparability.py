@@ -28,6 +28,7 @@ import numpy as np
 
 from chronoscore.analyses.scored_model import ScoredModel
 from chronoscore.errors import DataFormatError
+from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
 __all__ = ["check_comparable", "neuroid_r", "aligned_neuroid_r", "metric_settings", "STEP_SETTINGS"]
@@ -46,7 +47,9 @@ def metric_settings(model: ScoredModel) -> dict:
     if not isinstance(settings, dict):
         raise DataFormatError(f"{model.source} ({model.name}): the scores carry no readable 'metric_settings' "
                               "attribute; compare Scores made by chronoscore.neural_fit.neural_predictivity.")
-    return settings
+    with warnings.catch_warnings():  # Scores written before metrics had names spell them the old way
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return FitSettings.upgrade_config(settings)
 
 
 def check_comparable(models: Sequence[ScoredModel]) -> None:
@@ -74,8 +77,9 @@ def neuroid_r(model: ScoredModel) -> tuple[np.ndarray, np.ndarray | None]:
         if mapping.get("table") is not None:
             mapping["table"] = tuple(mapping["table"])
         scores = model.scores
-        steps = TimeMapping(**mapping).steps_for_bins(scores["time_bin_start"].values, scores["time_bin_end"].values,
-                                                      scores.sizes["time_step"])
+        times = scores["time_ms"].values if "time_ms" in scores.coords else None
+        steps = TimeMapping(**mapping).resolve(times).steps_for_bins(
+            scores["time_bin_start"].values, scores["time_bin_end"].values, scores.sizes["time_step"])
         values = r.transpose("split", "time_step", "neuroid", "time_bin").values
         per_split = values[:, steps, :, np.arange(len(steps))]        # (B, S, q): advanced indices lead
         per_split = np.moveaxis(per_split, 0, -1)                     # (S, q, B)

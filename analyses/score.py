@@ -10,7 +10,6 @@ checkpoint); ``write_results`` saves them as netCDF with a Markdown summary and 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,7 @@ from chronoscore.analyses.run_folder import write_model_info, write_run_scores, 
 from chronoscore.errors import ConfigError
 from chronoscore.models.parameter_count import count_parameters
 from chronoscore.neural_fit.predictivity import TimeMode
-from chronoscore.neural_fit.scoring import neural_predictivity
+from chronoscore.neural_fit.scoring import score_time_modes
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.summary import score_table
 
@@ -90,9 +89,11 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         scores. With a given or named assignment, regions without an area are
         not scored (a warning names them; ``skipped_regions`` lists them).
     settings : FitSettings, optional
-        Default: the benchmark's own (Brain-Score's pls metric for recordings);
-        the time mapping's step length is taken from the model.
+        Default: the benchmark's own (Brain-Score's pls metric for recordings).
+        The time mapping reads the step length from the activations' ``time_ms``
+        (the model's ``step_ms``); a mapping ``step_ms`` that contradicts it is an error.
     time_modes : sequence of {"per_bin", "shared", "matrix"}
+        Scored in one call, sharing the checks, splits and ceilings.
     projection
         Passed to :func:`chronoscore.analyses.extraction.extract` (bounds memory).
     n_steps : int, optional
@@ -105,7 +106,6 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         Show progress bars.
     """
     settings = settings or benchmark.settings
-    settings = dataclasses.replace(settings, mapping=dataclasses.replace(settings.mapping, step_ms=model.step_ms))
     neural = benchmark.assembly
     regions = list(dict.fromkeys(map(str, neural["region"].values)))
     mapping = dict(areas) if isinstance(areas, Mapping) else (
@@ -134,8 +134,7 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         neural = neural.isel(presentation=np.isin(neural["stimulus_id"].values.astype(str), scoring))
     features = {region: activations.isel(neuroid=activations["layer"].values == mapping[region])
                 for region in regions}
-    scores = {mode: neural_predictivity(features, neural, dataclasses.replace(settings, time=mode), progress=progress)
-              for mode in time_modes}
+    scores = score_time_modes(features, neural, settings, time_modes, progress=progress)
     identity = {key: value for key, value in model_identity(model, model_name).items() if key != "model"}
     for result in scores.values():
         result.attrs.update(identity, benchmark=benchmark.name, model=model_name, skipped_regions=",".join(skipped))

@@ -75,13 +75,13 @@ def run_brainscore(args, queue) -> None:
 
 
 def run_chronoscore(args, queue) -> None:
-    from chronoscore.neural_fit.pls import PLSRegression
+    from chronoscore.neural_fit.metrics.pls import pls_predictions
     from chronoscore.neural_fit.predictivity import split_correlations
     from chronoscore.neural_fit.splits import shuffle_splits
 
     features, responses, stimuli, objects = make_data(args.stimuli, args.features, args.neuroids, args.objects,
                                                       args.bins)
-    regression = PLSRegression(25)
+    regression = pls_predictions(25)
     before = memory_mb("VmRSS")
     start = time.perf_counter()
     splits = shuffle_splits(stimuli, objects)

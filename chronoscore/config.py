@@ -20,7 +20,7 @@ import yaml
 
 from chronoscore.errors import ConfigError
 
-__all__ = ["load_config", "config_to_dict", "parse_override"]
+__all__ = ["load_config", "build_config", "config_to_dict", "parse_override"]
 
 C = TypeVar("C")
 
@@ -56,12 +56,45 @@ def load_config(cls: type[C], path: str | os.PathLike | None = None, overrides: 
             raise ConfigError(f"{path} is not valid YAML: {error}") from error
         if not isinstance(loaded, Mapping):
             raise ConfigError(f"{path} must hold a mapping of setting names to values.")
-        settings.update(loaded)
+        settings.update(_upgraded(cls, loaded))
     settings.update({name: value for name, value in values.items() if value is not None})
     for override in overrides:
         key, value = parse_override(override)
-        _set_dotted(settings, key.split("."), value)
+        upgraded = _upgraded(cls, {key: value})
+        for dotted, item in [(key, value)] if upgraded == {key: value} else _dotted(upgraded):
+            _set_dotted(settings, dotted.split("."), item)
     return _build(cls, settings, prefix="")
+
+
+def _upgraded(cls: type, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` in today's names: a class that renamed settings reads the old ones (``cls.upgrade_config``)."""
+    upgrade = getattr(cls, "upgrade_config", None)
+    return dict(settings) if upgrade is None else upgrade(settings)
+
+
+def _dotted(settings: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``{"a": {"b": 1}}`` as ``[("a.b", 1)]``: an upgraded old override, set key by key."""
+    pairs = []
+    for key, value in settings.items():
+        if isinstance(value, Mapping) and value:
+            pairs += _dotted(value, f"{prefix}{key}.")
+        else:
+            pairs.append((prefix + key, value))
+    return pairs
+
+
+def build_config(cls: type[C], values: Mapping[str, Any], prefix: str = "") -> C:
+    """Build ``cls`` from a mapping, checking names and types as :func:`load_config` does.
+
+    Parameters
+    ----------
+    cls : dataclass type
+    values : mapping
+        Field names to values (nested mappings for nested dataclasses).
+    prefix : str
+        Prepended to the setting names in error messages (e.g. ``"metric_options."``).
+    """
+    return _build(cls, values, prefix)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

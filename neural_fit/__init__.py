@@ -6,6 +6,8 @@ default). The pieces it is built from are public too: the assemblies and their
 netCDF files, NWB recordings read as assemblies (:func:`read_nwb_assembly`),
 :class:`PLSRegression`, :class:`Ridge` and :class:`RidgeCV`, the
 cross-validation splits, the split-half ceilings and the time mappings.
+Metrics are a registry (:mod:`chronoscore.neural_fit.metrics`);
+:func:`score_time_modes` scores several time modes in one call.
 """
 
 from chronoscore._lazy import lazy_exports
@@ -38,6 +40,7 @@ _EXPORTS = {
     "kfold_splits": "chronoscore.neural_fit.splits",
     "shuffle_splits": "chronoscore.neural_fit.splits",
     "score_table": "chronoscore.neural_fit.summary",
+    "score_time_modes": "chronoscore.neural_fit.scoring",
     "TimeMapping": "chronoscore.neural_fit.time_mapping",
 }
 """Public name -> the module defining it (imported when the name is first used)."""

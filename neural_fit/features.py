@@ -15,7 +15,7 @@ import xarray as xr
 
 from chronoscore.errors import DataFormatError, StimulusMismatchError
 
-__all__ = ["feature_steps"]
+__all__ = ["feature_steps", "step_times"]
 
 _LISTED = 5
 
@@ -64,6 +64,30 @@ def feature_steps(features: xr.DataArray, stimulus_order: Sequence[str]) -> tupl
             "(e.g. a diverging recurrent state) before fitting.")
     steps = features["time_step"].values if "time_step" in features.coords else np.arange(values.shape[0])
     return values.astype(np.float64, copy=False), np.asarray(steps)
+
+
+def step_times(features: xr.DataArray, n_steps: int) -> np.ndarray | None:
+    """The ``time_ms`` of the first ``n_steps`` time steps (the model's clock), or None if the features lack it.
+
+    Parameters
+    ----------
+    features : xarray.DataArray
+        Activations; extraction records ``time_ms`` (step × the model's
+        ``step_ms``) on ``time_step``.
+    n_steps : int
+        Steps fitted (see :func:`feature_steps`).
+
+    Returns
+    -------
+    (n_steps,) float array or None
+    """
+    if "time_ms" not in features.coords or features["time_ms"].dims != ("time_step",):
+        return None
+    times = np.asarray(features["time_ms"].values, dtype=float)[:n_steps]
+    if not np.isfinite(times).all():
+        raise DataFormatError(f"the features' time_ms coordinate holds non-finite values ({times.tolist()}); "
+                              "give every time step its time in ms after the first step.")
+    return times
 
 
 def _own_steps(features: xr.DataArray) -> xr.DataArray:

@@ -1,9 +1,12 @@
 """Neural predictivity of model features, per region and time bin, with noise ceilings.
 
-:func:`neural_predictivity` is the metric a user calls: it validates the inputs,
-averages trials, draws Brain-Score's splits, fits one regression family per
-brain region (as Brain-Score's per-region benchmarks do), correlates held-out
-predictions per neuroid and packages everything as a Scores dataset:
+:func:`neural_predictivity` is what a user calls: it runs the metric the
+settings name (:mod:`chronoscore.neural_fit.metrics`) in the settings' time
+mode; :func:`score_time_modes` runs it in several time modes at once. The
+regression metrics share :func:`cross_validated_scores`: it validates the
+inputs, averages trials, draws Brain-Score's splits, fits one regression family
+per brain region (as Brain-Score's per-region benchmarks do), correlates
+held-out predictions per neuroid and packages everything as a Scores dataset:
 
 ``r``
     held-out Pearson r per split, neuroid and time bin (plus ``time_step`` for
@@ -27,6 +30,7 @@ The neuroids' ``region`` coordinate is stored as ``neuroid_region`` because
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 
@@ -37,36 +41,31 @@ from tqdm.auto import tqdm
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import average_repetitions, validate_assembly
 from chronoscore.neural_fit.ceiling import ceiling_normalised, split_half_consistency, trials_by_repetition
-from chronoscore.neural_fit.features import feature_steps
-from chronoscore.neural_fit.pls import PLSRegression
-from chronoscore.neural_fit.predictivity import best_steps, split_correlations
+from chronoscore.neural_fit.arrays import Array
+from chronoscore.neural_fit.features import feature_steps, step_times
+from chronoscore.neural_fit.metrics import get_metric
+from chronoscore.neural_fit.predictivity import HeldOutPredictor, TimeMode, best_steps, split_correlations
 from chronoscore.neural_fit.provenance import provenance_attrs
-from chronoscore.neural_fit.ridge import Ridge, RidgeCV
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import Split, given_splits, kfold_splits, shuffle_splits
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
-__all__ = ["neural_predictivity", "noise_ceiling", "make_regression", "CeilingWarning"]
+__all__ = ["neural_predictivity", "score_time_modes", "cross_validated_scores", "noise_ceiling", "CeilingWarning",
+           "Features"]
+
+Features = xr.DataArray | Mapping[str, xr.DataArray]
+"""Model activations: one set for every region, or one per region."""
 
 
 class CeilingWarning(UserWarning):
     """A ceiling-normalised score exceeds 1 (reported as it is, never clipped)."""
 
 
-def make_regression(settings: FitSettings):
-    """The regressor named by ``settings`` (an unfitted scikit-learn style estimator)."""
-    if settings.regression == "pls":
-        return PLSRegression(n_components=settings.n_components)
-    if settings.regression == "ridge":
-        return Ridge(alpha=settings.alpha)
-    return RidgeCV(alphas=settings.alphas)
-
-
 def neural_predictivity(features: xr.DataArray | Mapping[str, xr.DataArray], neural: xr.DataArray,
                         settings: FitSettings | None = None,
                         *, splits: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None,
                         progress: bool = True) -> xr.Dataset:
-    """Score model features against a neural assembly.
+    """Score model features against a neural assembly with the settings' metric and time mode.
 
     Parameters
     ----------
@@ -91,6 +90,67 @@ def neural_predictivity(features: xr.DataArray | Mapping[str, xr.DataArray], neu
         Scores (see the module docstring), with provenance attributes.
     """
     settings = settings or FitSettings()
+    return score_time_modes(features, neural, settings, (settings.time,), splits=splits,
+                            progress=progress)[settings.time]
+
+
+def score_time_modes(features: xr.DataArray | Mapping[str, xr.DataArray], neural: xr.DataArray,
+                     settings: FitSettings | None = None, time_modes: Sequence[TimeMode] | None = None,
+                     *, splits: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None,
+                     progress: bool = True) -> dict[TimeMode, xr.Dataset]:
+    """Score with the settings' metric in several time modes at once.
+
+    The inputs are checked, and trials averaged, splits drawn and ceilings
+    computed, once for all modes; each mode's Scores equal
+    :func:`neural_predictivity` with ``settings.time`` set to that mode.
+
+    Parameters
+    ----------
+    features, neural, splits, progress
+        As :func:`neural_predictivity`.
+    settings : FitSettings, optional
+        Brain-Score's pls metric by default; its ``time`` is replaced by each mode.
+    time_modes : sequence of {"per_bin", "shared", "matrix"}, optional
+        Default: ``(settings.time,)``.
+
+    Returns
+    -------
+    dict of time mode to xarray.Dataset
+        In the order of ``time_modes``.
+    """
+    settings = settings or FitSettings()
+    modes = tuple(dict.fromkeys(time_modes or (settings.time,)))
+    for mode in modes:  # every mode's settings are checked before any work
+        dataclasses.replace(settings, time=mode)
+    metric = get_metric(settings.metric)
+    return metric.score(features, neural, settings, settings.options(), time_modes=modes, splits=splits,
+                        progress=progress)
+
+
+def cross_validated_scores(features: xr.DataArray | Mapping[str, xr.DataArray], neural: xr.DataArray,
+                           settings: FitSettings, predict_held_out: HeldOutPredictor, *,
+                           time_modes: Sequence[TimeMode], splits: Sequence[tuple[Sequence[str], Sequence[str]]]
+                           | None = None, progress: bool = True) -> dict[TimeMode, xr.Dataset]:
+    """Scores of a regression fitted per region on training stimuli and correlated on held-out ones.
+
+    The shared body of the regression metrics (``pls``, ``ridge``, ``ridgecv``):
+    trials are averaged, ceilings computed, features checked, splits drawn and
+    each region's time mapping resolved once; then each time mode is fitted.
+
+    Parameters
+    ----------
+    features, neural, splits, progress
+        As :func:`neural_predictivity`.
+    settings : FitSettings
+    predict_held_out : HeldOutPredictor
+        The metric's regression (see :mod:`chronoscore.neural_fit.predictivity`).
+    time_modes : sequence of {"per_bin", "shared", "matrix"}
+
+    Returns
+    -------
+    dict of time mode to xarray.Dataset
+    """
+    mode_settings = {mode: dataclasses.replace(settings, time=mode) for mode in time_modes}
     averaged = average_repetitions(neural)
     ceiling = None
     if "repetition" in neural.coords:  # raw trials: the ceiling's checks also run before any fit
@@ -99,31 +159,45 @@ def neural_predictivity(features: xr.DataArray | Mapping[str, xr.DataArray], neu
     regions = _regions(averaged)
     per_region_features = _features_per_region(features, regions)
     designs = {region: feature_steps(per_region_features[region], stimuli) for region in regions}
-    time_step = max((designs[region][1] for region in regions), key=len)  # regions may have fewer steps
+    mappings = {region: settings.mapping_for(region).resolve(
+        step_times(per_region_features[region], len(designs[region][1]))) for region in regions}
+    longest = max(regions, key=lambda region: len(designs[region][1]))  # regions may have fewer steps
+    time_step = designs[longest][1]
+    times = step_times(per_region_features[longest], len(time_step))
     splits = _splits(averaged, settings) if splits is None else given_splits(stimuli, splits)
-    regression = make_regression(settings)
     responses = averaged.transpose("presentation", "neuroid", "time_bin").values
-    n_fits = len(regions) * len(splits) * responses.shape[2] * (len(time_step) if settings.time == "matrix" else 1)
+    n_fits = sum(len(regions) * len(splits) * responses.shape[2] * (len(time_step) if mode == "matrix" else 1)
+                 for mode in time_modes)
+    per_mode: dict[TimeMode, list] = {mode: [] for mode in time_modes}
+    steps = []
     with tqdm(total=n_fits, desc="neural fit", unit="fit", disable=not progress) as bar:
-        per_region, steps = [], []
         for region in regions:
             columns = np.flatnonzero(averaged["region"].values == region)
-            r, chosen = _region_correlations(designs[region][0], responses[:, columns], averaged, splits,
-                                             regression, settings, settings.mapping_for(region), bar.update)
-            per_region.append((columns, r))
+            design = _on_device(designs[region][0], settings.device)
+            region_responses = _on_device(responses[:, columns], settings.device)
+            chosen = _region_steps(design, region_responses, averaged, splits, predict_held_out, settings,
+                                   mappings[region])
             steps.append(chosen)
-    r = _assemble_neuroids(per_region, responses.shape[1])
-    scores = _package(r, averaged, time_step, regions, np.stack(steps), settings)
-    if ceiling is not None:
-        scores = scores.merge(ceiling)
-        scores["ceiled_score"] = _ceiled(scores["score"], scores["ceiling"], settings)
-        scores["ceiling_below_floor"] = scores["ceiling"] < settings.ceiling_floor
-        scores.attrs["ceiling_floor"] = settings.ceiling_floor
-    scores.attrs.update(provenance_attrs(features, neural, settings.to_json(), settings.random_state))
-    scores.attrs["time_mapping"] = "; ".join(
-        f"{region}: {settings.mapping_for(region).describe()}" for region in regions)
-    scores.attrs["n_stimuli"] = len(stimuli)
-    return scores
+            for mode in time_modes:
+                r = _region_correlations(design, region_responses, splits, predict_held_out, mode, chosen,
+                                         mappings[region].kind == "best", bar.update)
+                per_mode[mode].append((columns, r))
+    provenance = provenance_attrs(features, neural, settings.to_json(), settings.random_state)
+    described = "; ".join(f"{region}: {mappings[region].describe()}" for region in regions)
+    results = {}
+    for mode, mode_setting in mode_settings.items():
+        r = _assemble_neuroids(per_mode[mode], responses.shape[1])
+        scores = _package(r, averaged, time_step, times, regions, np.stack(steps))
+        if ceiling is not None:
+            scores = scores.merge(ceiling)
+            scores["ceiled_score"] = _ceiled(scores["score"], scores["ceiling"], mode_setting)
+            scores["ceiling_below_floor"] = scores["ceiling"] < mode_setting.ceiling_floor
+            scores.attrs["ceiling_floor"] = mode_setting.ceiling_floor
+        scores.attrs.update(provenance, metric_settings=mode_setting.to_json())
+        scores.attrs["time_mapping"] = described
+        scores.attrs["n_stimuli"] = len(stimuli)
+        results[mode] = scores
+    return results
 
 
 def _features_per_region(features: xr.DataArray | Mapping[str, xr.DataArray], regions: list[str]
@@ -171,30 +245,37 @@ def noise_ceiling(neural: xr.DataArray, *, n_splits: int = 10, random_state: int
     )
 
 
-def _region_correlations(design: np.ndarray, responses: np.ndarray, averaged: xr.DataArray,
-                         splits: list[Split], regression, settings: FitSettings, mapping: TimeMapping,
-                         update: Callable[[int], None]) -> tuple[np.ndarray, np.ndarray]:
-    """r (S, q, B) or (S, T, q, B) for one region, and the step used per split and bin (S, B)."""
-    design_t, responses_t = _on_device(design, settings.device), _on_device(responses, settings.device)
+def _region_steps(design: Array, responses: Array, averaged: xr.DataArray, splits: list[Split],
+                  predict_held_out: HeldOutPredictor, settings: FitSettings, mapping: TimeMapping) -> np.ndarray:
+    """The model step fitted to each bin, per split (S, B): from the mapping, or chosen per split (``best``)."""
     if mapping.kind != "best":
-        steps = mapping.steps_for_bins(averaged["time_bin_start"].values,
-                                                averaged["time_bin_end"].values, design.shape[0])
-        r = split_correlations(design_t, responses_t, splits, regression, time=settings.time,
-                               steps_for_bins=steps, progress=update)
-        return r, np.tile(steps, (len(splits), 1))
+        steps = mapping.steps_for_bins(averaged["time_bin_start"].values, averaged["time_bin_end"].values,
+                                       design.shape[0])
+        return np.tile(steps, (len(splits), 1))
     stimuli = averaged["stimulus_id"].values
     labels = _labels(averaged, settings)
-    rs, chosen = [], []
-    for split in splits:
-        train = split[0]
+    chosen = []
+    for train, _ in splits:
         inner = shuffle_splits(stimuli[train], None if labels is None else labels[train],
                                n_splits=settings.inner_splits, train_size=settings.train_size,
                                random_state=settings.random_state)
-        steps = best_steps(design_t, responses_t, train, inner, regression)
-        rs.append(split_correlations(design_t, responses_t, [split], regression, time=settings.time,
-                                     steps_for_bins=steps, progress=update)[0])
-        chosen.append(steps)
-    return np.stack(rs), np.stack(chosen)
+        chosen.append(best_steps(design, responses, train, inner, predict_held_out))
+    return np.stack(chosen)
+
+
+def _region_correlations(design: Array, responses: Array, splits: list[Split], predict_held_out: HeldOutPredictor,
+                         mode: TimeMode, steps: np.ndarray, per_split: bool, update: Callable[[int], None]
+                         ) -> np.ndarray:
+    """r (S, q, B) or (S, T, q, B) for one region in one time mode, fitted from ``steps`` (S, B).
+
+    ``per_split``: the steps differ between splits (the ``best`` mapping), so each split is fitted alone.
+    """
+    if not per_split:
+        return split_correlations(design, responses, splits, predict_held_out, time=mode, steps_for_bins=steps[0],
+                                  progress=update)
+    return np.stack([split_correlations(design, responses, [split], predict_held_out, time=mode,
+                                        steps_for_bins=split_steps, progress=update)[0]
+                     for split, split_steps in zip(splits, steps, strict=True)])
 
 
 def _splits(averaged: xr.DataArray, settings: FitSettings) -> list[Split]:
@@ -235,8 +316,9 @@ def _assemble_neuroids(per_region: list[tuple[np.ndarray, np.ndarray]], n_neuroi
     return r
 
 
-def _package(r: np.ndarray, averaged: xr.DataArray, time_step: np.ndarray, regions: list[str],
-             steps: np.ndarray, settings: FitSettings) -> xr.Dataset:
+def _package(r: np.ndarray, averaged: xr.DataArray, time_step: np.ndarray, times: np.ndarray | None,
+             regions: list[str], steps: np.ndarray) -> xr.Dataset:
+    """The Scores of one mode; the matrix mode's ``time_step`` carries the features' ``time_ms`` when known."""
     matrix = r.ndim == 4
     dims = ("split", "time_step", "neuroid", "time_bin") if matrix else ("split", "neuroid", "time_bin")
     region_of = averaged["region"].values
@@ -247,6 +329,8 @@ def _package(r: np.ndarray, averaged: xr.DataArray, time_step: np.ndarray, regio
               "region": regions, "split": np.arange(r.shape[0])}
     if matrix:
         coords["time_step"] = time_step
+        if times is not None:
+            coords["time_ms"] = ("time_step", times)
     data = {
         "r": (dims, r),
         "score": (score_dims, _nanmean(medians, axis=0)),

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import numbers
+import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from chronoscore.errors import ConfigError
 from chronoscore.neural_fit.ceiling import CEILING_FLOOR
+from chronoscore.neural_fit.metrics import get_metric
 from chronoscore.neural_fit.predictivity import TimeMode
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
-__all__ = ["FitSettings", "CeilingConvention", "RegressionName", "SplitKind"]
+__all__ = ["FitSettings", "CeilingConvention", "SplitKind"]
 
-RegressionName = Literal["pls", "ridge", "ridgecv"]
+_OLD_OPTIONS = {"n_components": "pls", "alpha": "ridge", "alphas": "ridgecv"}
+"""Settings that older versions kept at the top level: each was an option of the named metric."""
+
 SplitKind = Literal["shuffle", "kfold"]
 CeilingConvention = Literal["r2_over_ceiling", "squared_ratio"]
 
@@ -30,14 +35,13 @@ class FitSettings:
 
     Parameters
     ----------
-    regression : {"pls", "ridge", "ridgecv"}
-    n_components : int
-        PLS components.
-    alpha : float
-        Ridge penalty (``ridge``).
-    alphas : tuple of float
-        Penalty grid (``ridgecv``), chosen by efficient leave-one-out on each
-        split's training stimuli.
+    metric : str
+        A registered metric (:func:`chronoscore.neural_fit.metrics.list_metrics`:
+        ``pls``, ``ridge``, ``ridgecv``, ...).
+    metric_options : dict
+        The metric's own options, e.g. ``{"n_components": 25}`` for ``pls``,
+        ``{"alpha": 1.0}`` for ``ridge``, ``{"alphas": [...]}`` for ``ridgecv``;
+        unset options take the metric's defaults. Checked against the metric.
     time : {"per_bin", "shared", "matrix"}
     mapping : TimeMapping
         Model step compared with each neural bin.
@@ -62,10 +66,8 @@ class FitSettings:
         Torch device for the regressions ("cpu", "cuda", ...); None keeps numpy on the CPU.
     """
 
-    regression: RegressionName = "pls"
-    n_components: int = 25
-    alpha: float = 1.0
-    alphas: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7)
+    metric: str = "pls"
+    metric_options: dict[str, Any] = field(default_factory=dict)
     time: TimeMode = "per_bin"
     mapping: TimeMapping = field(default_factory=TimeMapping)
     region_mappings: dict[str, TimeMapping] = field(default_factory=dict)
@@ -81,8 +83,9 @@ class FitSettings:
     device: str | None = None
 
     def __post_init__(self) -> None:
+        options = self.options()  # the metric exists and takes these options; keep their checked values
+        object.__setattr__(self, "metric_options", {key: getattr(options, key) for key in self.metric_options})
         choices = {
-            "regression": ("pls", "ridge", "ridgecv"),
             "time": ("per_bin", "shared", "matrix"),
             "splits": ("shuffle", "kfold"),
             "ceiling_convention": ("r2_over_ceiling", "squared_ratio"),
@@ -90,7 +93,7 @@ class FitSettings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}.")
-        for name in ("n_components", "n_splits", "inner_splits", "ceiling_splits"):
+        for name in ("n_splits", "inner_splits", "ceiling_splits"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
@@ -106,13 +109,53 @@ class FitSettings:
         if self.device is not None:
             _check_device(self.device)
 
+    def options(self) -> Any:
+        """The metric's options: ``metric_options`` with the metric's defaults for the rest (a frozen dataclass)."""
+        return get_metric(self.metric).parse_options(self.metric_options)
+
+    @classmethod
+    def upgrade_config(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Settings as older versions spelled them, in today's names (used when reading files and overrides).
+
+        ``regression: NAME`` is now ``metric: NAME``; ``n_components``, ``alpha``
+        and ``alphas`` are now ``metric_options``. In settings that name their
+        metric (a saved settings file holds all four), the options of the other
+        metrics were unused and are dropped; otherwise each goes to
+        ``metric_options``. A :class:`DeprecationWarning` names the new spelling.
+
+        Raises
+        ------
+        ConfigError
+            If ``regression`` and ``metric`` are both given and differ.
+        """
+        old = [key for key in ("regression", *_OLD_OPTIONS) if key in values]
+        if not old:
+            return dict(values)
+        upgraded = {key: value for key, value in values.items() if key not in old}
+        if "regression" in values:
+            if "metric" in values and values["metric"] != values["regression"]:
+                raise ConfigError(f"regression ({values['regression']!r}) is the old name of metric "
+                                  f"({values['metric']!r}); give only metric.")
+            upgraded["metric"] = values["regression"]
+        metric = upgraded.get("metric")
+        options = dict(upgraded.get("metric_options") or {})
+        for key, owner in _OLD_OPTIONS.items():
+            if key in values and metric in (None, owner):
+                options.setdefault(key, values[key])
+        if options:
+            upgraded["metric_options"] = options
+        warnings.warn(f"the settings {', '.join(old)} are old spellings: write metric: NAME for regression and "
+                      f"metric_options: {{n_components: ...}} (pls), {{alpha: ...}} (ridge) or {{alphas: [...]}} "
+                      "(ridgecv), e.g. --set metric_options.n_components=10.", DeprecationWarning, stacklevel=2)
+        return upgraded
+
     def mapping_for(self, region: str) -> TimeMapping:
         """The time mapping of ``region``: its own in ``region_mappings``, else ``mapping``."""
         return self.region_mappings.get(region, self.mapping)
 
     def to_json(self) -> str:
-        """All settings as one JSON string (stored in result attributes)."""
-        return json.dumps(asdict(self), sort_keys=True)
+        """All settings as one JSON string (stored in result attributes), with every metric option."""
+        return json.dumps({**asdict(self), "metric_options": asdict(self.options())}, sort_keys=True)
 
 
 def _check_device(device: str) -> None:

@@ -2,7 +2,17 @@
 
 A recurrent model produces features at steps 0..T-1 (``step_ms`` apart, 10 ms for
 a ConvRNN); a neural assembly has time bins (e.g. 70-80 ... 250-260 ms). A
-:class:`TimeMapping` assigns one step to each bin:
+:class:`TimeMapping` assigns one step to each bin.
+
+Time has one source: the Activations' ``time_ms`` coordinate, which extraction
+sets from the model's ``step_ms``. A mapping whose ``step_ms`` is unset (the
+default) reads the step length from it (:meth:`TimeMapping.resolve`); features
+made elsewhere without ``time_ms`` count 10 ms per step. A ``latency`` mapping
+given a ``step_ms`` that contradicts the features' ``time_ms`` is an error that
+names both. A ``nearest_start`` mapping with its own ``step_ms`` (Brain-Score's
+per-region CORnet table, ``--time-mapping V4=90,50,4``) deliberately replaces
+the model's clock for its region; its description in the Scores' ``time_mapping``
+attribute records the times it used. The kinds:
 
 ``latency``
     step ``k`` stands for ``[latency + k·step_ms, latency + (k+1)·step_ms)``; a bin
@@ -28,17 +38,21 @@ a ConvRNN); a neural assembly has time bins (e.g. 70-80 ... 250-260 ms). A
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
 from chronoscore.errors import ConfigError
 
-__all__ = ["TimeMapping", "MappingKind"]
+__all__ = ["TimeMapping", "MappingKind", "DEFAULT_STEP_MS"]
+
+DEFAULT_STEP_MS = 10.0
+"""Milliseconds per step of features that carry no ``time_ms`` (e.g. written by other tools)."""
 
 MappingKind = Literal["latency", "nearest_start", "table", "single", "best"]
 _KINDS = ("latency", "nearest_start", "table", "single", "best")
+_TIMED_KINDS = ("latency", "nearest_start")  # the kinds that place steps in milliseconds
 
 
 @dataclass(frozen=True)
@@ -50,8 +64,10 @@ class TimeMapping:
     kind : {"latency", "nearest_start", "table", "single", "best"}
     latency_ms : float
         Time after stimulus onset that step 0 stands for (``latency`` and ``nearest_start``).
-    step_ms : float
-        Milliseconds per model step (``latency``), or each step's duration (``nearest_start``).
+    step_ms : float, optional
+        Milliseconds per model step (``latency``), or each step's duration
+        (``nearest_start``). None (default): the spacing of the features'
+        ``time_ms`` (see :meth:`resolve`).
     table : tuple of int, optional
         Step for each bin, in bin order (``table`` kind).
     n_steps : int, optional
@@ -60,7 +76,7 @@ class TimeMapping:
 
     kind: MappingKind = "latency"
     latency_ms: float = 70.0
-    step_ms: float = 10.0
+    step_ms: float | None = None
     table: tuple[int, ...] | None = None
     n_steps: int | None = None
 
@@ -84,11 +100,47 @@ class TimeMapping:
             raise ConfigError(f"time mapping kind must be one of {', '.join(_KINDS)}, got {self.kind!r}.")
         if self.kind == "table" and not self.table:
             raise ConfigError("a 'table' time mapping needs table=(step for bin 0, step for bin 1, ...).")
-        if self.step_ms <= 0:
+        if self.step_ms is not None and not self.step_ms > 0:
             raise ConfigError(f"step_ms must be positive, got {self.step_ms}.")
+
+    def resolve(self, time_ms: np.ndarray | None) -> TimeMapping:
+        """This mapping with the step length of features whose steps fall at ``time_ms``.
+
+        Parameters
+        ----------
+        time_ms : (T,) array or None
+            The features' ``time_ms`` coordinate (evenly spaced), or None when
+            they carry none.
+
+        Returns
+        -------
+        TimeMapping
+            With ``step_ms`` set: the spacing of ``time_ms`` if it was unset
+            (:data:`DEFAULT_STEP_MS` without ``time_ms`` or with one step), else unchanged.
+
+        Raises
+        ------
+        ConfigError
+            If a ``latency`` mapping's own ``step_ms`` contradicts ``time_ms``,
+            or ``time_ms`` is not evenly spaced.
+        """
+        if self.kind not in _TIMED_KINDS:
+            return self
+        spacing = _spacing(time_ms)
+        if self.step_ms is None:
+            return replace(self, step_ms=DEFAULT_STEP_MS if spacing is None else spacing)
+        if self.kind == "latency" and spacing is not None and not np.isclose(self.step_ms, spacing, rtol=1e-9):
+            raise ConfigError(
+                f"the time mapping's step_ms is {self.step_ms:g} ms but the features' time_ms advance {spacing:g} ms "
+                "per step (the model's step_ms); leave mapping.step_ms (--step-ms) unset to use the features' "
+                "time, or extract the features with a model of that step_ms.")
+        return self
 
     def steps_for_bins(self, bin_start: np.ndarray, bin_end: np.ndarray, n_steps: int) -> np.ndarray:
         """Return the model step (B,) compared with each of the B bins.
+
+        An unset ``step_ms`` counts :data:`DEFAULT_STEP_MS`; call :meth:`resolve`
+        first to take it from the features.
 
         Parameters
         ----------
@@ -97,6 +149,8 @@ class TimeMapping:
         n_steps : int
             Number of model time steps T available.
         """
+        if self.step_ms is None and self.kind in _TIMED_KINDS:
+            return self.resolve(None).steps_for_bins(bin_start, bin_end, n_steps)
         n_bins = len(bin_start)
         if self.kind == "best":
             raise ConfigError("the 'best' mapping is chosen per split from data, not from bin edges.")
@@ -136,11 +190,23 @@ class TimeMapping:
 
     def describe(self) -> str:
         """A one-line description kept in result attributes."""
+        step = "the features' ms" if self.step_ms is None else f"{self.step_ms:g} ms"
         if self.kind == "latency":
-            return f"latency {self.latency_ms:g} ms, {self.step_ms:g} ms per step"
+            return f"latency {self.latency_ms:g} ms, {step} per step"
         if self.kind == "nearest_start":
             steps = "" if self.n_steps is None else f", {self.n_steps} steps"
-            return f"nearest start from {self.latency_ms:g} ms, {self.step_ms:g} ms per step{steps}"
+            return f"nearest start from {self.latency_ms:g} ms, {step} per step{steps}"
         if self.kind == "table":
             return "table " + ",".join(map(str, self.table or ()))
         return self.kind
+
+
+def _spacing(time_ms: np.ndarray | None) -> float | None:
+    """The constant step of ``time_ms`` in ms, or None for no times or a single step."""
+    if time_ms is None or len(time_ms) < 2:
+        return None
+    steps = np.diff(np.asarray(time_ms, dtype=float))
+    if not np.allclose(steps, steps[0], rtol=1e-9, atol=0) or not steps[0] > 0:
+        raise ConfigError(f"the features' time_ms must increase evenly to map steps onto bins, got "
+                          f"{np.asarray(time_ms).tolist()}; give time_ms = step × milliseconds per step.")
+    return float(steps[0])

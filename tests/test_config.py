@@ -24,10 +24,10 @@ def test_without_anything_gives_the_defaults():
 
 
 def test_named_values_override_the_file_and_key_value_overrides_override_both(tmp_path):
-    path = yaml_file(tmp_path, {"regression": "ridge", "n_splits": 3, "n_components": 5, "random_state": 7})
-    loaded = load_config(FitSettings, path, overrides=["n_components=9"], n_components=7, n_splits=4,
-                         regression=None)
-    assert loaded == FitSettings(regression="ridge", n_splits=4, n_components=9, random_state=7)
+    path = yaml_file(tmp_path, {"metric": "ridge", "n_splits": 3, "metric_options": {"alpha": 5}, "random_state": 7})
+    loaded = load_config(FitSettings, path, overrides=["metric_options.alpha=9"], metric_options={"alpha": 7},
+                         n_splits=4, metric=None)
+    assert loaded == FitSettings(metric="ridge", n_splits=4, metric_options={"alpha": 9.0}, random_state=7)
 
 
 def test_the_last_of_repeated_overrides_wins():
@@ -50,7 +50,7 @@ def test_dotted_keys_merge_with_a_nested_dataclass_given_by_value():
 
 
 @pytest.mark.parametrize("override, match", [
-    ("regression=lasso", r"regression must be one of pls, ridge, ridgecv; got 'lasso'"),
+    ("metric=lasso", r"metric must be one of pls, ridge, ridgecv(, \w+)*; got 'lasso'"),  # a test may register more
     ("mapping.kind=worst", r"mapping.kind must be one of latency, nearest_start, table, single, best; got 'worst'"),
     ("time=3", r"time must be one of per_bin, shared, matrix; got 3"),
 ])
@@ -65,19 +65,20 @@ def test_literal_field_takes_one_of_its_choices():
 
 
 def test_list_becomes_a_tuple_of_floats():
-    alphas = load_config(FitSettings, overrides=["alphas=[1, 10]"]).alphas
+    alphas = load_config(FitSettings, overrides=["metric=ridgecv", "metric_options.alphas=[1, 10]"]).options().alphas
     assert alphas == (1.0, 10.0)
     assert all(type(alpha) is float for alpha in alphas)
 
 
 def test_exponent_without_a_dot_is_read_as_a_number():
     """YAML reads ``1e3`` as text; a float field still takes it."""
-    assert load_config(FitSettings, overrides=["alphas=[1e3, 2.5e-1]"]).alphas == (1000.0, 0.25)
-    assert load_config(FitSettings, overrides=["alpha=1e2"]).alpha == 100.0
+    assert load_config(FitSettings, overrides=["metric=ridgecv", "metric_options.alphas=[1e3, 2.5e-1]"]
+                       ).options().alphas == (1000.0, 0.25)
+    assert load_config(FitSettings, overrides=["metric=ridge", "metric_options.alpha=1e2"]).options().alpha == 100.0
 
 
 def test_integer_for_a_float_field_becomes_a_float():
-    alpha = load_config(FitSettings, overrides=["alpha=2"]).alpha
+    alpha = load_config(FitSettings, overrides=["metric=ridge", "metric_options.alpha=2"]).options().alpha
     assert alpha == 2.0 and type(alpha) is float
 
 
@@ -100,7 +101,7 @@ def test_optional_field_set_to_null_in_the_file_becomes_none(tmp_path):
 
 
 @pytest.mark.parametrize("source, match", [
-    ({"overrides": ["n_split=3"]}, r"unknown setting\(s\) n_split; known: regression, n_components"),
+    ({"overrides": ["n_split=3"]}, r"unknown setting\(s\) n_split; known: metric, metric_options"),
     ({"overrides": ["mapping.delay=3"]}, r"unknown setting\(s\) mapping.delay; known: mapping.kind"),
     ({"file": {"nsplits": 3, "seed": 1}}, r"unknown setting\(s\) nsplits, seed;"),
     ({"values": {"folds": 5}}, r"unknown setting\(s\) folds;"),
@@ -116,22 +117,23 @@ def test_unknown_keys_raise_naming_the_key(tmp_path, source, match):
     ("n_splits=2.5", r"n_splits must be of type int, got 2.5"),
     ("n_splits=true", r"n_splits must be of type int, got True"),
     ("train_size=most", r"train_size must be a number, got 'most'"),
-    ("alpha=[1]", r"alpha must be a number, got \[1\]"),
-    ("alphas=3", r"alphas must be a list, got 3"),
-    ("alphas=[1, x]", r"alphas\[1\] must be a number, got 'x'"),
+    ("metric_options.alpha=[1]", r"metric_options.alpha must be a number, got \[1\]"),
+    ("metric_options.alphas=3", r"metric_options.alphas must be a list, got 3"),
+    ("metric_options.alphas=[1, x]", r"metric_options.alphas\[1\] must be a number, got 'x'"),
     ("stratify=3", r"stratify must be of type str, got 3"),
     ("mapping=5", r"mapping must be a mapping of its settings, got 5"),
     ("mapping.table=[0.5]", r"mapping.table\[0\] must be of type int, got 0.5"),
     ("mapping.latency_ms=late", r"mapping.latency_ms must be a number, got 'late'"),
 ])
 def test_wrong_types_raise_naming_the_key(override, match):
+    metric = {"metric_options.alpha": "ridge", "metric_options.alphas": "ridgecv"}.get(override.split("=")[0])
     with pytest.raises(ConfigError, match=match):
-        load_config(FitSettings, overrides=[override])
+        load_config(FitSettings, overrides=[override], metric=metric)
 
 
 def test_wrong_type_in_the_file_raises_naming_the_key(tmp_path):
-    with pytest.raises(ConfigError, match=r"n_components must be of type int, got '25'"):
-        load_config(FitSettings, yaml_file(tmp_path, {"n_components": "25"}))
+    with pytest.raises(ConfigError, match=r"metric_options.n_components must be of type int, got '25'"):
+        load_config(FitSettings, yaml_file(tmp_path, {"metric_options": {"n_components": "25"}}))
 
 
 def test_values_the_dataclass_rejects_raise_config_error():
@@ -183,15 +185,15 @@ def test_parse_override_rejects_malformed_text(text, match):
         parse_override(text)
 
 
-SETTINGS = FitSettings(regression="ridgecv", alphas=(0.5, 5.0), time="shared",
+SETTINGS = FitSettings(metric="ridgecv", metric_options={"alphas": (0.5, 5.0)}, time="shared",
                        mapping=TimeMapping(kind="table", table=(0, 2)), splits="kfold", n_splits=4, train_size=0.8,
                        random_state=3, stratify=None, device="cpu", ceiling_convention="squared_ratio")
 
 
 def test_config_to_dict_gives_plain_lists_and_mappings():
     plain = config_to_dict(SETTINGS)
-    assert plain["alphas"] == [0.5, 5.0]
-    assert plain["mapping"] == {"kind": "table", "latency_ms": 70.0, "step_ms": 10.0, "table": [0, 2], "n_steps": None}
+    assert plain["metric_options"] == {"alphas": [0.5, 5.0]}
+    assert plain["mapping"] == {"kind": "table", "latency_ms": 70.0, "step_ms": None, "table": [0, 2], "n_steps": None}
     assert plain["stratify"] is None
     assert json.loads(json.dumps(plain)) == plain
 
@@ -205,3 +207,42 @@ def test_config_to_dict_round_trips_as_key_value_overrides():
     plain = config_to_dict(SETTINGS)
     overrides = [f"{key}={json.dumps(value)}" for key, value in plain.items()]
     assert load_config(FitSettings, overrides=overrides) == SETTINGS
+
+
+OLD_SAVED = {"regression": "ridgecv", "n_components": 25, "alpha": 1.0, "alphas": [0.5, 5.0], "n_splits": 4}
+"""Fit settings as versions before the metric registry saved them: every metric's options at the top level."""
+
+
+def test_old_settings_files_load_under_the_new_names_with_a_warning(tmp_path):
+    with pytest.warns(DeprecationWarning, match=r"regression, n_components, alpha, alphas are old spellings: "
+                                                r"write metric: NAME"):
+        loaded = load_config(FitSettings, yaml_file(tmp_path, OLD_SAVED))
+    assert loaded == FitSettings(metric="ridgecv", metric_options={"alphas": (0.5, 5.0)}, n_splits=4)
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    (["regression=ridge", "alpha=3"], FitSettings(metric="ridge", metric_options={"alpha": 3.0})),
+    (["n_components=5"], FitSettings(metric_options={"n_components": 5})),
+    (["regression=ridgecv", "alphas=[1e3]"], FitSettings(metric="ridgecv", metric_options={"alphas": (1000.0,)})),
+])
+def test_old_override_names_still_work(overrides, expected):
+    with pytest.warns(DeprecationWarning, match="old spellings"):
+        assert load_config(FitSettings, overrides=overrides) == expected
+
+
+def test_an_old_option_of_another_metric_is_an_error_naming_the_metrics_options():
+    with pytest.warns(DeprecationWarning), \
+            pytest.raises(ConfigError, match=r"metric 'pls' has no option\(s\) alpha; its options are n_components"):
+        load_config(FitSettings, overrides=["alpha=2"])
+
+
+def test_old_and_new_metric_names_that_disagree_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"regression \('ridge'\) is the old name of metric \('pls'\); give only "
+                                          r"metric"):
+        load_config(FitSettings, yaml_file(tmp_path, {"regression": "ridge", "metric": "pls"}))
+
+
+def test_saved_settings_hold_every_option_of_the_metric():
+    saved = json.loads(FitSettings(metric="ridgecv").to_json())
+    assert saved["metric"] == "ridgecv" and saved["metric_options"]["alphas"][0] == 0.01
+    assert "regression" not in saved and "n_components" not in saved

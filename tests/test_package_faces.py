@@ -23,7 +23,7 @@ FACES = {
         "FitSettings", "PLSRegression", "Ridge", "RidgeCV", "TimeMapping", "assembly_from_rasters",
         "average_repetitions", "bin_responses", "brainio_cache_dir", "from_brainscore", "given_splits",
         "kfold_splits", "load_majajhong2015", "make_assembly", "neural_predictivity", "noise_ceiling",
-        "read_assembly", "read_features", "read_nwb_assembly", "read_scores", "score_table", "shuffle_splits",
+        "read_assembly", "read_features", "read_nwb_assembly", "read_scores", "score_table", "score_time_modes", "shuffle_splits",
         "time_bins", "to_brainscore", "validate_assembly", "write_assembly", "write_features", "write_scores"],
     "chronoscore.stimuli": [
         "StimulusDataset", "StimulusSet", "from_brainscore_stimulus_set", "generate", "generator_version",

@@ -6,7 +6,8 @@ Example::
 
 FEATURES.nc holds model activations (presentation × neuroid, optionally ×
 time_step, with ``stimulus_id``), NEURAL.nc a neural assembly in brainio's
-netCDF format (raw trials give noise ceilings too). The settings are
+netCDF format (raw trials give noise ceilings too). The model steps' times are
+the features' ``time_ms`` (written by ``chronoscore extract``). The settings are
 :class:`~chronoscore.neural_fit.FitSettings`; they can come from ``--config
 FILE.yaml`` and ``--set key=value`` as well as the named options, and are saved
 beside the scores as ``SCORES.settings.yaml``.

@@ -43,13 +43,20 @@ def add_fit_options(parser: argparse.ArgumentParser) -> None:
     Unset, each keeps the value of the settings the command starts from
     (:class:`~chronoscore.neural_fit.FitSettings`' defaults, or a benchmark's).
     """
-    parser.add_argument("--regression", choices=["pls", "ridge", "ridgecv"])
+    from chronoscore.neural_fit.metrics import list_metrics  # names only: no metric is loaded
+
+    parser.add_argument("--metric", "--regression", dest="metric", choices=list_metrics(),
+                        help="metric (default: the benchmark's, else pls, Brain-Score's); --regression is its "
+                             "old name")
     parser.add_argument("--mapping", choices=["latency", "nearest_start", "table", "single", "best"],
                         help="model step compared with each neural bin (default: latency)")
     parser.add_argument("--latency-ms", type=float, help="time that model step 0 stands for (default 70)")
-    parser.add_argument("--step-ms", type=float, help="milliseconds per model step (default 10)")
+    parser.add_argument("--step-ms", type=float,
+                        help="milliseconds per model step (default: the features' time_ms, else 10); an error if it "
+                             "contradicts the features' time_ms")
     add_time_mapping_option(parser)
-    parser.add_argument("--n-components", type=int, help="PLS components (default 25)")
+    parser.add_argument("--n-components", type=int,
+                        help="PLS components (default 25); same as --set metric_options.n_components=N")
     parser.add_argument("--n-splits", type=int, help="cross-validation splits (default 10)")
     parser.add_argument("--kfold", action="store_true", help="k-fold instead of shuffle splits")
     parser.add_argument("--no-stratify", action="store_true", help="do not stratify splits by object_name")
@@ -57,7 +64,7 @@ def add_fit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="torch device for the regressions, e.g. cuda")
     parser.add_argument("--config", type=Path, help="YAML file of fit settings")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a fit setting, e.g. --set n_components=10 or --set mapping.kind=best "
+                        help="override a fit setting, e.g. --set metric_options.n_components=10 or --set mapping.kind=best "
                              "(repeatable)")
 
 
@@ -76,18 +83,25 @@ def fit_settings(args: argparse.Namespace, defaults: FitSettings | None = None, 
     -------
     FitSettings
         ``defaults``, then the ``--config`` file, then the named options, then the
-        ``--set`` overrides, then the ``--time-mapping`` regions.
+        ``--set`` overrides, then the ``--time-mapping`` regions. A ``--metric``
+        other than the defaults' starts from that metric's own options (the
+        defaults' ``metric_options`` belong to their metric).
     """
+    import dataclasses
+
     from chronoscore.config import load_config
     from chronoscore.neural_fit.settings import FitSettings
 
-    mapping = {"kind": args.mapping, "latency_ms": args.latency_ms, "step_ms": args.step_ms}
-    overrides = [f"mapping.{key}={value}" for key, value in mapping.items() if value is not None]
+    if defaults is not None and args.metric is not None and args.metric != defaults.metric:
+        defaults = dataclasses.replace(defaults, metric=args.metric, metric_options={})
+    nested = {"mapping.kind": args.mapping, "mapping.latency_ms": args.latency_ms, "mapping.step_ms": args.step_ms,
+              "metric_options.n_components": args.n_components}
+    overrides = [f"{key}={value}" for key, value in nested.items() if value is not None]
     if args.no_stratify:
         overrides.append("stratify=null")
     settings = load_config(
         FitSettings if defaults is None else type(defaults), args.config, overrides=overrides + list(args.overrides),
-        defaults=defaults, regression=args.regression, n_components=args.n_components, n_splits=args.n_splits,
+        defaults=defaults, metric=args.metric, n_splits=args.n_splits,
         splits="kfold" if args.kfold else None, random_state=args.split_seed, device=args.device, **values)
     return with_region_mappings(settings, args.time_mappings)
 

@@ -107,13 +107,13 @@ def by_hand_steps(model, stimuli, area, n_steps):
 
 
 @pytest.mark.parametrize("mapping, bins, steps", [
-    # latency 50 ms, 20 ms per step: centres 60 -> 0, 125 -> 3, 400 -> 17, clipped to the last step 5
-    (TimeMapping("latency", latency_ms=50, step_ms=20), [(50, 70), (120, 130), (350, 450)], [0, 3, 5]),
+    # latency 50 ms, the model's 20 ms per step: centres 60 -> 0, 125 -> 3, 400 -> 17, clipped to the last step 5
+    (TimeMapping("latency", latency_ms=50), [(50, 70), (120, 130), (350, 450)], [0, 3, 5]),
     (TimeMapping("table", table=(4, 2)), [(0, 100), (100, 200)], [4, 2]),
     (TimeMapping("single"), [(70, 170), (170, 270)], [0, 0]),
 ])
 def test_convrnn_bins_hold_the_steps_the_time_mapping_gives(mapping, bins, steps, stimuli, brainscore_stimuli):
-    model = tiny_convrnn(n_steps=6, seed=2)
+    model = tiny_convrnn(n_steps=6, seed=2, step_ms=20.0)
     adapter = BrainScoreAdapter(model, identifier="rgc_tiny", region_areas={"V4": "V4_conv3"}, time_mapping=mapping,
                                 extract_options={"cache": False, "progress": False})
     adapter.start_recording("V4", bins)
@@ -130,6 +130,15 @@ def test_convrnn_bins_hold_the_steps_the_time_mapping_gives(mapping, bins, steps
     assert recorded["time_step"].values.tolist() == steps
     assert recorded["time_bin_start"].values.tolist() == [start for start, _ in bins]
     assert recorded["time_bin_end"].values.tolist() == [end for _, end in bins]
+    if mapping.kind == "latency":
+        assert recorded.attrs["time_mapping"] == "latency 50 ms, 20 ms per step"
+
+
+def test_a_mapping_step_that_contradicts_the_models_is_refused_before_recording():
+    model = tiny_convrnn(n_steps=4, step_ms=25.0)
+    with pytest.raises(ConfigError, match=r"step_ms is 10 ms but the features' time_ms advance 25 ms per step"):
+        BrainScoreAdapter(model, identifier="rgc_tiny", region_areas={"V4": "V4_conv3"},
+                          time_mapping=TimeMapping("latency", latency_ms=70, step_ms=10))
 
 
 def test_assembly_is_indexed_as_brainscore_expects(stimuli, brainscore_stimuli):

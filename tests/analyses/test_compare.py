@@ -17,7 +17,7 @@ from chronoscore.neural_fit.time_mapping import TimeMapping
 
 from ..neural_fit.synthetic import recording
 
-FAST = dict(n_components=6, n_splits=4)
+FAST = dict(metric_options={"n_components": 6}, n_splits=4)
 REGIONS = ["V4"] * 10 + ["IT"] * 14   # unequal sizes, so resamples of the two regions cannot be mixed up
 
 
@@ -196,8 +196,9 @@ def test_models_scored_on_different_data_or_settings_are_refused(pair):
     other_data = neural_predictivity(features, changed, FitSettings(**FAST), progress=False)
     with pytest.raises(DataFormatError, match="different neural data"):
         compare([noisy, other_data])
-    other_settings = neural_predictivity(features, raw, FitSettings(n_components=5, n_splits=4), progress=False)
-    with pytest.raises(DataFormatError, match="n_components 6 vs 5"):
+    other_settings = neural_predictivity(features, raw, FitSettings(metric_options={"n_components": 5}, n_splits=4),
+                                         progress=False)
+    with pytest.raises(DataFormatError, match=r"metric_options \{'n_components': 6\} vs \{'n_components': 5\}"):
         compare([noisy, other_settings])
     fewer = true.isel(neuroid=slice(1, None))
     with pytest.raises(DataFormatError, match="different neuroids"):

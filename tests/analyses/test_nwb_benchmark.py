@@ -23,7 +23,8 @@ pytest.importorskip("pynwb")
 README = Path(__file__).resolve().parents[2] / "README.md"
 STIMULI = [f"img_{index:02d}" for index in range(16)]
 TINY_SCORING = {
-    "score": ["--image-size", "32", "--model-arg", "width=0.05", "--time", "per_bin", "--set", "n_components=4", "--set", "n_splits=2",
+    "score": ["--image-size", "32", "--model-arg", "width=0.05", "--time", "per_bin",
+              "--set", "metric_options.n_components=4", "--set", "n_splits=2",
               "--set", "train_size=0.75", "--no-cache", "--quiet"],
 }
 """Options the test adds to the README's commands so that they run in seconds."""

@@ -15,7 +15,7 @@ from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
 from chronoscore.neural_fit import FitSettings, neural_predictivity, read_scores
 
-FAST = FitSettings(n_components=8, n_splits=3, train_size=0.8, stratify="category_name")
+FAST = FitSettings(metric_options={"n_components": 8}, n_splits=3, train_size=0.8, stratify="category_name")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_scores_equal_a_direct_fit_of_the_assigned_areas(benchmark, model, tmp_p
                           progress=False)
     features = {region: activations.isel(neuroid=activations["layer"].values == area)
                 for region, area in result.areas.items()}
-    settings = FitSettings(n_components=8, n_splits=3, train_size=0.8, stratify="category_name")
+    settings = FitSettings(metric_options={"n_components": 8}, n_splits=3, train_size=0.8, stratify="category_name")
     expected = neural_predictivity(features, benchmark.assembly, settings, progress=False)
     np.testing.assert_allclose(result.scores["per_bin"]["r"].values, expected["r"].values, atol=1e-10,
                                equal_nan=True)
@@ -94,7 +94,7 @@ def test_score_command_writes_results(benchmark_folder, tmp_path, capsys, monkey
     folder = tmp_path / "out"
     code = main(["score", "convrnn_shallow_time_decay", "--benchmark", str(benchmark_folder),
                  "--out", str(folder), "--image-size", "32", "--model-arg", "width=0.05", "--model-arg",
-                 "n_classes=8", "--time", "per_bin", "--set", "n_components=8", "--set", "n_splits=3",
+                 "n_classes=8", "--time", "per_bin", "--set", "metric_options.n_components=8", "--set", "n_splits=3",
                  "--set", "train_size=0.8", "--set", "stratify=category_name", "--quiet",
                  *[option.format(tmp=tmp_path) for option in cache_options]])
     assert code == 0
@@ -151,3 +151,66 @@ def test_score_command_passes_the_time_bin_choice_to_the_benchmark_loader(tmp_pa
     monkeypatch.setattr(datasets, "load_benchmark", refuse_to_load)  # the command imports it when it runs
     assert main(["score", "ff_shallow", "--benchmark", str(tmp_path), "--out", str(tmp_path / "out"), *flag]) != 0
     assert asked == [expected]
+
+
+@pytest.fixture(scope="module")
+def slow_model():
+    """A model whose steps are 25 ms apart, not the usual 10."""
+    import torch
+
+    torch.manual_seed(0)
+    return create_model("convrnn_shallow_time_decay", input_size=32, width=0.05, n_classes=8, step_ms=25.0)
+
+
+def test_the_time_mapping_reads_the_models_step_from_the_activations(benchmark, slow_model, tmp_path):
+    result = score_model(slow_model, benchmark, model_name="slow", settings=FAST, time_modes=("per_bin",),
+                         cache=tmp_path, progress=False)
+    scores = result.scores["per_bin"]
+    activations = extract(slow_model, benchmark.stimulus_set, areas=list(result.areas.values()), cache=tmp_path,
+                          progress=False)
+    centres = (scores["time_bin_start"].values + scores["time_bin_end"].values) / 2
+    for region, area in result.areas.items():
+        n_steps = int(activations["layer_steps"].values[activations["layer"].values == area][0])
+        expected = np.clip(np.floor((centres - 70) / 25), 0, n_steps - 1).astype(int)
+        assert (scores["step_for_bin"].sel(region=region).values == expected).all()
+    assert "latency 70 ms, 25 ms per step" in scores.attrs["time_mapping"]
+
+
+def test_a_mapping_step_that_contradicts_the_model_is_an_error_not_overridden(benchmark, slow_model, tmp_path):
+    import dataclasses
+
+    from chronoscore.neural_fit import TimeMapping
+
+    settings = dataclasses.replace(FAST, mapping=TimeMapping("latency", step_ms=10))
+    with pytest.raises(ConfigError, match=r"step_ms is 10 ms but the features' time_ms advance 25 ms per step"):
+        score_model(slow_model, benchmark, model_name="slow", settings=settings, time_modes=("per_bin",),
+                    cache=tmp_path, progress=False)
+    agreeing = dataclasses.replace(FAST, mapping=TimeMapping("latency", step_ms=25))
+    result = score_model(slow_model, benchmark, model_name="slow", settings=agreeing, time_modes=("per_bin",),
+                         cache=tmp_path, progress=False)
+    assert "latency 70 ms, 25 ms per step" in result.scores["per_bin"].attrs["time_mapping"]
+
+
+@pytest.mark.parametrize("options, metric, metric_options", [
+    ([], "pls", {"n_components": 8}),
+    (["--metric", "ridge"], "ridge", {}),                       # the benchmark's pls options do not carry over
+    (["--metric", "ridge", "--set", "metric_options.alpha=3"], "ridge", {"alpha": 3.0}),
+])
+def test_score_command_takes_the_metric_from_the_registry(benchmark, tmp_path, monkeypatch, options, metric,
+                                                         metric_options):
+    import dataclasses
+
+    from chronoscore.analyses import benchmark_data
+    from chronoscore.analyses import score as score_module
+
+    used = []
+
+    def stop_before_scoring(model, bench, **arguments):
+        used.append(arguments["settings"])
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(benchmark_data, "load_benchmark", lambda name, **_: dataclasses.replace(benchmark,
+                                                                                                  settings=FAST))
+    monkeypatch.setattr(score_module, "score_model", stop_before_scoring)
+    assert main(["score", "ff_shallow", "--out", str(tmp_path / "out"), *options]) != 0
+    assert (used[0].metric, used[0].metric_options) == (metric, metric_options)

@@ -17,9 +17,9 @@ from chronoscore.errors import ConfigError
 from chronoscore.neural_fit import FitSettings, read_scores
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
-FAST = FitSettings(n_components=4, n_splits=3, train_size=0.8, stratify="category_name")
+FAST = FitSettings(metric_options={"n_components": 4}, n_splits=3, train_size=0.8, stratify="category_name")
 CORNET_MAPPINGS = {"V4": TimeMapping.parse_region("V4=90,50,4")[1], "IT": TimeMapping.parse_region("IT=100,100,2")[1]}
-FAST_OPTIONS = ["--set", "n_components=4", "--set", "n_splits=3", "--set", "train_size=0.8",
+FAST_OPTIONS = ["--set", "metric_options.n_components=4", "--set", "n_splits=3", "--set", "train_size=0.8",
                 "--set", "stratify=category_name", "--quiet", "--no-cache"]
 
 

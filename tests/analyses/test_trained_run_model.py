@@ -26,8 +26,8 @@ from tests.analyses.extraction.test_extract_support import by_hand, one_cpu_thre
 from tests.models.training.tiny_recipes import TINY, state_of, tiny_recipe
 
 AREAS = ["conv1", "IT_conv5"]
-FAST = FitSettings(n_components=4, n_splits=2, train_size=0.8, stratify="category_name")
-FAST_OPTIONS = ["--set", "n_components=4", "--set", "n_splits=2", "--set", "train_size=0.8",
+FAST = FitSettings(metric_options={"n_components": 4}, n_splits=2, train_size=0.8, stratify="category_name")
+FAST_OPTIONS = ["--set", "metric_options.n_components=4", "--set", "n_splits=2", "--set", "train_size=0.8",
                 "--set", "stratify=category_name"]
 
 

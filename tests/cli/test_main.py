@@ -115,19 +115,24 @@ def test_score_settings_start_from_the_benchmark_and_take_the_fit_options(tmp_pa
     from chronoscore.cli.options import fit_settings
     from chronoscore.neural_fit import FitSettings, TimeMapping
 
-    benchmark = FitSettings(n_components=3, random_state=9, mapping=TimeMapping("latency", latency_ms=60))
+    benchmark = FitSettings(metric_options={"n_components": 3}, random_state=9,
+                            mapping=TimeMapping("latency", latency_ms=60))
     assert fit_settings(parse(["score", "m", "--out", "o"]), defaults=benchmark) == benchmark
     config = tmp_path / "fit.yaml"
-    config.write_text("n_splits: 4\nn_components: 5\n")
+    config.write_text("n_splits: 4\nmetric_options: {n_components: 5}\n")
     given = parse(["score", "m", "--out", "o", "--config", str(config), "--n-components", "6", "--kfold",
                    "--split-seed", "2", "--latency-ms", "80", "--set", "ceiling_floor=0"])
-    expected = FitSettings(n_components=6, n_splits=4, splits="kfold", random_state=2, ceiling_floor=0.0,
+    expected = FitSettings(metric_options={"n_components": 6}, n_splits=4, splits="kfold", random_state=2, ceiling_floor=0.0,
                            mapping=TimeMapping("latency", latency_ms=80))
     assert fit_settings(given, defaults=benchmark) == expected
     fit = parse(["fit", "--features", "f", "--neural", "n", "--out", "o", "--config", str(config),
                  "--n-components", "6", "--kfold", "--split-seed", "2", "--latency-ms", "80",
                  "--set", "ceiling_floor=0"])
     assert fit_settings(fit) == expected
+    ridge = fit_settings(parse(["score", "m", "--out", "o", "--metric", "ridge"]), defaults=benchmark)
+    assert ridge.metric == "ridge" and ridge.metric_options == {} and ridge.random_state == 9
+    assert fit_settings(parse(["fit", "--features", "f", "--neural", "n", "--out", "o", "--regression", "ridgecv"])
+                        ).metric == "ridgecv"
 
 
 @pytest.mark.parametrize("argv", [["score", "--no-such-option"], ["data", "synth", "--n", "x"], ["--bogus"]])

@@ -20,6 +20,7 @@ from chronoscore.cli import main
 from chronoscore.config import load_config
 from chronoscore.errors import ConfigError, DataFormatError, FileFormatError, FitError, StimulusMismatchError
 from chronoscore.neural_fit import predictivity
+from chronoscore.neural_fit.metrics import pls as pls_metric
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.correlation import ConstantResponseWarning
 from chronoscore.neural_fit.netcdf_io import read_assembly, write_assembly
@@ -30,7 +31,7 @@ from chronoscore.neural_fit.splits import given_splits
 from chronoscore.neural_fit.time_mapping import TimeMapping
 from tests.neural_fit.synthetic import recording
 
-SETTINGS = FitSettings(n_components=2, n_splits=2, train_size=0.5, ceiling_splits=2)
+SETTINGS = FitSettings(metric_options={"n_components": 2}, n_splits=2, train_size=0.5, ceiling_splits=2)
 """Settings that work on :func:`data`: 6 training stimuli per split, 2 per class."""
 
 
@@ -51,7 +52,7 @@ def no_fitting(monkeypatch):
     def fitting_started(*args, **kwargs):
         raise AssertionError("a regression started fitting before the bad input was caught")
 
-    monkeypatch.setattr(predictivity, "fit_pls_problems", fitting_started)
+    monkeypatch.setattr(pls_metric, "fit_pls_problems", fitting_started)
     monkeypatch.setattr(predictivity, "clone", fitting_started)
 
 
@@ -133,7 +134,7 @@ BAD_DATA = [
                  id="class-with-a-single-stimulus"),
     pytest.param(lambda f, n: (f, with_coord_value(n, "object_name", first_stimulus(n), None), SETTINGS),
                  FitError, r"1 of 12 stimuli have no stratification label", id="missing-stratification-label"),
-    pytest.param(lambda f, n: (f, n, FitSettings(n_components=7, n_splits=2, train_size=0.5)),
+    pytest.param(lambda f, n: (f, n, FitSettings(metric_options={"n_components": 7}, n_splits=2, train_size=0.5)),
                  FitError, r"at least as many training samples as components: 6 samples, 7 components.*"
                            r"n_components=5", id="fewer-training-samples-than-components"),
     pytest.param(lambda f, n: (f, n.transpose("neuroid", "presentation", "time_bin"), SETTINGS),
@@ -148,10 +149,10 @@ BAD_DATA = [
                  DataFormatError, r"no entries along \['presentation'\]", id="empty-neural-assembly"),
     pytest.param(lambda f, n: (f.isel(neuroid=[]), n, SETTINGS),
                  DataFormatError, r"the features are empty", id="empty-features"),
-    pytest.param(lambda f, n: (f, n, FitSettings(n_components=2, n_splits=2, train_size=0.5,
+    pytest.param(lambda f, n: (f, n, FitSettings(metric_options={"n_components": 2}, n_splits=2, train_size=0.5,
                                                  mapping=TimeMapping(kind="table", table=(0, 1, 2)))),
                  ConfigError, r"table has 3 entries for 2 time bins", id="table-mapping-longer-than-time-bins"),
-    pytest.param(lambda f, n: (f, n, FitSettings(n_components=2, n_splits=2, train_size=0.5,
+    pytest.param(lambda f, n: (f, n, FitSettings(metric_options={"n_components": 2}, n_splits=2, train_size=0.5,
                                                  mapping=TimeMapping(kind="table", table=(0, 3)))),
                  ConfigError, r"table names steps outside 0\.\.2", id="table-mapping-beyond-model-steps"),
     pytest.param(lambda f, n: (f, n.isel(time_bin=[1, 0]), SETTINGS),
@@ -173,13 +174,15 @@ BAD_DATA = [
                  id="neural-not-a-dataarray"),
     pytest.param(lambda f, n: (f, n.isel(presentation=first_stimulus(n)), SETTINGS),
                  FitError, r"cross-validation needs at least 2 stimuli, got 1", id="a-single-stimulus"),
-    pytest.param(lambda f, n: (f, n, FitSettings(n_components=2, splits="kfold", n_splits=12, stratify=None)),
+    pytest.param(lambda f, n: (f, n, FitSettings(metric_options={"n_components": 2}, splits="kfold", n_splits=12,
+                                                 stratify=None)),
                  FitError, r"split 0 has 11 training and 1 test stimuli, but each side needs at least 2",
                  id="kfold-test-set-of-one-stimulus"),
     pytest.param(lambda f, n: (f, n.isel(presentation=np.isin(n["stimulus_id"], n["stimulus_id"].values[:3])),
-                               FitSettings(n_components=1, n_splits=2, train_size=0.5, stratify=None)),
+                               FitSettings(metric_options={"n_components": 1}, n_splits=2, train_size=0.5,
+                                           stratify=None)),
                  FitError, r"split 0 has 1 training and 2 test stimuli", id="training-set-of-one-stimulus"),
-    pytest.param(lambda f, n: (f, n, FitSettings(n_components=2, n_splits=2)),
+    pytest.param(lambda f, n: (f, n, FitSettings(metric_options={"n_components": 2}, n_splits=2)),
                  FitError, r"cannot draw cross-validation splits \(.*test_size = 2.*classes = 3.*\); "
                            r"use more stimuli", id="test-set-smaller-than-the-number-of-classes"),
     pytest.param(lambda f, n: (f, n.isel(presentation=n["repetition"].values == 0), SETTINGS),
@@ -201,7 +204,8 @@ def test_bad_data_raises_before_fitting(no_fitting, make, error, match):
     pytest.param({"n_splits": 2.5}, r"n_splits must be a positive integer, got 2.5", id="fractional-splits"),
     pytest.param({"splits": "kfold", "n_splits": 1}, r"k-fold cross-validation needs n_splits >= 2",
                  id="one-kfold-split"),
-    pytest.param({"n_components": 0}, r"n_components must be a positive integer", id="zero-components"),
+    pytest.param({"metric_options": {"n_components": 0}}, r"n_components must be a positive integer",
+                 id="zero-components"),
     pytest.param({"inner_splits": 0}, r"inner_splits must be a positive integer", id="zero-inner-splits"),
     pytest.param({"ceiling_splits": 0}, r"ceiling_splits must be a positive integer", id="zero-ceiling-splits"),
     pytest.param({"train_size": 0.0}, r"train_size must be a number between 0 and 1 \(exclusive\), got 0.0",
@@ -210,8 +214,10 @@ def test_bad_data_raises_before_fitting(no_fitting, make, error, match):
     pytest.param({"train_size": 1.5}, r"train_size must be a number between 0 and 1", id="train-size-above-one"),
     pytest.param({"train_size": -0.1}, r"train_size must be a number between 0 and 1", id="negative-train-size"),
     pytest.param({"train_size": "0.9"}, r"train_size must be a number.*got '0.9'", id="train-size-as-text"),
-    pytest.param({"regression": "lasso"}, r"regression must be one of pls, ridge, ridgecv; got 'lasso'",
-                 id="unknown-regression"),
+    pytest.param({"metric": "lasso"}, r"metric must be one of pls, ridge, ridgecv(, \w+)*; got 'lasso'",
+                 id="unknown-metric"),
+    pytest.param({"metric_options": {"alpha": 2.0}}, r"metric 'pls' has no option\(s\) alpha; its options are "
+                 "n_components", id="option-of-another-metric"),
     pytest.param({"time": "matrix", "mapping": TimeMapping(kind="best")}, r"'best' time mapping applies to",
                  id="best-mapping-with-matrix"),
     pytest.param({"device": "gpu0"}, r"device must name a torch device such as 'cpu'.*got 'gpu0'",
@@ -290,7 +296,7 @@ def test_command_line_reports_bad_data_in_one_line(files, capsys, tmp_path, no_f
 
 
 @pytest.mark.parametrize("yaml_settings, overrides, match", [
-    pytest.param({"n_split": 3}, [], r"unknown setting\(s\) n_split; known: regression", id="yaml-unknown-key"),
+    pytest.param({"n_split": 3}, [], r"unknown setting\(s\) n_split; known: metric", id="yaml-unknown-key"),
     pytest.param({"mapping": {"kinds": "best"}}, [], r"unknown setting\(s\) mapping.kinds",
                  id="yaml-unknown-nested-key"),
     pytest.param({"n_splits": "ten"}, [], r"n_splits must be of type int, got 'ten'", id="yaml-wrong-type"),
@@ -299,7 +305,9 @@ def test_command_line_reports_bad_data_in_one_line(files, capsys, tmp_path, no_f
     pytest.param(None, ["n_split=3"], r"unknown setting\(s\) n_split", id="set-unknown-key"),
     pytest.param(None, ["n_components=many"], r"n_components must be of type int, got 'many'", id="set-wrong-type"),
     pytest.param(None, ["train_size=most"], r"train_size must be a number, got 'most'", id="set-text-for-number"),
-    pytest.param(None, ["alphas=[1, ten]"], r"alphas\[1\] must be a number, got 'ten'", id="set-text-in-list"),
+    pytest.param(None, ["metric=ridgecv", "metric_options.alphas=[1, ten]"],
+                 r"metric_options.alphas\[1\] must be a number, got 'ten'",
+                 id="set-text-in-list"),
     pytest.param(None, ["mapping.kind=last"], r"mapping.kind must be one of latency, nearest_start, table, single, best",
                  id="set-unknown-choice"),
     pytest.param(None, ["n_splits"], r"override 'n_splits' must look like key=value", id="set-without-value"),
@@ -342,4 +350,4 @@ def test_constant_neuroid_gets_nan_r_and_a_warning_while_the_others_are_scored_a
 def test_unavailable_device_is_a_config_error_before_fitting():
     model, raw = recording(0)
     with pytest.raises(ConfigError, match="not available on this machine"):
-        neural_predictivity(model, raw, FitSettings(device="cuda", n_components=8), progress=False)
+        neural_predictivity(model, raw, FitSettings(device="cuda", metric_options={"n_components": 8}), progress=False)

@@ -19,7 +19,7 @@ from chronoscore.neural_fit.time_mapping import TimeMapping
 
 from .synthetic import recording
 
-FAST = dict(n_components=8, n_splits=4)
+FAST = dict(metric_options={"n_components": 8}, n_splits=4)
 
 
 def test_per_bin_r_equals_a_hand_made_fit_of_each_bin_from_its_mapped_step():
@@ -65,7 +65,8 @@ def test_user_given_splits_replace_the_drawn_ones():
     model, raw = recording(12)
     stimuli = average_repetitions(raw)["stimulus_id"].values
     splits = [(stimuli[:60], stimuli[60:]), (stimuli[20:], stimuli[:20])]
-    scores = neural_predictivity(model, raw, FitSettings(n_components=8), splits=splits, progress=False)
+    scores = neural_predictivity(model, raw, FitSettings(metric_options={"n_components": 8}), splits=splits,
+                                 progress=False)
     assert scores.sizes["split"] == 2
     x, y = model.values, average_repetitions(raw).values[:, :, 0]
     predicted = SklearnPLS(8, scale=False).fit(x[:60], y[:60]).predict(x[60:])
@@ -106,7 +107,7 @@ def test_ceiled_score_follows_the_chosen_convention():
 def test_scores_above_one_are_kept_and_warned_about():
     """With few trials the ceiling is low, while a model that knows the true features is not."""
     model, raw = recording(6, n_features=4, noise=3.0, n_repetitions=2)
-    settings = FitSettings(ceiling_convention="squared_ratio", n_components=4, n_splits=4)
+    settings = FitSettings(ceiling_convention="squared_ratio", metric_options={"n_components": 4}, n_splits=4)
     with pytest.warns(CeilingWarning, match="unclipped"):
         scores = neural_predictivity(model, raw, settings, progress=False)
     assert float(scores["ceiled_score"]) > 1
@@ -141,14 +142,14 @@ def test_provenance_is_recorded():
 def test_ridge_regressions_run_through_the_same_pipeline():
     model, raw = recording(10)
     for regression in ("ridge", "ridgecv"):
-        scores = neural_predictivity(model, raw, FitSettings(regression=regression, n_splits=3), progress=False)
+        scores = neural_predictivity(model, raw, FitSettings(metric=regression, n_splits=3), progress=False)
         assert 0 < float(scores["score"]) < 1
 
 
 def test_kfold_splits_use_every_stimulus_once_for_testing():
     model, raw = recording(11)
-    scores = neural_predictivity(model, raw, FitSettings(splits="kfold", n_splits=5, n_components=8),
-                                 progress=False)
+    settings = FitSettings(splits="kfold", n_splits=5, metric_options={"n_components": 8})
+    scores = neural_predictivity(model, raw, settings, progress=False)
     assert scores.sizes["split"] == 5 and np.isfinite(scores["r"].values).all()
 
 
