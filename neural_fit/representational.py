@@ -1,0 +1,283 @@
+"""Scores of metrics that compare whole representations (RSA, CKA) per region and time bin.
+
+Such a metric fits nothing: it turns the model's features and the neural
+responses each into a stimulus × stimulus matrix (an RDM, a Gram matrix) and
+compares the two on the held-out stimuli of every split, as Brain-Score's
+test-only cross-validation (``rdm_cv``, ``cka_cv``) does. Each matrix is made
+once per model step and neural bin over all stimuli and only subset per split.
+
+Time modes, as for the regression metrics:
+
+``per_bin``
+    each bin's neural matrix against the matrix of the model step mapped to it;
+``shared``
+    every bin against one model matrix, made from the features of the mapped
+    steps of all bins side by side (one model representation for the whole
+    time course, as ``shared`` fits one regression for all bins);
+``matrix``
+    every (model step, neural bin) pair.
+
+The ``best`` mapping picks, per split and bin, the step most similar on the
+split's training stimuli.
+
+Scores hold ``similarity`` (split, region[, time_step], time_bin), ``score``
+(its mean over splits), ``error`` (standard error over splits, ddof 0 as
+Brain-Score), ``step_for_bin`` (region, split, time_bin; not in ``matrix``) and,
+for raw trials, ``ceiling`` (split-half reliability of the neural matrix,
+Spearman-Brown corrected), ``ceiling_error``, ``ceiled_score`` (``score /
+ceiling``, NaN below the settings' ``ceiling_floor``) and ``ceiling_below_floor``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import xarray as xr
+from sklearn.model_selection import ShuffleSplit
+from tqdm.auto import tqdm
+
+from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.neural_fit.assembly import average_repetitions, validate_assembly
+from chronoscore.neural_fit.ceiling import spearman_brown, trials_by_repetition
+from chronoscore.neural_fit.features import feature_steps, step_times
+from chronoscore.neural_fit.predictivity import TimeMode
+from chronoscore.neural_fit.provenance import provenance_attrs
+from chronoscore.neural_fit.scoring import (_coords_on, _features_per_region, _labels, _nanmean, _regions,
+                                            _standard_error)
+from chronoscore.neural_fit.settings import FitSettings
+from chronoscore.neural_fit.splits import Split, given_splits, kfold_splits, shuffle_splits
+
+__all__ = ["Similarity", "representational_scores", "test_only_splits"]
+
+
+class Similarity(Protocol):
+    """How a metric turns patterns into a matrix and compares two matrices on a subset of stimuli."""
+
+    min_stimuli: int
+    """Fewest stimuli a comparison needs."""
+
+    def prepare(self, patterns: np.ndarray, what: str) -> Any:
+        """The matrix of (N, D) ``patterns`` (raising a chronoscore error that names ``what`` if undefined)."""
+
+    def select(self, n: int, stimuli: np.ndarray) -> Any:
+        """A selector of the stimuli ``stimuli`` (indices) among ``n``, reused for every comparison on them."""
+
+    def compare(self, model: Any, neural: Any, selector: Any) -> float:
+        """Similarity of two prepared matrices on the selected stimuli."""
+
+
+def test_only_splits(averaged: xr.DataArray, settings: FitSettings, test_size: float, cross_validate: bool,
+                     splits: Sequence[tuple[Sequence[str], Sequence[str]]] | None) -> list[Split]:
+    """The splits whose test stimuli are compared: user-given, all stimuli once, k-fold, or shuffle splits
+    holding out ``test_size`` of the stimuli (Brain-Score's ``rdm_cv``/``cka_cv``: 0.9)."""
+    stimuli = averaged["stimulus_id"].values
+    if splits is not None:
+        return given_splits(stimuli, splits)
+    if not cross_validate:
+        return [(np.array([], dtype=int), np.arange(len(stimuli)))]
+    labels = _labels(averaged, settings)
+    if settings.splits == "kfold":
+        return kfold_splits(stimuli, labels, n_splits=settings.n_splits, random_state=settings.random_state)
+    return shuffle_splits(stimuli, labels, n_splits=settings.n_splits, test_size=test_size,
+                          random_state=settings.random_state)
+
+
+def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray], neural: xr.DataArray,
+                            settings: FitSettings, similarity: Similarity, *, test_size: float,
+                            cross_validate: bool, time_modes: Sequence[TimeMode],
+                            splits: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None,
+                            progress: bool = True) -> dict[TimeMode, xr.Dataset]:
+    """Scores of ``similarity`` between model and neural matrices per region, split and time bin.
+
+    Parameters
+    ----------
+    features, neural, splits, progress
+        As :func:`chronoscore.neural_fit.scoring.neural_predictivity`.
+    settings : FitSettings
+    similarity : Similarity
+    test_size : float
+        Fraction of stimuli each shuffle split compares.
+    cross_validate : bool
+        False: one comparison over all stimuli (Brain-Score's ``rdm``/``cka``).
+    time_modes : sequence of {"per_bin", "shared", "matrix"}
+
+    Returns
+    -------
+    dict of time mode to xarray.Dataset
+        See the module docstring.
+    """
+    averaged = average_repetitions(neural)
+    ceiling = _ceiling(neural, settings, similarity) if "repetition" in neural.coords else None
+    stimuli = averaged["stimulus_id"].values
+    regions = _regions(averaged)
+    per_region = _features_per_region(features, regions)
+    designs = {region: feature_steps(per_region[region], stimuli) for region in regions}
+    mappings = {region: settings.mapping_for(region).resolve(
+        step_times(per_region[region], len(designs[region][1]))) for region in regions}
+    if not cross_validate and any(mapping.kind == "best" for mapping in mappings.values()):
+        raise ConfigError("the 'best' time mapping chooses steps on training stimuli, which a comparison over all "
+                          "stimuli (cross_validate=False) lacks; use another mapping or cross-validate.")
+    chosen_splits = test_only_splits(averaged, settings, test_size, cross_validate, splits)
+    _check_split_sizes(chosen_splits, similarity.min_stimuli, any(m.kind == "best" for m in mappings.values()))
+    n = len(stimuli)
+    tests = [similarity.select(n, test) for _, test in chosen_splits]
+    responses = averaged.transpose("presentation", "neuroid", "time_bin").values
+    n_bins = responses.shape[2]
+    longest = max(regions, key=lambda region: len(designs[region][1]))
+    time_step = designs[longest][1]
+    times = step_times(per_region[longest], len(time_step))
+    per_mode: dict[str, list] = {mode: [] for mode in time_modes}
+    steps = []
+    with tqdm(total=len(regions) * len(time_modes), desc="representational similarity", unit="region",
+              disable=not progress) as bar:
+        for region in regions:
+            design = designs[region][0]
+            region_responses = responses[:, averaged["region"].values == region]
+            neural_matrices = [similarity.prepare(region_responses[:, :, b], f"neural region {region}, time bin {b}")
+                               for b in range(n_bins)]
+            model_matrices: dict[int, Any] = {}
+
+            def model_matrix(step: int, region=region, design=design, cache=model_matrices) -> Any:
+                if step not in cache:
+                    cache[step] = similarity.prepare(design[step], f"model features for region {region}, step {step}")
+                return cache[step]
+
+            mapping = mappings[region]
+            if mapping.kind == "best":
+                region_steps = _best_steps(similarity, model_matrix, neural_matrices, design.shape[0], chosen_splits, n)
+            else:
+                bins = mapping.steps_for_bins(averaged["time_bin_start"].values, averaged["time_bin_end"].values,
+                                              design.shape[0])
+                region_steps = np.tile(bins, (len(chosen_splits), 1))
+            steps.append(region_steps)
+            for mode in time_modes:
+                per_mode[mode].append(_mode_values(mode, similarity, model_matrix, neural_matrices, design,
+                                                   region_steps, tests, len(time_step), region))
+                bar.update(1)
+    provenance = provenance_attrs(features, neural, settings.to_json(), settings.random_state)
+    described = "; ".join(f"{region}: {mappings[region].describe()}" for region in regions)
+    results = {}
+    for mode in time_modes:
+        mode_settings = dataclasses.replace(settings, time=mode)
+        scores = _package(np.stack(per_mode[mode], axis=1), averaged, regions, time_step, times,
+                          np.stack(steps), mode == "matrix")
+        if ceiling is not None:
+            scores = scores.merge(ceiling)
+            score, bound = xr.broadcast(scores["score"], scores["ceiling"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ceiled = np.where(bound.values >= settings.ceiling_floor, score.values / bound.values, np.nan)
+            scores["ceiled_score"] = score.copy(data=ceiled)
+            scores["ceiling_below_floor"] = scores["ceiling"] < settings.ceiling_floor
+            scores.attrs["ceiling_floor"] = settings.ceiling_floor
+            scores.attrs["ceiling_convention"] = "score_over_ceiling"
+        scores.attrs.update(provenance, metric_settings=mode_settings.to_json())
+        scores.attrs["time_mapping"] = described
+        scores.attrs["n_stimuli"] = n
+        results[mode] = scores
+    return results
+
+
+def _check_split_sizes(splits: list[Split], fewest: int, best: bool) -> None:
+    for number, (train, test) in enumerate(splits):
+        if len(test) < fewest or (best and len(train) < fewest):
+            side = "test" if len(test) < fewest else "training"
+            raise DataFormatError(
+                f"split {number} compares only {len(test) if side == 'test' else len(train)} {side} stimuli, but "
+                f"this metric needs at least {fewest}; use more stimuli, a larger test_size, fewer k-fold splits "
+                "or cross_validate=False.")
+
+
+def _best_steps(similarity: Similarity, model_matrix, neural_matrices: list, n_steps: int, splits: list[Split],
+                n: int) -> np.ndarray:
+    """(S, B): per split and bin, the step most similar to the bin on the split's training stimuli."""
+    chosen = np.zeros((len(splits), len(neural_matrices)), dtype=int)
+    for s, (train, _) in enumerate(splits):
+        selector = similarity.select(n, train)
+        values = np.array([[similarity.compare(model_matrix(t), neural, selector) for neural in neural_matrices]
+                           for t in range(n_steps)])
+        chosen[s] = np.argmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
+    return chosen
+
+
+def _mode_values(mode: TimeMode, similarity: Similarity, model_matrix, neural_matrices: list, design: np.ndarray,
+                 steps: np.ndarray, tests: list, n_time_steps: int, region: str) -> np.ndarray:
+    """(S, B) or, for ``matrix``, (S, T, B) similarities of one region (NaN at steps the region lacks)."""
+    n_bins = len(neural_matrices)
+    if mode == "matrix":
+        values = np.full((len(tests), n_time_steps, n_bins), np.nan)
+        for t in range(design.shape[0]):
+            for b, neural in enumerate(neural_matrices):
+                values[:, t, b] = [similarity.compare(model_matrix(t), neural, test) for test in tests]
+        return values
+    values = np.empty((len(tests), n_bins))
+    for s, test in enumerate(tests):
+        if mode == "shared":
+            joined = np.concatenate([design[step] for step in steps[s]], axis=1)
+            shared = similarity.prepare(joined, f"model features for region {region}, steps {steps[s].tolist()}")
+            values[s] = [similarity.compare(shared, neural, test) for neural in neural_matrices]
+        else:
+            values[s] = [similarity.compare(model_matrix(step), neural, test)
+                         for step, neural in zip(steps[s], neural_matrices, strict=True)]
+    return values
+
+
+def _ceiling(neural: xr.DataArray, settings: FitSettings, similarity: Similarity) -> xr.Dataset:
+    """Split-half reliability of each region's neural matrix per bin, Spearman-Brown corrected.
+
+    Repetitions are split in halves as :func:`chronoscore.neural_fit.ceiling.split_half_consistency`
+    does (``ceiling_splits`` draws, seed ``random_state``); each half's trial mean gives a
+    matrix over all stimuli, and the two are compared.
+    """
+    validate_assembly(neural, trial_averaged=False, allow_nan=True)
+    values = neural.transpose("presentation", "neuroid", "time_bin").values
+    dense, stimuli, _ = trials_by_repetition(values, neural["stimulus_id"].values, neural["repetition"].values)
+    regions = _regions(neural)
+    region_of = neural["region"].values
+    splitter = ShuffleSplit(n_splits=settings.ceiling_splits, train_size=0.5, random_state=settings.random_state)
+    selector = similarity.select(len(stimuli), np.arange(len(stimuli)))
+    per_split = []
+    for first, second in splitter.split(np.zeros(dense.shape[1])):
+        halves = [_half_mean(dense, half, stimuli) for half in (first, second)]
+        per_split.append([[similarity.compare(*(similarity.prepare(half[:, region_of == region, b],
+                                                                    f"half of the trials, region {region}, bin {b}")
+                                                 for half in halves), selector)
+                           for b in range(dense.shape[3])] for region in regions])
+    corrected = spearman_brown(np.asarray(per_split, dtype=float))  # (splits, R, B)
+    return xr.Dataset({"ceiling": (("region", "time_bin"), _nanmean(corrected, axis=0)),
+                       "ceiling_error": (("region", "time_bin"), _standard_error(corrected))},
+                      coords={**_coords_on(neural, "time_bin"), "region": regions})
+
+
+def _half_mean(dense: np.ndarray, repetitions: np.ndarray, stimuli: np.ndarray) -> np.ndarray:
+    """Trial mean (N, q, B) over ``repetitions``; raises if a stimulus has no trial among them."""
+    part = dense[:, repetitions]
+    present = np.isfinite(part).any(axis=(2, 3))
+    lacking = np.flatnonzero(~present.any(axis=1))
+    if lacking.size:
+        raise DataFormatError(
+            f"stimuli {stimuli[lacking[:5]].tolist()} lack trials in a random half of the repetitions, so their "
+            "split-half reliability is undefined; give every stimulus the same repetitions (at least 2), or drop "
+            "the stimuli recorded fewer times.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(part, axis=1)
+
+
+def _package(values: np.ndarray, averaged: xr.DataArray, regions: list[str], time_step: np.ndarray,
+             times: np.ndarray | None, steps: np.ndarray, matrix: bool) -> xr.Dataset:
+    """Scores from similarities (S, R, B) or (S, R, T, B)."""
+    dims = ("split", "region", "time_step", "time_bin") if matrix else ("split", "region", "time_bin")
+    coords = {**_coords_on(averaged, "time_bin"), "region": regions, "split": np.arange(values.shape[0])}
+    if matrix:
+        coords["time_step"] = time_step
+        if times is not None:
+            coords["time_ms"] = ("time_step", times)
+    data = {"similarity": (dims, values), "score": (dims[1:], _nanmean(values, axis=0)),
+            "error": (dims[1:], _standard_error(values))}
+    if not matrix:
+        data["step_for_bin"] = (("region", "split", "time_bin"), steps)
+    return xr.Dataset(data, coords=coords)
