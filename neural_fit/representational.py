@@ -51,7 +51,7 @@ from chronoscore.neural_fit.scoring import (_coords_on, _features_per_region, _l
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import Split, given_splits, kfold_splits, shuffle_splits
 
-__all__ = ["Similarity", "representational_scores", "test_only_splits"]
+__all__ = ["Similarity", "RegionScorer", "RegionEvaluator", "SimilarityEvaluator", "representational_scores", "test_only_splits"]
 
 
 class Similarity(Protocol):
@@ -68,6 +68,29 @@ class Similarity(Protocol):
 
     def compare(self, model: Any, neural: Any, selector: Any) -> float:
         """Similarity of two prepared matrices on the selected stimuli."""
+
+
+class RegionScorer(Protocol):
+    """A metric's scoring of one region's model design (T', n, p) and neural responses (n, q, B)."""
+
+    def values(self, mode: TimeMode, steps: np.ndarray, splits: list[Split], n_time_steps: int) -> np.ndarray:
+        """(S, B), or (S, T, B) for ``matrix`` (NaN at steps the region lacks), given the step of each bin
+        per split (S, B)."""
+
+    def best_steps(self, splits: list[Split]) -> np.ndarray:
+        """(S, B): per split and bin, the step scoring best on the split's training stimuli."""
+
+
+class RegionEvaluator(Protocol):
+    """A metric's scoring, made for one region at a time."""
+
+    min_stimuli: int
+    """Fewest stimuli on each compared side of a split."""
+    similarity: Similarity | None
+    """Compares two repetition halves of the neural data for the ceiling; None: no ceiling."""
+
+    def region(self, design: np.ndarray, responses: np.ndarray, name: str) -> RegionScorer:
+        """The scorer of one region."""
 
 
 def test_only_splits(averaged: xr.DataArray, settings: FitSettings, test_size: float, cross_validate: bool,
@@ -87,18 +110,18 @@ def test_only_splits(averaged: xr.DataArray, settings: FitSettings, test_size: f
 
 
 def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray], neural: xr.DataArray,
-                            settings: FitSettings, similarity: Similarity, *, test_size: float,
+                            settings: FitSettings, evaluator: RegionEvaluator, *, test_size: float,
                             cross_validate: bool, time_modes: Sequence[TimeMode],
                             splits: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None,
                             progress: bool = True) -> dict[TimeMode, xr.Dataset]:
-    """Scores of ``similarity`` between model and neural matrices per region, split and time bin.
+    """Scores of ``evaluator`` (e.g. a :class:`SimilarityEvaluator`) per region, split and time bin.
 
     Parameters
     ----------
     features, neural, splits, progress
         As :func:`chronoscore.neural_fit.scoring.neural_predictivity`.
     settings : FitSettings
-    similarity : Similarity
+    evaluator : RegionEvaluator
     test_size : float
         Fraction of stimuli each shuffle split compares.
     cross_validate : bool
@@ -111,7 +134,9 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
         See the module docstring.
     """
     averaged = average_repetitions(neural)
-    ceiling = _ceiling(neural, settings, similarity) if "repetition" in neural.coords else None
+    ceiling = None
+    if "repetition" in neural.coords and evaluator.similarity is not None:
+        ceiling = _ceiling(neural, settings, evaluator.similarity)
     stimuli = averaged["stimulus_id"].values
     regions = _regions(averaged)
     per_region = _features_per_region(features, regions)
@@ -122,41 +147,29 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
         raise ConfigError("the 'best' time mapping chooses steps on training stimuli, which a comparison over all "
                           "stimuli (cross_validate=False) lacks; use another mapping or cross-validate.")
     chosen_splits = test_only_splits(averaged, settings, test_size, cross_validate, splits)
-    _check_split_sizes(chosen_splits, similarity.min_stimuli, any(m.kind == "best" for m in mappings.values()))
+    _check_split_sizes(chosen_splits, evaluator.min_stimuli, any(m.kind == "best" for m in mappings.values()))
     n = len(stimuli)
-    tests = [similarity.select(n, test) for _, test in chosen_splits]
     responses = averaged.transpose("presentation", "neuroid", "time_bin").values
-    n_bins = responses.shape[2]
     longest = max(regions, key=lambda region: len(designs[region][1]))
     time_step = designs[longest][1]
     times = step_times(per_region[longest], len(time_step))
     per_mode: dict[str, list] = {mode: [] for mode in time_modes}
     steps = []
-    with tqdm(total=len(regions) * len(time_modes), desc="representational similarity", unit="region",
+    with tqdm(total=len(regions) * len(time_modes), desc=f"neural fit ({settings.metric})", unit="region",
               disable=not progress) as bar:
         for region in regions:
             design = designs[region][0]
-            region_responses = responses[:, averaged["region"].values == region]
-            neural_matrices = [similarity.prepare(region_responses[:, :, b], f"neural region {region}, time bin {b}")
-                               for b in range(n_bins)]
-            model_matrices: dict[int, Any] = {}
-
-            def model_matrix(step: int, region=region, design=design, cache=model_matrices) -> Any:
-                if step not in cache:
-                    cache[step] = similarity.prepare(design[step], f"model features for region {region}, step {step}")
-                return cache[step]
-
+            scorer = evaluator.region(design, responses[:, averaged["region"].values == region], region)
             mapping = mappings[region]
             if mapping.kind == "best":
-                region_steps = _best_steps(similarity, model_matrix, neural_matrices, design.shape[0], chosen_splits, n)
+                region_steps = scorer.best_steps(chosen_splits)
             else:
                 bins = mapping.steps_for_bins(averaged["time_bin_start"].values, averaged["time_bin_end"].values,
                                               design.shape[0])
                 region_steps = np.tile(bins, (len(chosen_splits), 1))
             steps.append(region_steps)
             for mode in time_modes:
-                per_mode[mode].append(_mode_values(mode, similarity, model_matrix, neural_matrices, design,
-                                                   region_steps, tests, len(time_step), region))
+                per_mode[mode].append(scorer.values(mode, region_steps, chosen_splits, len(time_step)))
                 bar.update(1)
     provenance = provenance_attrs(features, neural, settings.to_json(), settings.random_state)
     described = "; ".join(f"{region}: {mappings[region].describe()}" for region in regions)
@@ -191,38 +204,65 @@ def _check_split_sizes(splits: list[Split], fewest: int, best: bool) -> None:
                 "or cross_validate=False.")
 
 
-def _best_steps(similarity: Similarity, model_matrix, neural_matrices: list, n_steps: int, splits: list[Split],
-                n: int) -> np.ndarray:
-    """(S, B): per split and bin, the step most similar to the bin on the split's training stimuli."""
-    chosen = np.zeros((len(splits), len(neural_matrices)), dtype=int)
-    for s, (train, _) in enumerate(splits):
-        selector = similarity.select(n, train)
-        values = np.array([[similarity.compare(model_matrix(t), neural, selector) for neural in neural_matrices]
-                           for t in range(n_steps)])
-        chosen[s] = np.argmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
-    return chosen
+class SimilarityEvaluator:
+    """Scores regions by comparing model and neural matrices (:class:`Similarity`) on each split's test stimuli."""
+
+    def __init__(self, similarity: Similarity) -> None:
+        self.similarity = similarity
+        self.min_stimuli = similarity.min_stimuli
+
+    def region(self, design: np.ndarray, responses: np.ndarray, name: str) -> _SimilarityRegion:
+        """See :class:`RegionEvaluator`."""
+        return _SimilarityRegion(self.similarity, design, responses, name)
 
 
-def _mode_values(mode: TimeMode, similarity: Similarity, model_matrix, neural_matrices: list, design: np.ndarray,
-                 steps: np.ndarray, tests: list, n_time_steps: int, region: str) -> np.ndarray:
-    """(S, B) or, for ``matrix``, (S, T, B) similarities of one region (NaN at steps the region lacks)."""
-    n_bins = len(neural_matrices)
-    if mode == "matrix":
-        values = np.full((len(tests), n_time_steps, n_bins), np.nan)
-        for t in range(design.shape[0]):
-            for b, neural in enumerate(neural_matrices):
-                values[:, t, b] = [similarity.compare(model_matrix(t), neural, test) for test in tests]
+class _SimilarityRegion:
+    """One region's matrices, each prepared once over all stimuli and subset per split."""
+
+    def __init__(self, similarity: Similarity, design: np.ndarray, responses: np.ndarray, name: str) -> None:
+        self.similarity, self.design, self.name = similarity, design, name
+        self.neural = [similarity.prepare(responses[:, :, b], f"neural region {name}, time bin {b}")
+                       for b in range(responses.shape[2])]
+        self._model: dict[int, Any] = {}
+
+    def model(self, step: int) -> Any:
+        """The prepared matrix of the model's features at ``step``."""
+        if step not in self._model:
+            self._model[step] = self.similarity.prepare(self.design[step],
+                                                        f"model features for region {self.name}, step {step}")
+        return self._model[step]
+
+    def values(self, mode: TimeMode, steps: np.ndarray, splits: list[Split], n_time_steps: int) -> np.ndarray:
+        """See :class:`RegionScorer`."""
+        compare = self.similarity.compare
+        tests = [self.similarity.select(self.design.shape[1], test) for _, test in splits]
+        if mode == "matrix":
+            values = np.full((len(tests), n_time_steps, len(self.neural)), np.nan)
+            for t in range(self.design.shape[0]):
+                for b, neural in enumerate(self.neural):
+                    values[:, t, b] = [compare(self.model(t), neural, test) for test in tests]
+            return values
+        values = np.empty((len(tests), len(self.neural)))
+        for s, test in enumerate(tests):
+            if mode == "shared":
+                joined = np.concatenate([self.design[step] for step in steps[s]], axis=1)
+                shared = self.similarity.prepare(joined, f"model features for region {self.name}, steps "
+                                                         f"{steps[s].tolist()}")
+                values[s] = [compare(shared, neural, test) for neural in self.neural]
+            else:
+                values[s] = [compare(self.model(step), neural, test)
+                             for step, neural in zip(steps[s], self.neural, strict=True)]
         return values
-    values = np.empty((len(tests), n_bins))
-    for s, test in enumerate(tests):
-        if mode == "shared":
-            joined = np.concatenate([design[step] for step in steps[s]], axis=1)
-            shared = similarity.prepare(joined, f"model features for region {region}, steps {steps[s].tolist()}")
-            values[s] = [similarity.compare(shared, neural, test) for neural in neural_matrices]
-        else:
-            values[s] = [similarity.compare(model_matrix(step), neural, test)
-                         for step, neural in zip(steps[s], neural_matrices, strict=True)]
-    return values
+
+    def best_steps(self, splits: list[Split]) -> np.ndarray:
+        """See :class:`RegionScorer`."""
+        chosen = np.zeros((len(splits), len(self.neural)), dtype=int)
+        for s, (train, _) in enumerate(splits):
+            selector = self.similarity.select(self.design.shape[1], train)
+            values = np.array([[self.similarity.compare(self.model(t), neural, selector) for neural in self.neural]
+                               for t in range(self.design.shape[0])])
+            chosen[s] = np.argmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
+        return chosen
 
 
 def _ceiling(neural: xr.DataArray, settings: FitSettings, similarity: Similarity) -> xr.Dataset:

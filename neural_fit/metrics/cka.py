@@ -23,7 +23,7 @@ import numpy as np
 
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.metrics._registry import register_metric
-from chronoscore.neural_fit.representational import representational_scores
+from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
 
 __all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_value"]
 
@@ -139,5 +139,5 @@ class CkaSimilarity:
 def cka(features, neural, settings, options: CKAOptions, **run) -> dict:
     """Centered kernel alignment of model and neural kernels on held-out stimuli per region and time bin."""
     similarity = CkaSimilarity(options.kernel, options.debiased, options.sigma)
-    return representational_scores(features, neural, settings, similarity, test_size=options.test_size,
+    return representational_scores(features, neural, settings, SimilarityEvaluator(similarity), test_size=options.test_size,
                                    cross_validate=options.cross_validate, **run)

@@ -22,7 +22,7 @@ from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.rdm import (COMPARISONS, RDM_KINDS, Comparison, RankedTriangle, RdmKind, compare_rdms,
                                         pair_mask, rdm)
-from chronoscore.neural_fit.representational import representational_scores
+from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
 
 __all__ = ["RSAOptions", "RdmSimilarity", "rsa", "rsa_over_time"]
 
@@ -99,7 +99,8 @@ class RdmSimilarity:
 @register_metric("rsa", options=RSAOptions)
 def rsa(features, neural, settings, options: RSAOptions, **run) -> dict:
     """Model and neural RDMs compared on held-out stimuli per region and time bin (Brain-Score's rdm_cv)."""
-    return representational_scores(features, neural, settings, RdmSimilarity(options.rdm, options.comparison),
+    return representational_scores(features, neural, settings,
+                                    SimilarityEvaluator(RdmSimilarity(options.rdm, options.comparison)),
                                     test_size=options.test_size, cross_validate=options.cross_validate, **run)
 
 
