@@ -93,10 +93,11 @@ class RegionEvaluator(Protocol):
         """The scorer of one region."""
 
 
-def test_only_splits(averaged: xr.DataArray, settings: FitSettings, test_size: float, cross_validate: bool,
+def test_only_splits(averaged: xr.DataArray, settings: FitSettings, test_size: float | None, cross_validate: bool,
                      splits: Sequence[tuple[Sequence[str], Sequence[str]]] | None) -> list[Split]:
     """The splits whose test stimuli are compared: user-given, all stimuli once, k-fold, or shuffle splits
-    holding out ``test_size`` of the stimuli (Brain-Score's ``rdm_cv``/``cka_cv``: 0.9)."""
+    holding out ``test_size`` of the stimuli (Brain-Score's ``rdm_cv``/``cka_cv``: 0.9; None: the settings'
+    ``train_size`` is trained on)."""
     stimuli = averaged["stimulus_id"].values
     if splits is not None:
         return given_splits(stimuli, splits)
@@ -105,12 +106,12 @@ def test_only_splits(averaged: xr.DataArray, settings: FitSettings, test_size: f
     labels = _labels(averaged, settings)
     if settings.splits == "kfold":
         return kfold_splits(stimuli, labels, n_splits=settings.n_splits, random_state=settings.random_state)
-    return shuffle_splits(stimuli, labels, n_splits=settings.n_splits, test_size=test_size,
-                          random_state=settings.random_state)
+    return shuffle_splits(stimuli, labels, n_splits=settings.n_splits, train_size=settings.train_size,
+                          test_size=test_size, random_state=settings.random_state)
 
 
 def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray], neural: xr.DataArray,
-                            settings: FitSettings, evaluator: RegionEvaluator, *, test_size: float,
+                            settings: FitSettings, evaluator: RegionEvaluator, *, test_size: float | None,
                             cross_validate: bool, time_modes: Sequence[TimeMode],
                             splits: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None,
                             progress: bool = True) -> dict[TimeMode, xr.Dataset]:
@@ -122,8 +123,8 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
         As :func:`chronoscore.neural_fit.scoring.neural_predictivity`.
     settings : FitSettings
     evaluator : RegionEvaluator
-    test_size : float
-        Fraction of stimuli each shuffle split compares.
+    test_size : float or None
+        Fraction of stimuli each shuffle split compares (None: the settings' ``train_size`` is trained on).
     cross_validate : bool
         False: one comparison over all stimuli (Brain-Score's ``rdm``/``cka``).
     time_modes : sequence of {"per_bin", "shared", "matrix"}

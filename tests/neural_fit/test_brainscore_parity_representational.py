@@ -1,4 +1,4 @@
-"""The ``rsa`` and ``cka`` metrics beside Brain-Score's own ``rdm``, ``cka`` metrics (and their cross-validated forms)."""
+"""The ``rsa``, ``cka`` and ``reverse_pls`` metrics beside Brain-Score's own ``rdm``, ``cka`` and ``reverse_pls``."""
 
 import numpy as np
 import pytest
@@ -85,3 +85,34 @@ def test_rbf_cka_matches_brainscores_kernel_cka(shape):
         "cross_validate": False, "debiased": False, "kernel": "rbf"}), progress=False)
 
     assert abs(ours["score"].item() - expected) <= 1e-6
+
+
+
+def brainscore_reverse_pls(n_components):
+    from brainscore_vision.metrics.regression_correlation.metric import (ReverseCrossRegressedCorrelation,
+                                                                          pearsonr_correlation, pls_regression)
+
+    return ReverseCrossRegressedCorrelation(regression=pls_regression(dict(n_components=n_components)),
+                                            correlation=pearsonr_correlation())
+
+
+@pytest.mark.parametrize("shape, n_components", [(SHAPES[0], 5), (SHAPES[1], 7), (SHAPES[2], 25), (SHAPES[3], 25)])
+def test_reverse_pls_matches_brainscore_reverse_pls_cv(shape, n_components):
+    model, raw, source, target = brainscore_inputs(*shape)
+    expected = brainscore_reverse_pls(n_components)(source, target)
+
+    ours = neural_predictivity(model, raw, FitSettings(metric="reverse_pls",
+                                                       metric_options={"n_components": n_components}),
+                               progress=False)
+
+    assert abs(ours["score"].item() - float(expected.values)) <= 1e-5
+    assert abs(ours["error"].item() - float(expected.attrs["error"])) <= 1e-5
+
+
+def test_the_default_reverse_pls_is_brainscores_registered_metric():
+    from brainscore_vision import load_metric
+
+    model, raw, source, target = brainscore_inputs(*SHAPES[3])
+    expected = load_metric("reverse_pls_cv")(source, target)
+    ours = neural_predictivity(model, raw, FitSettings(metric="reverse_pls"), progress=False)
+    assert abs(ours["score"].item() - float(expected.values)) <= 1e-5
