@@ -13,7 +13,7 @@ of stimuli (a cross-validation split) then follow in linear time, without a sort
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -71,7 +71,13 @@ def upper_triangle(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise DataFormatError(f"an RDM must be a square matrix, got shape {matrix.shape}.")
-    return matrix[np.triu_indices(matrix.shape[0], k=1)]
+    return matrix[_above_diagonal(matrix.shape[0])]
+
+
+@lru_cache(maxsize=4)
+def _above_diagonal(n: int) -> np.ndarray:
+    """(N, N) bool, True above the diagonal (boolean indexing walks it row by row)."""
+    return np.triu(np.ones((n, n), dtype=bool), k=1)
 
 
 def pair_mask(n: int, stimuli: np.ndarray) -> np.ndarray:
@@ -197,6 +203,13 @@ class RankedTriangle:
     ----------
     matrix : (N, N) array
         A finite RDM.
+
+    Notes
+    -----
+    Without ties in the whole triangle, the rank of a value within a subset is
+    the count of subset values at or below it in the whole triangle's order: one
+    cumulative sum over that order. With ties, the subset's values are walked in
+    that order and tied runs take their mean rank.
     """
 
     def __init__(self, matrix: np.ndarray) -> None:
@@ -204,15 +217,27 @@ class RankedTriangle:
 
     @cached_property
     def order(self) -> np.ndarray:
-        """Indices that sort the triangle (stable)."""
-        return np.argsort(self.values, kind="stable")
+        """Indices that sort the triangle."""
+        return np.argsort(self.values)
+
+    @cached_property
+    def _position(self) -> np.ndarray | None:
+        """Each value's place in :attr:`order` (``order``'s inverse), or None if the triangle has ties."""
+        ordered = self.values[self.order]
+        if (ordered[1:] == ordered[:-1]).any():
+            return None
+        position = np.empty(self.values.size, dtype=np.int32 if self.values.size < 2**31 else np.int64)
+        position[self.order] = np.arange(self.values.size)
+        return position
 
     def subset_ranks(self, pairs: np.ndarray) -> np.ndarray:
         """Average ranks of the values at ``pairs`` (bool mask from :func:`pair_mask`), in triangle order;
         equal to ``scipy.stats.rankdata(self.values[pairs])``."""
+        if self._position is not None:
+            return np.cumsum(pairs[self.order], dtype=self._position.dtype)[self._position[pairs]].astype(np.float64)
         kept = self.order[pairs[self.order]]           # the subset's pairs, in sorted order
-        position = np.cumsum(pairs) - 1                # each kept pair's index within the subset
-        return _ranks_in_order(self.values[kept], position[kept], int(position[-1]) + 1)
+        within = np.cumsum(pairs) - 1                  # each kept pair's index within the subset
+        return _ranks_in_order(self.values[kept], within[kept], int(within[-1]) + 1)
 
     def compare(self, other: RankedTriangle, pairs: np.ndarray, method: Comparison) -> float:
         """:func:`compare_triangles` of this and ``other`` restricted to ``pairs``."""

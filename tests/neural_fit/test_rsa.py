@@ -84,10 +84,11 @@ def test_a_constant_pattern_has_no_correlation_rdm():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_subset_ranks_equal_rankdata_of_the_subset_with_ties(seed):
+@pytest.mark.parametrize("tied", [True, False])
+def test_subset_ranks_equal_rankdata_of_the_subset(seed, tied):
     rng = np.random.default_rng(seed)
     n = 25
-    matrix = np.round(rng.random((n, n)), 1)  # many ties
+    matrix = np.round(rng.random((n, n)), 1 if tied else 12)
     matrix = matrix + matrix.T
     np.fill_diagonal(matrix, 0)
     stimuli = rng.choice(n, size=rng.integers(3, n), replace=False)
