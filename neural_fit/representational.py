@@ -51,7 +51,7 @@ from chronoscore.neural_fit.scoring import (_coords_on, _features_per_region, _l
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import Split, given_splits, kfold_splits, shuffle_splits
 
-__all__ = ["Similarity", "RegionScorer", "RegionEvaluator", "SimilarityEvaluator", "representational_scores", "test_only_splits"]
+__all__ = ["Similarity", "RegionScorer", "RegionEvaluator", "UninformativeStepWarning", "SimilarityEvaluator", "representational_scores", "test_only_splits"]
 
 
 class Similarity(Protocol):
@@ -222,20 +222,31 @@ class _SimilarityRegion:
 
     def __init__(self, similarity: Similarity, design: np.ndarray, responses: np.ndarray, name: str) -> None:
         self.similarity, self.design, self.name = similarity, design, name
-        self.neural = [similarity.prepare(responses[:, :, b], f"neural region {name}, time bin {b}")
+        self.neural = [_prepare_neural(similarity, responses[:, :, b], f"neural region {name}, time bin {b}")
                        for b in range(responses.shape[2])]
         self._model: dict[int, Any] = {}
 
     def model(self, step: int) -> Any:
-        """The prepared matrix of the model's features at ``step``."""
+        """The prepared matrix of the model's features at ``step``; None if every stimulus has the same
+        features there (e.g. before the area has received input): its similarities are NaN, with a warning."""
         if step not in self._model:
-            self._model[step] = self.similarity.prepare(self.design[step],
-                                                        f"model features for region {self.name}, step {step}")
+            if _same_for_every_stimulus(self.design[step]):
+                warnings.warn(f"model features for region {self.name} are the same for every stimulus at step "
+                              f"{step} (the area has not responded yet?); its similarities are NaN.",
+                              UninformativeStepWarning, stacklevel=2)
+                self._model[step] = None
+            else:
+                self._model[step] = self.similarity.prepare(self.design[step],
+                                                            f"model features for region {self.name}, step {step}")
         return self._model[step]
+
+    def compare(self, model: Any, neural: Any, selector: Any) -> float:
+        """The similarity, NaN for an uninformative model step."""
+        return float("nan") if model is None else self.similarity.compare(model, neural, selector)
 
     def values(self, mode: TimeMode, steps: np.ndarray, splits: list[Split], n_time_steps: int) -> np.ndarray:
         """See :class:`RegionScorer`."""
-        compare = self.similarity.compare
+        compare = self.compare
         tests = [self.similarity.select(self.design.shape[1], test) for _, test in splits]
         if mode == "matrix":
             values = np.full((len(tests), n_time_steps, len(self.neural)), np.nan)
@@ -247,8 +258,8 @@ class _SimilarityRegion:
         for s, test in enumerate(tests):
             if mode == "shared":
                 joined = np.concatenate([self.design[step] for step in steps[s]], axis=1)
-                shared = self.similarity.prepare(joined, f"model features for region {self.name}, steps "
-                                                         f"{steps[s].tolist()}")
+                shared = None if _same_for_every_stimulus(joined) else self.similarity.prepare(
+                    joined, f"model features for region {self.name}, steps {steps[s].tolist()}")
                 values[s] = [compare(shared, neural, test) for neural in self.neural]
             else:
                 values[s] = [compare(self.model(step), neural, test)
@@ -260,10 +271,27 @@ class _SimilarityRegion:
         chosen = np.zeros((len(splits), len(self.neural)), dtype=int)
         for s, (train, _) in enumerate(splits):
             selector = self.similarity.select(self.design.shape[1], train)
-            values = np.array([[self.similarity.compare(self.model(t), neural, selector) for neural in self.neural]
+            values = np.array([[self.compare(self.model(t), neural, selector) for neural in self.neural]
                                for t in range(self.design.shape[0])])
             chosen[s] = np.argmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
         return chosen
+
+
+class UninformativeStepWarning(UserWarning):
+    """A model step whose features are the same for every stimulus: its similarities are NaN."""
+
+
+def _same_for_every_stimulus(patterns: np.ndarray) -> bool:
+    """Whether every row of (N, D) ``patterns`` is the same."""
+    return bool(np.all(patterns == patterns[:1]))
+
+
+def _prepare_neural(similarity: Similarity, patterns: np.ndarray, what: str) -> Any:
+    """``similarity.prepare`` of neural responses, which must tell the stimuli apart."""
+    if _same_for_every_stimulus(patterns):
+        raise DataFormatError(f"{what}: the responses are the same for every stimulus, so there is no "
+                              "representation to compare; drop that bin or region, or check the assembly's values.")
+    return similarity.prepare(patterns, what)
 
 
 def _ceiling(neural: xr.DataArray, settings: FitSettings, similarity: Similarity) -> xr.Dataset:
@@ -283,9 +311,9 @@ def _ceiling(neural: xr.DataArray, settings: FitSettings, similarity: Similarity
     per_split = []
     for first, second in splitter.split(np.zeros(dense.shape[1])):
         halves = [_half_mean(dense, half, stimuli) for half in (first, second)]
-        per_split.append([[similarity.compare(*(similarity.prepare(half[:, region_of == region, b],
-                                                                    f"half of the trials, region {region}, bin {b}")
-                                                 for half in halves), selector)
+        per_split.append([[similarity.compare(*(_prepare_neural(similarity, half[:, region_of == region, b],
+                                                                f"half of the trials, region {region}, bin {b}")
+                                                for half in halves), selector)
                            for b in range(dense.shape[3])] for region in regions])
     corrected = spearman_brown(np.asarray(per_split, dtype=float))  # (splits, R, B)
     return xr.Dataset({"ceiling": (("region", "time_bin"), _nanmean(corrected, axis=0)),

@@ -126,7 +126,7 @@ def _draw(splitter, n: int, labels: np.ndarray | None) -> list[Split]:
     except ValueError as error:
         raise FitError(
             f"cannot draw cross-validation splits ({error}); use more stimuli, fewer splits, another "
-            "train_size or no stratification.") from error
+            "train_size (metric_options.test_size for rsa and cka) or no stratification.") from error
     return _check_sizes(splits)
 
 

@@ -104,16 +104,12 @@ class CkaSimilarity:
         Raises
         ------
         DataFormatError
-            If a value is non-finite or every stimulus has the same pattern.
+            If a value is non-finite.
         """
         values = np.asarray(patterns, dtype=np.float64)
         if not np.isfinite(values).all():
             raise DataFormatError(f"{what}: the responses hold NaN or infinite values; drop those stimuli or "
                                   "features first.")
-        if np.ptp(values, axis=0).max(initial=0.0) == 0:
-            raise DataFormatError(f"{what}: every stimulus has the same pattern, so its kernel has no variance "
-                                  "to align; leave out the model steps before the area responds, or the features "
-                                  "or neuroids that never change.")
         gram = values @ values.T
         if self.kernel == "linear":
             return gram

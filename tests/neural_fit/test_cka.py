@@ -9,6 +9,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.scoring import neural_predictivity
+from chronoscore.neural_fit.representational import UninformativeStepWarning
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.time_mapping import TimeMapping
 
@@ -80,10 +81,15 @@ def test_the_ceiling_is_the_spearman_brown_corrected_split_half_cka():
         float(scores["score"].values[0, 0]) / np.mean(corrected), abs=1e-12)
 
 
-def test_constant_features_name_the_fix():
+def test_a_model_step_without_stimulus_information_is_nan_and_constant_responses_name_the_fix():
     model, raw = recording(7, n_objects=4, per_object=5)
     model[:] = 0.0
-    with pytest.raises(DataFormatError, match="every stimulus has the same pattern.*model steps before the area"):
+    with pytest.warns(UninformativeStepWarning, match="same for every stimulus at step 0"):
+        scores = neural_predictivity(model, raw, cka_settings(cross_validate=False), progress=False)
+    assert np.isnan(scores["score"].values).all()
+    model, raw = recording(7, n_objects=4, per_object=5)
+    raw[:] = 3.0
+    with pytest.raises(DataFormatError, match="responses are the same for every stimulus.*drop that bin"):
         neural_predictivity(model, raw, cka_settings(cross_validate=False), progress=False)
 
 
