@@ -59,6 +59,8 @@ class Similarity(Protocol):
 
     min_stimuli: int
     """Fewest stimuli a comparison needs."""
+    larger_is_closer: bool
+    """Whether larger values mean more similar representations (False for a distance)."""
 
     def prepare(self, patterns: np.ndarray, what: str) -> Any:
         """The matrix of (N, D) ``patterns`` (raising a chronoscore error that names ``what`` if undefined)."""
@@ -206,15 +208,17 @@ def _check_split_sizes(splits: list[Split], fewest: int, best: bool) -> None:
 
 
 class SimilarityEvaluator:
-    """Scores regions by comparing model and neural matrices (:class:`Similarity`) on each split's test stimuli."""
+    """Scores regions by comparing model and neural matrices (:class:`Similarity`) on each split's test stimuli;
+    ``ceiling=False`` reports no ceiling (for a distance, which split-half reliability does not normalise)."""
 
-    def __init__(self, similarity: Similarity) -> None:
-        self.similarity = similarity
+    def __init__(self, similarity: Similarity, *, ceiling: bool = True) -> None:
+        self.similarity = similarity if ceiling else None
+        self._similarity = similarity
         self.min_stimuli = similarity.min_stimuli
 
     def region(self, design: np.ndarray, responses: np.ndarray, name: str) -> _SimilarityRegion:
         """See :class:`RegionEvaluator`."""
-        return _SimilarityRegion(self.similarity, design, responses, name)
+        return _SimilarityRegion(self._similarity, design, responses, name)
 
 
 class _SimilarityRegion:
@@ -273,6 +277,7 @@ class _SimilarityRegion:
             selector = self.similarity.select(self.design.shape[1], train)
             values = np.array([[self.compare(self.model(t), neural, selector) for neural in self.neural]
                                for t in range(self.design.shape[0])])
+            values = values if self.similarity.larger_is_closer else -values
             chosen[s] = np.argmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
         return chosen
 

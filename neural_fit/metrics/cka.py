@@ -93,6 +93,8 @@ def cka_value(k: np.ndarray, m: np.ndarray, debiased: bool = True) -> float:
 class CkaSimilarity:
     """Kernels of one kind compared by CKA (see :class:`chronoscore.neural_fit.representational.Similarity`)."""
 
+    larger_is_closer = True
+
     def __init__(self, kernel: str, debiased: bool, sigma: float) -> None:
         self.kernel, self.debiased, self.sigma = kernel, debiased, sigma
         self.min_stimuli = 4 if debiased else 3

@@ -61,6 +61,7 @@ class RSAOptions:
 class RdmSimilarity:
     """RDMs of one kind compared by one method (see :class:`chronoscore.neural_fit.representational.Similarity`)."""
 
+    larger_is_closer = True
     min_stimuli = 3
     """Three stimuli give three pairs, the fewest a rank correlation is defined on."""
 
