@@ -27,7 +27,9 @@ FEATURES_VARIABLE = "activations"
 _COMPRESSION = {"zlib": True, "complevel": 4}
 _DTYPE_ATTRIBUTE = "chronoscore_dtype"
 _WIDENED = {np.dtype(np.float16): np.float32}
-_SCORE_VARIABLES = ("r", "score", "error")
+_SCORE_VARIABLES = ("score", "error")
+_PER_SPLIT_VARIABLES = ("r", "similarity")
+"""Per-split values: r per neuroid (regression metrics) or one similarity per region (RSA, CKA)."""
 
 
 def write_features(features: xr.DataArray, path: str | os.PathLike) -> Path:
@@ -88,6 +90,8 @@ def read_scores(path: str | os.PathLike) -> xr.Dataset:
     """Read a Scores dataset; raise :class:`FileFormatError` if it is not one."""
     scores = open_dataset_checked(path, "scores")
     missing = [name for name in _SCORE_VARIABLES if name not in scores.data_vars]
+    if not any(name in scores.data_vars for name in _PER_SPLIT_VARIABLES):
+        missing.append(" or ".join(_PER_SPLIT_VARIABLES))
     if missing:
         raise FileFormatError(f"{path}: not a chronoscore scores file (missing {missing}); "
                               "write it with chronoscore fit or write_scores(...).")

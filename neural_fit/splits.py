@@ -30,7 +30,7 @@ correlation over held-out stimuli needs two test stimuli."""
 
 
 def shuffle_splits(stimulus_ids: Sequence[str], stratify_by: Sequence | None = None, *, n_splits: int = 10,
-                   train_size: float = 0.9, random_state: int = 1) -> list[Split]:
+                   train_size: float = 0.9, random_state: int = 1, test_size: float | None = None) -> list[Split]:
     """Brain-Score's default splits: (stratified) shuffle splits over stimuli.
 
     Parameters
@@ -42,16 +42,19 @@ def shuffle_splits(stimulus_ids: Sequence[str], stratify_by: Sequence | None = N
         shuffle splits.
     n_splits, train_size, random_state
         Brain-Score's defaults are 10, 0.9 and 1.
+    test_size : float, optional
+        Fraction of held-out stimuli, given instead of ``train_size`` (the
+        training set is the rest), as Brain-Score's test-only metrics (``rdm_cv``,
+        ``cka_cv``: 0.9) draw their splits; scikit-learn rounds the two differently.
 
     Returns
     -------
     list of (train, test) index arrays
     """
     labels = _check_labels(stimulus_ids, stratify_by)
-    if labels is None:
-        splitter = ShuffleSplit(n_splits=n_splits, train_size=train_size, random_state=random_state)
-    else:
-        splitter = StratifiedShuffleSplit(n_splits=n_splits, train_size=train_size, random_state=random_state)
+    sizes = {"train_size": train_size} if test_size is None else {"train_size": None, "test_size": test_size}
+    splitter = (ShuffleSplit if labels is None else StratifiedShuffleSplit)(n_splits=n_splits,
+                                                                            random_state=random_state, **sizes)
     return _draw(splitter, len(stimulus_ids), labels)
 
 
@@ -123,7 +126,7 @@ def _draw(splitter, n: int, labels: np.ndarray | None) -> list[Split]:
     except ValueError as error:
         raise FitError(
             f"cannot draw cross-validation splits ({error}); use more stimuli, fewer splits, another "
-            "train_size or no stratification.") from error
+            "train_size (metric_options.test_size for rsa and cka) or no stratification.") from error
     return _check_sizes(splits)
 
 

@@ -16,7 +16,7 @@ def score_table(scores: xr.Dataset) -> str:
     under the table. The result is Markdown, readable in a terminal as it is.
     """
     matrix = "time_step" in scores["score"].dims
-    header = ["region", "time bin (ms)", "r (median)", "± s.e."]
+    header = ["region", "time bin (ms)", "r (median)" if "r" in scores else "similarity", "± s.e."]
     if matrix:
         header.append("best step")
     has_ceiling = "ceiling" in scores

@@ -1,75 +1,26 @@
-"""RSA: RDMs, Kendall's tau-a, and model areas compared with the 92-image monkey IT RDM (when present).
+"""RSA of model areas over time with the 92-image monkey IT RDM (when present).
 
 The RDM comes from Kriegeskorte et al. (2008) via rsatoolbox's demo data, beside
 the repository in ``../shared/realdata/kiani_it_92``; those tests skip when it is absent.
 """
 
-import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from scipy.stats import kendalltau, spearmanr
+from scipy.stats import spearmanr
 
 from chronoscore.analyses.datasets.kiani2007_it import kiani_it_92
 from chronoscore.analyses.extraction import extract
-from chronoscore.analyses.rsa import compare_rdms, kendall_tau_a, rdm, rsa_over_time, upper_triangle
-from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.neural_fit.metrics.rsa import rsa_over_time
+from chronoscore.neural_fit.rdm import compare_rdms, upper_triangle
 from chronoscore.models import create_model
 from chronoscore.models.training.shipped import load_shipped_weights
 
 MAT_FILE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / "kiani_it_92"
             / "Kriegeskorte_Neuron2008_supplementalData.mat")
 needs_data = pytest.mark.skipif(not MAT_FILE.is_file(), reason="real RDM not found at ../shared/realdata/kiani_it_92")
-
-
-def tau_a_by_pairs(x, y):
-    """Reference: every pair visited once."""
-    pairs = list(itertools.combinations(range(len(x)), 2))
-    return sum(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]) for i, j in pairs) / len(pairs)
-
-
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("size", [2, 3, 17, 64])
-def test_tau_a_equals_the_pairwise_definition_with_ties(seed, size):
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 1 + seed, size).astype(float)  # seed 0: all tied
-    y = rng.integers(0, 4, size) + 0.5 * (rng.random(size) < 0.3)
-    assert kendall_tau_a(x, y) == pytest.approx(tau_a_by_pairs(x, y), abs=1e-12)
-
-
-@pytest.mark.parametrize("size", [5, 200, 4186])
-def test_tau_a_equals_tau_b_without_ties(size):
-    rng = np.random.default_rng(size)
-    x = rng.standard_normal(size)
-    y = 0.5 * x + rng.standard_normal(size)
-    assert kendall_tau_a(x, y) == pytest.approx(kendalltau(x, y).statistic, abs=1e-12)
-    assert kendall_tau_a(x, x) == pytest.approx(1.0) and kendall_tau_a(x, -x) == pytest.approx(-1.0)
-
-
-def test_rdm_is_one_minus_the_correlation_of_stimulus_patterns():
-    features = np.random.default_rng(0).standard_normal((7, 30))
-    expected = 1 - np.corrcoef(features)
-    np.testing.assert_allclose(rdm(features), expected, atol=1e-12)
-    assert np.all(np.diag(rdm(features)) == 0)
-    features[3] = 2.0  # a constant pattern has no correlation
-    assert np.isnan(rdm(features)[3]).all() and np.isfinite(rdm(features)[0, 1])
-
-
-def test_compare_rdms_uses_the_upper_triangle():
-    rng = np.random.default_rng(1)
-    a, b = rdm(rng.standard_normal((12, 8))), rdm(rng.standard_normal((12, 8)))
-    rows, columns = np.triu_indices(12, 1)
-    assert compare_rdms(a, b) == pytest.approx(spearmanr(a[rows, columns], b[rows, columns]).statistic)
-    assert compare_rdms(a, a) == pytest.approx(1.0) and compare_rdms(a, a, "kendall_tau_a") == pytest.approx(1.0)
-    with pytest.raises(ConfigError, match="spearman"):
-        compare_rdms(a, b, "pearson")
-    with pytest.raises(DataFormatError, match="different stimuli"):
-        compare_rdms(a, b[:5, :5])
-    a[0, 3] = np.nan
-    with pytest.raises(DataFormatError, match="NaN"):
-        compare_rdms(a, b)
 
 
 @pytest.fixture(scope="module")

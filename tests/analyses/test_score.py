@@ -200,7 +200,7 @@ def test_score_command_takes_the_metric_from_the_registry(benchmark, tmp_path, m
                                                          metric_options):
     import dataclasses
 
-    from chronoscore.analyses import benchmark_data
+    from chronoscore.analyses import datasets
     from chronoscore.analyses import score as score_module
 
     used = []
@@ -209,8 +209,24 @@ def test_score_command_takes_the_metric_from_the_registry(benchmark, tmp_path, m
         used.append(arguments["settings"])
         raise ConfigError("stop here")
 
-    monkeypatch.setattr(benchmark_data, "load_benchmark", lambda name, **_: dataclasses.replace(benchmark,
-                                                                                                  settings=FAST))
+    monkeypatch.setattr(datasets, "load_benchmark", lambda name, **_: dataclasses.replace(benchmark, settings=FAST))
     monkeypatch.setattr(score_module, "score_model", stop_before_scoring)
     assert main(["score", "ff_shallow", "--out", str(tmp_path / "out"), *options]) != 0
     assert (used[0].metric, used[0].metric_options) == (metric, metric_options)
+
+
+@pytest.mark.parametrize("metric", ["rsa", "cka"])
+def test_score_command_runs_the_representational_metrics(benchmark_folder, tmp_path, metric):
+    from chronoscore.neural_fit.results_io import read_scores
+
+    folder = tmp_path / "out"
+    code = main(["score", "convrnn_shallow_time_decay", "--benchmark", str(benchmark_folder), "--out", str(folder),
+                 "--image-size", "32", "--model-arg", "width=0.05", "--model-arg", "n_classes=8", "--time", "per_bin",
+                 "--metric", metric, "--set", "n_splits=3", "--set", "stratify=category_name", "--set",
+                 "metric_options.test_size=0.5", "--no-cache",
+                 "--quiet"])
+    assert code == 0
+    scores = read_scores(folder / "scores_per_bin.nc")
+    assert f'"metric": "{metric}"' in scores.attrs["metric_settings"]
+    assert scores["similarity"].dims == ("split", "region", "time_bin")
+    np.testing.assert_allclose(scores["score"].values, scores["similarity"].values.mean(axis=0), atol=1e-14)

@@ -136,7 +136,7 @@ def test_options_are_checked_against_the_metric():
 def test_the_shipped_metrics_are_listed_and_unknown_names_are_refused():
     assert {"pls", "ridge", "ridgecv", "toy_first_features"} <= set(list_metrics())
     assert get_metric("pls").summary.startswith("PLS regression per region and time bin")
-    with pytest.raises(ConfigError, match=r"metric must be one of pls, ridge, ridgecv.*; got 'lasso'"):
+    with pytest.raises(ConfigError, match=r"metric must be one of cka, pls, procrustes, reverse_pls, ridge, ridgecv, rsa.*; got 'lasso'"):
         get_metric("lasso")
 
 
@@ -156,7 +156,7 @@ def test_listing_the_metrics_loads_no_numerics():
     probe = ("import sys\nfrom chronoscore.neural_fit.metrics import list_metrics\nnames = list_metrics()\n"
              "print(names, sorted(m for m in ('numpy', 'torch', 'xarray', 'sklearn') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "['pls', 'ridge', 'ridgecv'] []"
+    assert done.stdout.strip() == "['cka', 'pls', 'procrustes', 'reverse_pls', 'ridge', 'ridgecv', 'rsa'] []"
 
 
 @pytest.mark.parametrize("seed, n_steps, time", [(3, 1, "per_bin"), (4, 3, "shared"), (5, 2, "matrix")])

@@ -1,0 +1,109 @@
+"""Time Brain-Score's representational metrics against chronoscore's on the same data.
+
+For each metric (``rsa`` against Brain-Score's ``rdm_cv``, ``cka`` against
+``cka_cv``, ``reverse_pls`` against ``reverse_pls_cv``), both score one set of
+synthetic features (stimuli × features) against one neural assembly (stimuli ×
+neuroids, one time bin) with 10 stratified shuffle splits (RSA and CKA compare
+the 90 % held-out stimuli; reverse PLS trains on 90 %). Prints a table and
+ends with one JSON line per metric: ``metric``, ``speedup``, ``max_abs_diff``
+(over the per-split values), ``brainscore_s``, ``chronoscore_s``.
+
+Run: ``python benchmarks/bench_metrics.py [--stimuli 3200 --features 4096 --neuroids 168 --metrics rsa cka reverse_pls]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import xarray as xr
+
+from chronoscore.neural_fit.assembly import make_assembly
+from chronoscore.neural_fit.scoring import neural_predictivity
+from chronoscore.neural_fit.settings import FitSettings
+
+BRAINSCORE_NAMES = {"rsa": "rdm_cv", "cka": "cka_cv", "reverse_pls": "reverse_pls_cv"}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stimuli", type=int, default=3200)
+    parser.add_argument("--features", type=int, default=4096, help="model units")
+    parser.add_argument("--neuroids", type=int, default=168)
+    parser.add_argument("--objects", type=int, default=64, help="object classes the splits are stratified by")
+    parser.add_argument("--metrics", nargs="+", choices=sorted(BRAINSCORE_NAMES), default=sorted(BRAINSCORE_NAMES))
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def make_data(args: argparse.Namespace) -> tuple[xr.DataArray, xr.DataArray]:
+    """Features (presentation, neuroid) and a trial-averaged assembly read out from them with noise."""
+    rng = np.random.default_rng(args.seed)
+    stimuli = np.array([f"image{i:05d}" for i in range(args.stimuli)])
+    objects = np.array([f"object{i % args.objects}" for i in range(args.stimuli)])
+    x = rng.standard_normal((args.stimuli, args.features))
+    y = x[:, :50] @ rng.standard_normal((50, args.neuroids)) / np.sqrt(50)
+    y += rng.standard_normal(y.shape)
+    features = xr.DataArray(x, dims=("presentation", "neuroid"),
+                            coords={"stimulus_id": ("presentation", stimuli),
+                                    "object_name": ("presentation", objects),
+                                    "neuroid_id": ("neuroid", [f"unit{i}" for i in range(args.features)])})
+    neural = make_assembly(y[:, :, None], stimulus_id=stimuli, neuroid_id=[f"n{j}" for j in range(args.neuroids)],
+                           region="IT", time_bin_start=[70], time_bin_end=[170],
+                           presentation_coords={"object_name": objects})
+    return features, neural
+
+
+def run_brainscore(name: str, features: xr.DataArray, neural: xr.DataArray) -> tuple[np.ndarray, float]:
+    """Per-split values of Brain-Score's metric and its wall time."""
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+    from brainscore_vision import load_metric
+
+    from chronoscore.neural_fit.brainscore_convert import to_brainscore
+
+    coords = {key: (coord.dims, coord.values) for key, coord in features.coords.items()}
+    coords["layer"] = ("neuroid", ["features"] * features.sizes["neuroid"])
+    source = NeuroidAssembly(features.values, coords=coords, dims=features.dims)
+    target = to_brainscore(neural).squeeze("time_bin")
+    metric = load_metric(name)
+    start = time.perf_counter()
+    score = metric(source, target)
+    seconds = time.perf_counter() - start
+    raw = score.attrs["raw"]
+    if "neuroid" in raw.dims:  # reverse_pls: r per model unit; the per-split value is their median
+        raw = raw.median("neuroid")
+    return raw.transpose("split").values, seconds
+
+
+def run_chronoscore(name: str, features: xr.DataArray, neural: xr.DataArray) -> tuple[np.ndarray, float]:
+    """Per-split values of chronoscore's metric and its wall time."""
+    start = time.perf_counter()
+    scores = neural_predictivity(features, neural, FitSettings(metric=name), progress=False)
+    return scores["similarity"].values[:, 0, 0], time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    args = parse_args(argv)
+    features, neural = make_data(args)
+    print(f"{args.stimuli} stimuli x {args.features} features x {args.neuroids} neuroids, 10 splits, one time bin")
+    print(f"{'metric':<8}{'Brain-Score (s)':>21}{'chronoscore (s)':>18}{'speed-up':>10}{'max |diff|':>12}")
+    lines = []
+    for name in args.metrics:
+        expected, brainscore_s = run_brainscore(BRAINSCORE_NAMES[name], features, neural)
+        ours, chronoscore_s = run_chronoscore(name, features, neural)
+        figures = {"metric": name, "speedup": brainscore_s / chronoscore_s,
+                   "max_abs_diff": float(np.abs(ours - expected).max()), "brainscore_s": brainscore_s,
+                   "chronoscore_s": chronoscore_s, "stimuli": args.stimuli, "features": args.features,
+                   "neuroids": args.neuroids}
+        print(f"{name:<8}{BRAINSCORE_NAMES[name]:>12}{brainscore_s:>9.2f}{chronoscore_s:>18.2f}"
+              f"{figures['speedup']:>9.1f}x{figures['max_abs_diff']:>12.1e}")
+        lines.append(figures)
+    for figures in lines:
+        print(json.dumps(figures))
+    return lines
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""``cka``: centered kernel alignment per region and time bin (Brain-Score's ``cka_cv``, ``cka``, ``cka_biased``).
+
+CKA (Kornblith et al. 2019) compares two representations of the same stimuli
+through their kernel (Gram) matrices K and L: ``HSIC(K, L) / sqrt(HSIC(K, K)
+HSIC(L, L))``. The plain estimator takes ``HSIC = sum(HKH ∘ HLH)`` with the
+centring matrix ``H = I − 11ᵀ/n``; the debiased one (Song et al. 2007, Brain-Score's
+default) zeroes the kernels' diagonals and takes
+``[tr(KL) + 1ᵀK1 1ᵀL1 / ((n−1)(n−2)) − 2 1ᵀKL1 / (n−2)] / (n (n−3))``.
+Kernels are linear (``XXᵀ`` of the raw features, as Brain-Score) or RBF
+``exp(−‖x − y‖² / (2σ²))`` with σ the square root of the median nonzero squared
+distance among the compared stimuli unless given.
+
+Each kernel (or squared-distance matrix) is made once per model step and neural
+bin over all stimuli and only subset per split.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.neural_fit.metrics._registry import register_metric
+from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
+
+__all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_value"]
+
+KERNELS = ("linear", "rbf")
+
+
+@dataclass(frozen=True)
+class CKAOptions:
+    """Options of the ``cka`` metric.
+
+    Parameters
+    ----------
+    kernel : {"linear", "rbf"}
+    debiased : bool
+        The debiased HSIC estimator (Brain-Score's ``cka``); False gives the plain
+        one (``cka_biased``).
+    sigma : float
+        RBF width; 0 takes the median heuristic on the compared stimuli.
+    test_size : float
+        Fraction of the stimuli each shuffle split compares (Brain-Score's ``cka_cv``: 0.9).
+    cross_validate : bool
+        False compares over all stimuli once (Brain-Score's ``cka``).
+    """
+
+    kernel: str = "linear"
+    debiased: bool = True
+    sigma: float = 0.0
+    test_size: float = 0.9
+    cross_validate: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kernel not in KERNELS:
+            raise ConfigError(f"kernel must be one of {', '.join(KERNELS)}; got {self.kernel!r}.")
+        if isinstance(self.sigma, bool) or not isinstance(self.sigma, numbers.Real) or self.sigma < 0:
+            raise ConfigError(f"sigma must be a non-negative number (0: median heuristic), got {self.sigma!r}.")
+        size = self.test_size
+        if isinstance(size, bool) or not isinstance(size, numbers.Real) or not 0 < size < 1:
+            raise ConfigError(f"test_size must be a number between 0 and 1 (exclusive), got {size!r}.")
+
+
+def _hsic(k: np.ndarray, m: np.ndarray, debiased: bool) -> float:
+    """HSIC of two (n, n) kernels; the debiased estimator expects zero diagonals."""
+    n = k.shape[0]
+    if not debiased:
+        return float(np.sum(_centred(k) * _centred(m)))
+    k_rows, m_rows = k.sum(axis=1), m.sum(axis=1)
+    total = np.sum(k * m) + k_rows.sum() * m_rows.sum() / ((n - 1) * (n - 2)) - 2 * np.dot(k_rows, m_rows) / (n - 2)
+    return float(total / (n * (n - 3)))
+
+
+def _centred(kernel: np.ndarray) -> np.ndarray:
+    """``H K H``: the kernel with its row and column means removed."""
+    rows = kernel.mean(axis=1)
+    return kernel - rows[:, None] - kernel.mean(axis=0)[None, :] + rows.mean()
+
+
+def cka_value(k: np.ndarray, m: np.ndarray, debiased: bool = True) -> float:
+    """CKA of two (n, n) kernels; NaN when a self-similarity is not positive (no shared variance to scale by)."""
+    if debiased:
+        k, m = k.copy(), m.copy()
+        np.fill_diagonal(k, 0.0)
+        np.fill_diagonal(m, 0.0)
+    scale = _hsic(k, k, debiased) * _hsic(m, m, debiased)
+    return _hsic(k, m, debiased) / np.sqrt(scale) if scale > 0 else float("nan")
+
+
+class CkaSimilarity:
+    """Kernels of one kind compared by CKA (see :class:`chronoscore.neural_fit.representational.Similarity`)."""
+
+    larger_is_closer = True
+
+    def __init__(self, kernel: str, debiased: bool, sigma: float) -> None:
+        self.kernel, self.debiased, self.sigma = kernel, debiased, sigma
+        self.min_stimuli = 4 if debiased else 3
+        """The debiased estimator divides by n − 3."""
+
+    def prepare(self, patterns: np.ndarray, what: str) -> np.ndarray:
+        """The linear kernel (N, N), or for RBF the squared distances, of (N, D) ``patterns``.
+
+        Raises
+        ------
+        DataFormatError
+            If a value is non-finite.
+        """
+        values = np.asarray(patterns, dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise DataFormatError(f"{what}: the responses hold NaN or infinite values; drop those stimuli or "
+                                  "features first.")
+        gram = values @ values.T
+        if self.kernel == "linear":
+            return gram
+        norms = np.diag(gram)
+        return np.maximum(norms[:, None] + norms[None, :] - 2 * gram, 0.0)
+
+    def select(self, n: int, stimuli: np.ndarray) -> np.ndarray:
+        """Indices of the compared stimuli (a kernel is subset with them)."""
+        return np.ix_(stimuli, stimuli)
+
+    def compare(self, model: np.ndarray, neural: np.ndarray, selector) -> float:
+        """CKA of the two kernels on the selected stimuli."""
+        return cka_value(self._kernel(model[selector]), self._kernel(neural[selector]), self.debiased)
+
+    def _kernel(self, prepared: np.ndarray) -> np.ndarray:
+        if self.kernel == "linear":
+            return prepared
+        sigma_squared = self.sigma ** 2 or float(np.median(prepared[prepared != 0]))
+        return np.exp(prepared * (-0.5 / sigma_squared))
+
+
+@register_metric("cka", options=CKAOptions)
+def cka(features, neural, settings, options: CKAOptions, **run) -> dict:
+    """Centered kernel alignment of model and neural kernels on held-out stimuli per region and time bin."""
+    similarity = CkaSimilarity(options.kernel, options.debiased, options.sigma)
+    return representational_scores(features, neural, settings, SimilarityEvaluator(similarity), test_size=options.test_size,
+                                   cross_validate=options.cross_validate, **run)

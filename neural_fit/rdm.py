@@ -1,0 +1,246 @@
+"""Representational dissimilarity matrices (RDMs) and their comparison.
+
+An RDM holds, for every pair of stimuli, how different the response patterns to
+them are: ``1 − Pearson r`` between the two patterns (Kriegeskorte et al.
+2008, Brain-Score's ``rdm``) or their Euclidean distance. Two RDMs are compared
+on their upper triangles (the diagonal is zero by construction) by Spearman's
+rank correlation (Brain-Score's choice), Kendall's tau-a, which does not reward
+a model for predicting ties it cannot know about (Nili et al. 2014), or Pearson r.
+
+:class:`RankedTriangle` ranks an RDM's triangle once; the ranks of any subset
+of stimuli (a cross-validation split) then follow in linear time, without a sort.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+from typing import Literal
+
+import numpy as np
+
+from chronoscore.errors import ConfigError, DataFormatError
+
+__all__ = ["RdmKind", "Comparison", "RDM_KINDS", "COMPARISONS", "rdm", "upper_triangle", "pair_mask",
+           "kendall_tau_a", "compare_rdms", "compare_triangles", "RankedTriangle"]
+
+RdmKind = Literal["correlation", "euclidean"]
+Comparison = Literal["spearman", "kendall_tau_a", "pearson"]
+RDM_KINDS: tuple[str, ...] = ("correlation", "euclidean")
+COMPARISONS: tuple[str, ...] = ("spearman", "kendall_tau_a", "pearson")
+
+
+def rdm(features: np.ndarray, kind: RdmKind = "correlation") -> np.ndarray:
+    """The dissimilarity of every pair of stimulus patterns.
+
+    Parameters
+    ----------
+    features : (N, D) array
+        One response pattern per stimulus.
+    kind : {"correlation", "euclidean"}
+        ``1 − Pearson r`` between two patterns (over the D features), or their
+        Euclidean distance.
+
+    Returns
+    -------
+    (N, N) float64 array
+        Symmetric with a zero diagonal; for ``correlation``, rows and columns of
+        a stimulus whose pattern is constant are NaN (its correlation is undefined).
+    """
+    if kind not in RDM_KINDS:
+        raise ConfigError(f"the RDM kind must be one of {', '.join(RDM_KINDS)}; got {kind!r}.")
+    values = np.asarray(features, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] < 2:
+        raise DataFormatError(f"features must be (stimuli >= 2, features), got shape {values.shape}.")
+    if kind == "euclidean":
+        squared = np.einsum("ij,ij->i", values, values)
+        distances = squared[:, None] + squared[None, :] - 2.0 * (values @ values.T)
+        distances = np.sqrt(np.maximum(distances, 0.0))
+        np.fill_diagonal(distances, 0.0)
+        return distances
+    centred = values - values.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(centred, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = centred / np.where(norms > 0, norms, np.nan)[:, None]
+    dissimilarity = 1.0 - np.clip(unit @ unit.T, -1.0, 1.0)
+    np.fill_diagonal(dissimilarity, np.where(norms > 0, 0.0, np.nan))
+    return dissimilarity
+
+
+def upper_triangle(matrix: np.ndarray) -> np.ndarray:
+    """Entries above the diagonal of a square (N, N) matrix, row by row: (N (N − 1) / 2,)."""
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise DataFormatError(f"an RDM must be a square matrix, got shape {matrix.shape}.")
+    return matrix[_above_diagonal(matrix.shape[0])]
+
+
+@lru_cache(maxsize=4)
+def _above_diagonal(n: int) -> np.ndarray:
+    """(N, N) bool, True above the diagonal (boolean indexing walks it row by row)."""
+    return np.triu(np.ones((n, n), dtype=bool), k=1)
+
+
+def pair_mask(n: int, stimuli: np.ndarray) -> np.ndarray:
+    """(N (N − 1) / 2,) bool: the pairs of an N-stimulus triangle whose two stimuli are both in ``stimuli``."""
+    keep = np.zeros(n, dtype=bool)
+    keep[stimuli] = True
+    return upper_triangle(keep[:, None] & keep[None, :])
+
+
+def kendall_tau_a(x: np.ndarray, y: np.ndarray) -> float:
+    """Kendall's tau-a: (concordant − discordant pairs) / all pairs, ties counting as neither.
+
+    Parameters
+    ----------
+    x, y : (M,) arrays
+
+    Notes
+    -----
+    O(M log M) (Knight 1966): with ``n0 = M (M − 1) / 2`` pairs, ``n1`` tied in
+    x, ``n2`` tied in y and ``n3`` tied in both, concordant + discordant =
+    ``n0 − n1 − n2 + n3``; the discordant pairs are the strict inversions of y
+    once the pairs are sorted by x and then y. No loop runs over pairs.
+    """
+    x, y = np.asarray(x, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape or x.size < 2:
+        raise DataFormatError(f"tau-a needs two vectors of one length >= 2, got {x.size} and {y.size} values.")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise DataFormatError("tau-a needs finite values; drop the NaN or infinite entries first.")
+    x_rank, y_rank = np.unique(x, return_inverse=True)[1], np.unique(y, return_inverse=True)[1]
+    joint_rank = x_rank.astype(np.int64) * x.size + y_rank
+    order = np.lexsort((y_rank, x_rank))
+    discordant = _strict_inversions(y_rank[order])
+    n_pairs = x.size * (x.size - 1) // 2
+    untied = n_pairs - _tied_pairs(x_rank) - _tied_pairs(y_rank) + _tied_pairs(joint_rank)
+    return (untied - 2 * discordant) / n_pairs
+
+
+def _tied_pairs(ranks: np.ndarray) -> int:
+    """Pairs of entries with equal value."""
+    counts = np.unique(ranks, return_counts=True)[1].astype(np.int64)
+    return int((counts * (counts - 1) // 2).sum())
+
+
+def _strict_inversions(ranks: np.ndarray) -> int:
+    """Pairs i < j with ranks[i] > ranks[j] (non-negative integer ranks), by bottom-up merging.
+
+    At each level, blocks of ``width`` sorted values are paired; for every value
+    of a right block, the values of its left block that exceed it are counted
+    with one global ``searchsorted`` (keys offset by the pair's index), then each
+    pair of blocks is merged by one sort of the same keys.
+    """
+    values = np.asarray(ranks, dtype=np.int64)
+    size, span = values.size, int(values.max()) + 1
+    positions = np.arange(size)
+    total, width = 0, 1
+    while width < size:
+        block = positions // width
+        pair, right = block // 2, block % 2 == 1
+        keys = pair * span + values
+        left_keys = keys[~right]  # sorted: each block is sorted and pairs increase
+        not_above = np.searchsorted(left_keys, keys[right], side="right")
+        pair_end = np.searchsorted(left_keys, (pair[right] + 1) * span, side="left")
+        total += int((pair_end - not_above).sum())
+        values = np.sort(keys) - pair * span  # pairs keep their positions, so pair index is unchanged
+        width *= 2
+    return total
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson r of two vectors; NaN when either is constant."""
+    x, y = x - x.mean(), y - y.mean()
+    denominator = np.sqrt(np.dot(x, x) * np.dot(y, y))
+    return float(np.dot(x, y) / denominator) if denominator > 0 else float("nan")
+
+
+def compare_triangles(first: np.ndarray, second: np.ndarray, method: Comparison = "spearman") -> float:
+    """Similarity of two RDM triangles (M,) by ``method``; NaN when either is constant (Spearman, Pearson)."""
+    if method == "spearman":
+        return _pearson(_average_ranks(first), _average_ranks(second))
+    if method == "kendall_tau_a":
+        return kendall_tau_a(first, second)
+    if method == "pearson":
+        return _pearson(first, second)
+    raise ConfigError(f"the RDM comparison must be one of {', '.join(COMPARISONS)}; got {method!r}.")
+
+
+def compare_rdms(a: np.ndarray, b: np.ndarray, method: Comparison = "spearman") -> float:
+    """Correlation of two (N, N) RDMs over their upper triangles.
+
+    Raises
+    ------
+    DataFormatError
+        If the RDMs differ in size or hold NaNs above the diagonal.
+    """
+    first, second = upper_triangle(a), upper_triangle(b)
+    if first.shape != second.shape:
+        raise DataFormatError(f"the RDMs cover different stimuli: {np.shape(a)} and {np.shape(b)}.")
+    if not (np.isfinite(first).all() and np.isfinite(second).all()):
+        raise DataFormatError("an RDM holds NaN or infinite dissimilarities (a constant response pattern?); "
+                              "drop those stimuli or features first.")
+    return compare_triangles(first, second, method)
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..M, ties given their mean rank (scipy's ``rankdata``)."""
+    order = np.argsort(values, kind="stable")
+    return _ranks_in_order(values[order], order, values.size)
+
+
+def _ranks_in_order(sorted_values: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
+    """Average ranks of ``size`` values given them sorted (``sorted_values = values[order]``)."""
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], sorted_values.size]
+    ranks = np.empty(size)
+    ranks[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
+    return ranks
+
+
+class RankedTriangle:
+    """An RDM's upper triangle, sorted once (when first ranked), whose subsets are ranked in linear time.
+
+    Parameters
+    ----------
+    matrix : (N, N) array
+        A finite RDM.
+
+    Notes
+    -----
+    Without ties in the whole triangle, the rank of a value within a subset is
+    the count of subset values at or below it in the whole triangle's order: one
+    cumulative sum over that order. With ties, the subset's values are walked in
+    that order and tied runs take their mean rank.
+    """
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.values = upper_triangle(matrix)
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """Indices that sort the triangle."""
+        return np.argsort(self.values)
+
+    @cached_property
+    def _position(self) -> np.ndarray | None:
+        """Each value's place in :attr:`order` (``order``'s inverse), or None if the triangle has ties."""
+        ordered = self.values[self.order]
+        if (ordered[1:] == ordered[:-1]).any():
+            return None
+        position = np.empty(self.values.size, dtype=np.int32 if self.values.size < 2**31 else np.int64)
+        position[self.order] = np.arange(self.values.size)
+        return position
+
+    def subset_ranks(self, pairs: np.ndarray) -> np.ndarray:
+        """Average ranks of the values at ``pairs`` (bool mask from :func:`pair_mask`), in triangle order;
+        equal to ``scipy.stats.rankdata(self.values[pairs])``."""
+        if self._position is not None:
+            return np.cumsum(pairs[self.order], dtype=self._position.dtype)[self._position[pairs]].astype(np.float64)
+        kept = self.order[pairs[self.order]]           # the subset's pairs, in sorted order
+        within = np.cumsum(pairs) - 1                  # each kept pair's index within the subset
+        return _ranks_in_order(self.values[kept], within[kept], int(within[-1]) + 1)
+
+    def compare(self, other: RankedTriangle, pairs: np.ndarray, method: Comparison) -> float:
+        """:func:`compare_triangles` of this and ``other`` restricted to ``pairs``."""
+        if method == "spearman":
+            return _pearson(self.subset_ranks(pairs), other.subset_ranks(pairs))
+        return compare_triangles(self.values[pairs], other.values[pairs], method)
