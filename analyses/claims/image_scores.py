@@ -22,14 +22,17 @@ def heldout_accuracy(model: nn.Module, images: ImageSet, classes: Sequence[objec
     Parameters
     ----------
     model : nn.Module
-        Maps images (B, 3, S, S) to class scores (B, n_classes); evaluated in eval mode without gradients.
+        Maps images (B, 3, S, S), or (B, 1, S, S) with ``spec.input == "unit_gray"``, to class
+        scores (B, n_classes); evaluated in eval mode without gradients.
     images : ImageSet
         Held-out images (class folders named by label value).
     classes : sequence
         The model's classes, in output order (the training run's ``classes``); matched
         to the held-out folders by their names.
     spec : DataSpec
-        The data settings the model was trained with (``image_size``, ``model_degrees``).
+        The data settings the model was trained with (``image_size``, ``model_degrees``,
+        ``input``: the held-out images reach the model in the same convention as the
+        training images, e.g. one grey channel in [0, 1] for ``unit_gray``).
     batch_size : int
         Images per forward pass.
     n_steps : int, optional
@@ -42,7 +45,8 @@ def heldout_accuracy(model: nn.Module, images: ImageSet, classes: Sequence[objec
         If a held-out label is not one of ``classes``.
     """
     held_out = image_folder_data(DataSpec(source="imagefolder", root=str(images.root), train_folder=images.name,
-                                          image_size=spec.image_size, model_degrees=spec.model_degrees), seed=0)
+                                          image_size=spec.image_size, model_degrees=spec.model_degrees,
+                                          input=spec.input), seed=0)
     names = [str(name) for name in classes]
     unknown = sorted(set(held_out.classes) - set(names))
     if unknown:

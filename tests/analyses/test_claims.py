@@ -1,5 +1,6 @@
 """The reproduced-claims pipeline: tiny runs of every claim, its scores, its tables and the README markers."""
 
+import dataclasses
 import hashlib
 import json
 
@@ -192,6 +193,32 @@ def test_heldout_accuracy_runs_the_model_for_the_requested_steps(tmp_path):
     model = StepCountClassifier(default_steps=rare, n_classes=len(classes))
     assert heldout_accuracy(model, images, classes, recipe.data) == pytest.approx(frequencies[rare])
     assert heldout_accuracy(model, images, classes, recipe.data, n_steps=common) == pytest.approx(frequencies[common])
+
+
+class InputRecorder(nn.Module):
+    """Answers class 0 and keeps every batch of images it is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+
+    def forward(self, images):
+        self.batches.append(images)
+        return torch.zeros(images.shape[0], 2)
+
+
+def test_heldout_images_reach_the_model_in_the_training_input_convention(tmp_path):
+    recipe = arm_recipe(get_claim("hgru_pathfinder").arms[0], get_claim("hgru_pathfinder").scale("tiny"), seed=0)
+    assert recipe.data.input == "unit_gray"
+    images = cached_images(recipe.data, 6, 1, {}, tmp_path)
+    model = InputRecorder()
+    heldout_accuracy(model, images, [0, 1], recipe.data)
+    seen = torch.cat(model.batches)
+    trained_on = generated_data(dataclasses.replace(recipe.data, train_n=6, seed=1)).train.tensors[0]
+    assert seen.shape == trained_on.shape and seen.shape[1] == 1
+    assert seen.min() == 0 and seen.max() <= 1
+    assert sorted(seen.sum(dim=(1, 2, 3)).tolist()) == pytest.approx(sorted(trained_on.sum(dim=(1, 2, 3)).tolist()),
+                                                                      abs=1e-3)
 
 
 def test_heldout_accuracy_refuses_labels_the_model_does_not_know(tmp_path):
