@@ -218,11 +218,15 @@ def _provenance(model: nn.Module, name: str, stimulus_set: StimulusSet, spec: Pr
 def _collect(batches: Iterable[tuple[np.ndarray, dict[str, torch.Tensor]]], n_images: int,
              projector: Projection | None,
              storage: type[np.floating]) -> tuple[np.ndarray, ActivationsLayout]:
-    """Project each batch and copy it into one preallocated (N, neuroid, time_step) array."""
+    """Project each batch and copy it into one preallocated (N, neuroid, time_step) array.
+
+    Each area leaves the batch's dict as it is projected, so its full activity is
+    freed before the next area's projection.
+    """
     values, layout = None, None
     for indices, activity in batches:
         if projector is not None:
-            activity = {area: projector.project(area, batch) for area, batch in activity.items()}
+            activity = {area: projector.project(area, activity.pop(area)) for area in list(activity)}
         if layout is None:
             layout = ActivationsLayout(activity)
             values = empty_array((n_images, layout.n_neuroids, layout.n_steps), storage)
