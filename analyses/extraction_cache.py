@@ -112,9 +112,9 @@ def entry_lock(path: Path, *, announce: bool = True) -> Iterator[None]:
 def write_entry(path: Path, activations: xr.DataArray) -> Path:
     """Write ``activations`` to ``path`` through a uniquely named temporary file and ``os.replace``."""
     values = np.ascontiguousarray(activations.values)
-    writer = EntryWriter(path, activations.copy(data=np.broadcast_to(values.dtype.type(0), values.shape)))
-    with writer:
+    with EntryWriter(path, activations.copy(data=np.broadcast_to(values.dtype.type(0), values.shape))) as writer:
         writer.write_rows(values)
+        writer.complete()
     return path
 
 
@@ -122,10 +122,11 @@ class EntryWriter:
     """Writes an entry whose values (N, ...) arrive row block by row block, never all in memory.
 
     Use as a context manager: rows go in with :meth:`write_rows`, in order;
-    :meth:`finish` completes the entry (coords, description, checksum), moves it
-    onto ``path`` and returns the activations, their values read back from it.
-    Leaving the block without finishing (an exception, a missing row) removes the
-    temporary file; an unfinished entry never appears under ``path``.
+    :meth:`complete` adds the checksum and moves the entry onto ``path``;
+    :meth:`finish` does the same and returns the activations, their values read
+    back from the entry. Leaving the block without completing (an exception, a
+    missing row) removes the temporary file; an incomplete entry never appears
+    under ``path``.
 
     Parameters
     ----------
@@ -167,11 +168,7 @@ class EntryWriter:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._temporary.exists():
-            if exc_info[0] is None and self.rows_written == (self.shape[0] if self.shape else 0):
-                self.finish()
-            else:
-                self._remove_temporary()
+        self._remove_temporary()
 
     def write_rows(self, rows: np.ndarray) -> None:
         """Append ``rows`` (n, ...) of the values, in order (converted to the entry's dtype)."""
@@ -189,7 +186,12 @@ class EntryWriter:
         self.rows_written += len(rows)
 
     def finish(self) -> xr.DataArray:
-        """Complete the entry and move it onto ``path``; the activations, their values read back from it."""
+        """:meth:`complete`, then the activations with their values read back from the entry."""
+        self.complete()
+        return self.template.copy(data=stored_values(self.path))
+
+    def complete(self) -> Path:
+        """Write the checksum and move the entry onto ``path`` (every row must have been written)."""
         try:
             if self.rows_written != self.shape[0]:
                 raise ValueError(f"{self.rows_written} of {self.shape[0]} rows written")
@@ -203,7 +205,7 @@ class EntryWriter:
             raise _unwritable(self.path, error) from error
         finally:
             self._remove_temporary()
-        return self.template.copy(data=stored_values(self.path))
+        return self.path
 
     def _remove_temporary(self) -> None:
         """Close whatever is open and remove the temporary file (if it is still there)."""
