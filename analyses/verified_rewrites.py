@@ -159,6 +159,7 @@ def prepared_model(model: nn.Module, device: torch.device, check_images: torch.T
                 break
             rewrites, what = _withdraw(model, rewrites, culprit)
             withdrawn.append(f"{what} ({problem})")
+        del plain  # not held while the extraction runs
         if withdrawn:
             warnings.warn(f"{_name(model)}: speed tricks withdrawn for this extraction, since the rewritten network "
                           f"did not compute the plain one: {'; '.join(withdrawn)}. Running with: "

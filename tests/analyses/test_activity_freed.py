@@ -1,8 +1,9 @@
-"""Each area's recorded activity is freed as soon as it is flattened, projected and stored, not with the batch."""
+"""Recorded activity is freed as soon as it is used: each area once projected, the check's once compared."""
 
 from __future__ import annotations
 
 import gc
+import warnings
 import weakref
 
 import numpy as np
@@ -12,6 +13,7 @@ from torch import nn
 from chronoscore.analyses.activity_batches import activity_batches
 from chronoscore.analyses.extract import _projected
 from chronoscore.analyses.projection import RandomProjection
+from chronoscore.analyses.verified_rewrites import prepared_model
 
 
 class RecordingModel(nn.Module):
@@ -63,3 +65,26 @@ def test_projecting_a_batch_frees_each_areas_activity_before_the_next_batch():
                                                                                       "high": (2, 2, 10)}
         assert np.isfinite(projected["low"].numpy()).all()
     assert seen == [0, 0]  # the recorded activity of the batch is gone once it is projected
+
+
+class DeterministicModel(RecordingModel):
+    """Each area's activity is the images twice over, (2, B, 3, 8, 8): the same in every pass."""
+
+    def forward_timesteps(self, images, n_steps=None, areas=None):
+        return {area: torch.stack([images, images + 1.0]) for area in areas}
+
+
+def live_recordings(shape: tuple[int, ...]) -> int:
+    gc.collect()
+    with warnings.catch_warnings():  # isinstance on every object touches deprecated torch attributes
+        warnings.simplefilter("ignore", FutureWarning)
+        return sum(1 for item in gc.get_objects() if isinstance(item, torch.Tensor) and tuple(item.shape) == shape)
+
+
+def test_the_checks_recordings_are_not_held_while_the_extraction_runs():
+    model = DeterministicModel()
+    with prepared_model(model, torch.device("cpu"), torch.rand(3, 3, 8, 8), ["low", "high"], None):
+        assert live_recordings((2, 3, 3, 8, 8)) == 0
+        recorded = model.forward_timesteps(torch.rand(3, 3, 8, 8), None, ["low"])
+        assert live_recordings((2, 3, 3, 8, 8)) == 1  # the scan sees recordings that are alive
+        del recorded
