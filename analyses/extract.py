@@ -109,6 +109,8 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     cache : bool or path-like
         True: use the cache under ``chronoscore.paths.cache_dir() / "activations"``;
         a path: the cache in that folder; False: neither read nor write a cache.
+        With a cache, the result goes into the cache entry batch by batch while the
+        model runs (see the module docstring on memory).
     device : str or torch.device, optional
         Where to run the model (default: where its parameters are). The model is
         moved there for the extraction and back afterwards.

@@ -38,7 +38,8 @@ convolutions in float32 could reach on this machine.
 Part 2: speed and peak memory of extracting ``convrnn_intermediate_rgc`` (the
 release's model: 10 layers, its default 17 steps, width 1, 15.4 M parameters)
 with a random projection to 1000 features per area, float32, through the on-disk
-cache, ``--convrnn-batch-size`` images at a time, all ten areas or
+cache (the result goes into the cache entry batch by batch and is read back at
+the end), ``--convrnn-batch-size`` images at a time, all ten areas or
 ``--convrnn-areas``, on ``--device``. It runs once for each count of
 ``--convrnn-images`` (generated PNG files of ``--convrnn-size`` px, default 224,
 the release's input, read from disk as a user's images are), each in its own
