@@ -47,7 +47,7 @@ from chronoscore.analyses.activity_batches import (
 )
 from chronoscore.analyses.batchnorm_folding import batchnorm_folded
 from chronoscore.analyses.convolution_fusion import convolutions_fused, fusable_areas, fusion_available
-from chronoscore.analyses.heap_reuse import heap_kept
+from chronoscore.analyses.heap_reuse import free_heap_returned, heap_kept
 from chronoscore.models.wrap import HookedModel
 
 __all__ = ["RELATIVE_TOLERANCE", "CHECK_IMAGES", "Rewrites", "RewriteFallbackWarning", "prepared_model",
@@ -159,7 +159,8 @@ def prepared_model(model: nn.Module, device: torch.device, check_images: torch.T
                 break
             rewrites, what = _withdraw(model, rewrites, culprit)
             withdrawn.append(f"{what} ({problem})")
-        del plain  # not held while the extraction runs
+        del plain  # not held while the extraction runs, and the check's freed memory goes back to the kernel
+        free_heap_returned()
         if withdrawn:
             warnings.warn(f"{_name(model)}: speed tricks withdrawn for this extraction, since the rewritten network "
                           f"did not compute the plain one: {'; '.join(withdrawn)}. Running with: "
