@@ -70,7 +70,9 @@ Brain-Score / chronoscore), ``wall_speedup``, ``forward_only_cpu_s``,
 ``speedup_bound``, ``check_cpu_s``, ``parity_ok`` and, of the ConvRNN runs,
 ``images_per_s``, ``peak_rss_gb`` (at the largest count), ``reference_peak_rss_gb``,
 ``peak_ratio`` (reference / chronoscore at the reference's count),
-``peak_growth_mb_per_image`` and ``extrapolated_peak_rss_gb``.
+``peak_growth_mb_per_image`` and ``extrapolated_peak_rss_gb``. Peaks are of the
+process's resident memory; on a GPU, each run's ``device_peak_gb`` (torch's
+largest allocation on the device) is in its JSON line and the table.
 
 Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18 --repeats 3
 --convrnn-images 32 96 160 --reference-images 32 --convrnn-size 224 --convrnn-batch-size 16 --device cpu
@@ -292,8 +294,10 @@ def run_convrnn(args: argparse.Namespace) -> dict:
         model, stimuli, areas=args.convrnn_areas, projection=("random", args.convrnn_features),
         batch_size=args.convrnn_batch_size, cache=args.folder / f"cache_{kind}_{args.run_images}",
         device=args.device, progress=False, model_name="convrnn_intermediate_rgc"))
+    device_peak = torch.cuda.max_memory_allocated() / 1e9 if args.device.startswith("cuda") else None
     return {**times, "images": args.run_images, "projection": kind, "peak_gb": peak_gb(),
-            "rss_after_gb": resident_gb(), "shape": list(activations.shape), "result_gb": activations.nbytes / 1e9}
+            "rss_after_gb": resident_gb(), "device_peak_gb": device_peak, "shape": list(activations.shape),
+            "result_gb": activations.nbytes / 1e9}
 
 
 def resident_gb() -> float:
@@ -330,8 +334,9 @@ def convrnn_report(args: argparse.Namespace, runs: list[dict]) -> dict:
     print(f"{'projection':<34}{'images':>8}{'wall s':>9}{'CPU s':>9}{'images/s':>10}{'peak GB':>9}{'result GB':>11}")
     labels = {"blocked": "chronoscore (row blocks)", "reference": "reference (whole matrices held)"}
     for run in reference + ours:
+        device_peak = "" if run["device_peak_gb"] is None else f"   {args.device} peak {run['device_peak_gb']:.2f} GB"
         print(f"{labels[run['projection']]:<34}{run['images']:>8}{run['seconds']:>9.0f}{run['cpu_seconds']:>9.0f}"
-              f"{run['images'] / run['seconds']:>10.4f}{run['peak_gb']:>9.2f}{run['result_gb']:>11.3f}")
+              f"{run['images'] / run['seconds']:>10.4f}{run['peak_gb']:>9.2f}{run['result_gb']:>11.3f}{device_peak}")
     first, last = ours[0], ours[-1]
     if len(ours) > 1:
         rate = (last["images"] - first["images"]) / (last["seconds"] - first["seconds"])
