@@ -36,16 +36,30 @@ or storing is left in that time, so Brain-Score's CPU time over it
 convolutions in float32 could reach on this machine.
 
 Part 2: speed and peak memory of extracting ``convrnn_intermediate_rgc`` (the
-release's model: 10 layers, its default 17 steps, width 1, 15.4 M parameters) for
-``--convrnn-images`` images of ``--convrnn-size`` px (default 224, the release's
-input) with a random projection to 1000 features per area, float32, through the
-on-disk cache, ``--convrnn-batch-size`` images at a time, all ten areas or
-``--convrnn-areas``. The areas of a batch are held at every step before projection
-(all ten: about 86 MB per 224 px image), and each projected area holds its random
-matrix (F·1000·4 bytes: 1.6 GB for each of conv2 and conv3, 56×56×128 features, at
-224 px). At 224 px the model costs about 100 GFLOP per image
-over its 17 steps: hours for 3200 images on two CPU cores. ``--convrnn-only``
-skips part 1.
+release's model: 10 layers, its default 17 steps, width 1, 15.4 M parameters)
+with a random projection to 1000 features per area, float32, through the on-disk
+cache (the result goes into the cache entry batch by batch and is read back at
+the end), ``--convrnn-batch-size`` images at a time, all ten areas or
+``--convrnn-areas``, on ``--device``. It runs once for each count of
+``--convrnn-images`` (generated PNG files of ``--convrnn-size`` px, default 224,
+the release's input, read from disk as a user's images are), each in its own
+process, with chronoscore's blocked projection (the matrix drawn in row blocks,
+never held whole); and once for ``--reference-images`` images (default: the
+smallest count; 0 skips it) with the reference, the projection as it was before
+(``benchmarks/frozen/random_projection_v1.py``: each area's whole matrix, F·1000·4
+bytes, held: 1.6 GB for each of conv2 and conv3, 56×56×128 features, at 224 px).
+The table gives each run's time and peak; the peak's growth per image is the
+least-squares slope of chronoscore's peaks over the counts. The peak at
+``--extrapolate-to`` images (default 3200) is the larger of two: while the model
+runs, the largest count's peak plus that growth over the images it lacks; once
+the model is done and the result is read back from the cache entry, what the
+process held after the largest count (``VmRSS``) with its result replaced by the
+larger one. ``images_per_s`` is the marginal rate between the smallest and the
+largest count (it leaves out what every run pays once: imports, the speed tricks'
+check on 8 images); the rate of each run is in the table. At 224 px the model
+costs about 100 GFLOP per image over its 17 steps: hours for 3200 images on two
+CPU cores, so measure small counts there and run ``--convrnn-images 3200`` on a
+GPU (``--device cuda``). ``--convrnn-only`` skips part 1.
 
 Each measurement runs in its own process; peak memory is that process's maximum
 resident set size (``ru_maxrss``), imports included (on the CPU chronoscore
@@ -53,10 +67,16 @@ reads the images in the same process). The images are generated
 (smooth random colour fields) and written as PNG files to a temporary folder.
 Prints a table and ends with one JSON line: ``speedup`` (median CPU times,
 Brain-Score / chronoscore), ``wall_speedup``, ``forward_only_cpu_s``,
-``speedup_bound``, ``check_cpu_s``, ``parity_ok`` and ``peak_gb`` (the ConvRNN run's peak).
+``speedup_bound``, ``check_cpu_s``, ``parity_ok`` and, of the ConvRNN runs,
+``images_per_s``, ``peak_rss_gb`` (at the largest count), ``reference_peak_rss_gb``,
+``peak_ratio`` (reference / chronoscore at the reference's count),
+``peak_growth_mb_per_image`` and ``extrapolated_peak_rss_gb``. Peaks are of the
+process's resident memory; on a GPU, each run's ``device_peak_gb`` (torch's
+largest allocation on the device) is in its JSON line and the table.
 
 Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18 --repeats 3
---convrnn-images 3200 --convrnn-size 224 --convrnn-batch-size 16 --convrnn-only]``
+--convrnn-images 32 96 160 --reference-images 32 --convrnn-size 224 --convrnn-batch-size 16 --device cpu
+--convrnn-only]``
 """
 
 from __future__ import annotations
@@ -93,7 +113,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=64, help="images per batch (Brain-Score's default)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating runs of each extractor")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch CPU threads of both extractors")
-    parser.add_argument("--convrnn-images", type=int, default=3200, help="images for the ConvRNN run (0: skip)")
+    parser.add_argument("--convrnn-images", type=int, nargs="+", default=[3200],
+                        help="image counts of the ConvRNN runs, one run each (0: skip)")
+    parser.add_argument("--reference-images", type=int, default=None,
+                        help="images of the ConvRNN run with the reference projection (default: the smallest count; "
+                             "0: skip)")
+    parser.add_argument("--extrapolate-to", type=int, default=3200, help="image count the peak is extrapolated to")
+    parser.add_argument("--device", default="cpu", help="device of the ConvRNN runs (cpu or cuda)")
     parser.add_argument("--convrnn-size", type=int, default=224, help="ConvRNN input side in pixels (release: 224)")
     parser.add_argument("--convrnn-width", type=float, default=1.0, help="ConvRNN channel multiplier (paper: 1)")
     parser.add_argument("--convrnn-features", type=int, default=1000, help="random projection's D per area")
@@ -103,6 +129,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="ConvRNN areas to extract (default: all ten)")
     parser.add_argument("--part", choices=["brainscore", "chronoscore", "forward", "convrnn"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--run-images", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -243,27 +271,113 @@ def run_forward(args: argparse.Namespace) -> dict:
 
 
 def run_convrnn(args: argparse.Namespace) -> dict:
-    """convrnn_intermediate_rgc over generated images with a random projection, through the cache."""
-    import pandas as pd
+    """convrnn_intermediate_rgc over ``--run-images`` image files with a random projection, through the cache.
+
+    With ``--reference`` the extraction uses the frozen whole-matrix projection.
+    """
     import torch
 
-    from chronoscore.analyses.extraction import extract
+    import chronoscore.analyses.extraction._extract as extraction
     from chronoscore.models import create_model
-    from chronoscore.stimuli import StimulusSet
+    from chronoscore.stimuli import read_image_folder
 
-    pixels = random_images(args.convrnn_images, args.convrnn_size, seed=1)
-    table = pd.DataFrame({"stimulus_id": [f"image_{index:05d}" for index in range(len(pixels))]})
-    stimuli = StimulusSet(table, "bench.convrnn", pixels=pixels)
+    if args.reference:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from frozen.random_projection_v1 import RandomProjection as WholeMatrixProjection
+
+        extraction.RandomProjection = WholeMatrixProjection
+    stimuli = read_image_folder(args.folder / f"convrnn_{args.run_images}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = create_model("convrnn_intermediate_rgc", input_size=args.convrnn_size, width=args.convrnn_width)
-    start = time.perf_counter()
-    activations = extract(model, stimuli, areas=args.convrnn_areas, projection=("random", args.convrnn_features),
-                          batch_size=args.convrnn_batch_size, cache=args.folder / "cache",
-                          model_name="convrnn_intermediate_rgc")
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_gb": peak_gb(), "shape": list(activations.shape),
+    kind = "reference" if args.reference else "blocked"
+    activations, times = timed(lambda: extraction.extract(
+        model, stimuli, areas=args.convrnn_areas, projection=("random", args.convrnn_features),
+        batch_size=args.convrnn_batch_size, cache=args.folder / f"cache_{kind}_{args.run_images}",
+        device=args.device, progress=False, model_name="convrnn_intermediate_rgc"))
+    device_peak = torch.cuda.max_memory_allocated() / 1e9 if args.device.startswith("cuda") else None
+    return {**times, "images": args.run_images, "projection": kind, "peak_gb": peak_gb(),
+            "rss_after_gb": resident_gb(), "device_peak_gb": device_peak, "shape": list(activations.shape),
             "result_gb": activations.nbytes / 1e9}
+
+
+def resident_gb() -> float:
+    """Resident set size of this process now, in GB (Linux's ``VmRSS``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024 / 1e9
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def convrnn_runs(args: argparse.Namespace, argv: list[str], folder: Path) -> list[dict]:
+    """The reference run, then chronoscore's runs from the smallest count up; each printed as it ends."""
+    counts = sorted(set(args.convrnn_images))
+    reference = counts[0] if args.reference_images is None else args.reference_images
+    plan = ([(reference, True)] if reference else []) + [(count, False) for count in counts]
+    runs = []
+    for count, is_reference in plan:
+        if not (folder / f"convrnn_{count}").is_dir():
+            write_images(folder / f"convrnn_{count}", count, args.convrnn_size, seed=1)
+        extra = ["--run-images", str(count)] + (["--reference"] if is_reference else [])
+        runs.append(run_part("convrnn", argv + extra, folder))
+        print(json.dumps(runs[-1]), flush=True)
+    return runs
+
+
+def convrnn_report(args: argparse.Namespace, runs: list[dict]) -> dict:
+    """Print the ConvRNN table, the peak's growth per image and its extrapolation; return the key figures."""
+    ours = sorted((run for run in runs if run["projection"] == "blocked"), key=lambda run: run["images"])
+    reference = [run for run in runs if run["projection"] == "reference"]
+    areas = "all ten areas" if args.convrnn_areas is None else ", ".join(args.convrnn_areas)
+    print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}, {areas}), {args.convrnn_size} px, batches of "
+          f"{args.convrnn_batch_size}, 17 steps, random projection to {args.convrnn_features} per area, float32, "
+          f"cached, {args.threads} threads, {args.device}")
+    print(f"{'projection':<34}{'images':>8}{'wall s':>9}{'CPU s':>9}{'images/s':>10}{'peak GB':>9}{'result GB':>11}")
+    labels = {"blocked": "chronoscore (row blocks)", "reference": "reference (whole matrices held)"}
+    for run in reference + ours:
+        device_peak = "" if run["device_peak_gb"] is None else f"   {args.device} peak {run['device_peak_gb']:.2f} GB"
+        print(f"{labels[run['projection']]:<34}{run['images']:>8}{run['seconds']:>9.0f}{run['cpu_seconds']:>9.0f}"
+              f"{run['images'] / run['seconds']:>10.4f}{run['peak_gb']:>9.2f}{run['result_gb']:>11.3f}{device_peak}")
+    first, last = ours[0], ours[-1]
+    if len(ours) > 1:
+        rate = (last["images"] - first["images"]) / (last["seconds"] - first["seconds"])
+        counts = np.array([run["images"] for run in ours], dtype=float)
+        growth = float(np.polyfit(counts, [run["peak_gb"] for run in ours], 1)[0])
+    else:
+        rate, growth = last["images"] / last["seconds"], float("nan")
+    result_per_image = last["result_gb"] / last["images"]
+    more = max(0, args.extrapolate_to - last["images"])
+    # while the model runs (the peak of the measured counts), growing as measured; then the result read back
+    # from the cache entry once the model's memory is freed: what the process holds after, with the larger result
+    while_running = last["peak_gb"] + max(growth if growth == growth else result_per_image, 0.0) * more
+    reading_back = last["rss_after_gb"] - last["result_gb"] + result_per_image * max(args.extrapolate_to,
+                                                                                     last["images"])
+    extrapolated = max(while_running, reading_back)
+    summary = {"images_per_s": round(rate, 5), "peak_rss_gb": round(last["peak_gb"], 3),
+               "peak_rss_images": last["images"], "peak_growth_mb_per_image": round(growth * 1e3, 3),
+               "result_mb_per_image": round(result_per_image * 1e3, 3),
+               "extrapolated_peak_rss_gb": round(extrapolated, 3), "extrapolated_to": args.extrapolate_to,
+               "extrapolated_while_running_gb": round(while_running, 3),
+               "extrapolated_reading_back_gb": round(reading_back, 3),
+               "convrnn_size": args.convrnn_size, "convrnn_batch_size": args.convrnn_batch_size,
+               "convrnn_areas": args.convrnn_areas or "all", "device": args.device}
+    print(f"chronoscore: {rate:.4f} images/s between {first['images']} and {last['images']} images; peak grows "
+          f"{growth * 1e3:.2f} MB per image (least squares; the result array alone: {result_per_image * 1e3:.2f} MB); "
+          f"at {args.extrapolate_to} images: {while_running:.2f} GB while the model runs, "
+          f"{reading_back:.2f} GB once the result is read back ({last['rss_after_gb']:.2f} GB held after "
+          f"{last['images']} images, result {result_per_image * args.extrapolate_to:.2f} GB): peak about "
+          f"{extrapolated:.2f} GB")
+    if reference:
+        same = [run for run in ours if run["images"] == reference[0]["images"]]
+        mine = same[0] if same else first
+        ratio = reference[0]["peak_gb"] / mine["peak_gb"]
+        speed = (mine["images"] / mine["seconds"]) / (reference[0]["images"] / reference[0]["seconds"])
+        print(f"peak memory: reference {reference[0]['peak_gb']:.2f} GB, chronoscore {mine['peak_gb']:.2f} GB "
+              f"({mine['images']} images): {ratio:.2f}x less; speed chronoscore / reference {speed:.2f}")
+        summary.update(reference_peak_rss_gb=round(reference[0]["peak_gb"], 3),
+                       reference_images=reference[0]["images"], peak_ratio=round(ratio, 3),
+                       speed_ratio=round(speed, 3))
+    return summary
 
 
 PARTS = {"brainscore": run_brainscore, "chronoscore": run_chronoscore, "forward": run_forward,
@@ -287,19 +401,9 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="chronoscore-bench-extract-") as folder:
         folder = Path(folder)
         summary = {} if args.convrnn_only else side_by_side(args, argv, folder)
-        convrnn = run_part("convrnn", argv, folder) if args.convrnn_images else None
-    if convrnn is not None:
-        rate = args.convrnn_images / convrnn["seconds"]
-        areas = "all areas" if args.convrnn_areas is None else ", ".join(args.convrnn_areas)
-        print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}, {areas}), {args.convrnn_images} images of "
-              f"{args.convrnn_size} px in batches of {args.convrnn_batch_size}, 17 steps, random "
-              f"projection to {args.convrnn_features} per area, float32, cached, {args.threads} threads: "
-              f"{convrnn['seconds']:.0f} s ({rate:.3f} images/s), peak "
-              f"{convrnn['peak_gb']:.2f} GB (result {convrnn['result_gb']:.2f} GB, shape {convrnn['shape']})")
-        summary.update(peak_gb=round(convrnn["peak_gb"], 3), convrnn_s=round(convrnn["seconds"], 1),
-                       convrnn_images_per_s=round(rate, 4), convrnn_images=args.convrnn_images,
-                       convrnn_size=args.convrnn_size, convrnn_batch_size=args.convrnn_batch_size,
-                       convrnn_areas=args.convrnn_areas or "all")
+        runs = convrnn_runs(args, argv, folder) if any(args.convrnn_images) else []
+    if runs:
+        summary.update(convrnn_report(args, runs))
     print(json.dumps(summary))
     return summary
 

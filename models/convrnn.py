@@ -179,7 +179,8 @@ class ConvRNN(ConvNetBackbone):
             for area in wanted:
                 index = self.areas.index(area)
                 recorded[area].append(silent[index] if outputs[index] is None else outputs[index])
-        return {area: torch.stack(maps) for area, maps in recorded.items()}
+        # each area's list of maps is dropped once stacked, so one area at a time is held twice
+        return {area: torch.stack(recorded.pop(area)) for area in list(recorded)}
 
     def forward_timesteps(self, images: torch.Tensor, n_steps: int | None = None,
                           areas: Sequence[str] | None = None) -> dict[str, torch.Tensor]:

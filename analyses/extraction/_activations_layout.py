@@ -85,7 +85,10 @@ class ActivationsLayout:
 
     def to_dataarray(self, values: np.ndarray, stimulus_set: StimulusSet, step_ms: float,
                      attrs: dict) -> xr.DataArray:
-        """Wrap ``values`` (N, neuroid, time_step) without copying it, with every coordinate and ``attrs``."""
+        """Wrap ``values`` (N, neuroid, time_step) without copying it, with every coordinate and ``attrs``.
+
+        ``values`` may be a read-only broadcast placeholder (a template for values written elsewhere).
+        """
         steps = np.arange(self.n_steps, dtype=np.int64)
         coords = {**presentation_coords(stimulus_set), **self.neuroid_coords(),
                   "time_step": ("time_step", steps), "time_ms": ("time_step", steps * float(step_ms))}

@@ -160,9 +160,10 @@ def activity_batches(model: nn.Module, dataset: Dataset, areas: Sequence[str], n
     channels_last = holds_channels_last(model)
     with tqdm(total=len(dataset), unit="img", desc=description, disable=not progress) as bar, torch.no_grad():
         for images, indices in loader:
-            recorded = _record(model, images.to(device), n_steps, areas, channels_last)
+            recorded = dict(_record(model, images.to(device), n_steps, areas, channels_last))
             reshape = flatten_activity if flatten else _check_recorded
-            yield indices.numpy(), {area: reshape(area, recorded[area]) for area in areas}
+            # each area leaves ``recorded`` as it is reshaped, so a flattened copy replaces its original
+            yield indices.numpy(), {area: reshape(area, recorded.pop(area)) for area in areas}
             bar.update(len(indices))
 
 

@@ -15,9 +15,13 @@ computed what the plain one computes on the first images, area by area and
 step by step (:mod:`chronoscore.analyses.extraction._verified_rewrites`); a rewrite that
 fails that check is withdrawn with a warning.
 
-Memory while extracting: the result, N · neuroids · T · (2 or 4) bytes, plus one
-batch of the model's full activity, plus the projection matrices or, while
-fitting a PCA, its row sample. Freed activity stays in the process heap for the
+Memory while extracting: one batch of the model's full activity, plus the
+random projection's blocks in use (see :mod:`chronoscore.analyses.extraction._projection`)
+or, while fitting a PCA, its row sample, plus the result, N · neuroids · T · (2
+or 4) bytes. With a cache, the result is written into the cache entry batch by
+batch and read back into memory only after the model has run, so the model's
+activity and the result are never held at the same time; without one
+(``cache=False``), it is held throughout. Freed activity stays in the process heap for the
 next batch (:mod:`chronoscore.analyses.extraction._heap_reuse`) and the result lives in its
 own mapping in ordinary pages (:mod:`chronoscore.analyses.extraction._large_arrays`), which
 cuts the kernel's share of the CPU time (resnet18, 1000 images of 224 px on two
@@ -26,8 +30,9 @@ cores: 9.3 s in the kernel before, 1.2 s now).
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +54,7 @@ from chronoscore.analyses.extraction._projection import (
     parse_projection,
 )
 from chronoscore.analyses.extraction._verified_rewrites import CHECK_IMAGES, prepared_model
-from chronoscore.analyses.extraction.cache import default_cache_folder, entry_lock, entry_path, read_entry, write_entry
+from chronoscore.analyses.extraction.cache import EntryWriter, default_cache_folder, entry_lock, entry_path, read_entry
 from chronoscore.analyses.model_identity import model_identity
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.stimuli.hashing_dataset import HashingStimulusDataset
@@ -98,6 +103,8 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     cache : bool or path-like
         True: use the cache under ``chronoscore.paths.cache_dir() / "activations"``;
         a path: the cache in that folder; False: neither read nor write a cache.
+        With a cache, the result goes into the cache entry batch by batch while the
+        model runs (see the module docstring on memory).
     device : str or torch.device, optional
         Where to run the model (default: where its parameters are). The model is
         moved there for the extraction and back afterwards.
@@ -151,29 +158,33 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     attrs = _provenance(model, name, stimulus_set, spec, image_size, model_degrees, steps,
                         stimulus_set_hash=None if hash_on_the_way else stimulus_set.content_hash())
 
-    def compute() -> xr.DataArray:
+    def compute(entry: Path | None) -> xr.DataArray:
         read = ReadAhead(dataset, min(CHECK_IMAGES, len(dataset)))
         with prepared_model(model, device, read.first_images(), areas, steps):
             projector = _projector(spec, model, fit_dataset, areas, steps, batch_size, device, progress)
             batches = activity_batches(model, read, areas, steps, batch_size, device,
                                        flatten=projector is not None, progress=progress,
                                        description=f"extracting {name}")
-            values, layout = _collect(batches, len(dataset), projector, storage)
+            batches = _projected(batches, projector)
+            if entry is not None:
+                writer = _stream(batches, entry, len(dataset), storage, stimulus_set, attrs)
+            else:
+                values, layout = _collect(batches, len(dataset), storage)
+        if entry is not None:  # read back once the model's memory is freed
+            return writer.finish()
         if hash_on_the_way:
             attrs["stimulus_set_hash"] = dataset.hasher.hexdigest()
         return layout.to_dataarray(values, stimulus_set, attrs["step_ms"], attrs)
 
     if folder is None:
-        return compute()
+        return compute(None)
     key = {**attrs, "areas": areas, "dtype": dtype, "projection": spec.key() if spec else None}
     path = entry_path(folder, name, key)
     with entry_lock(path, announce=progress):
         cached = read_entry(path)
         if cached is not None:
             return cached
-        activations = compute()
-        write_entry(path, activations)
-    return activations
+        return compute(path)
 
 
 class ReadAhead(torch.utils.data.Dataset):
@@ -215,19 +226,52 @@ def _provenance(model: nn.Module, name: str, stimulus_set: StimulusSet, spec: Pr
     }
 
 
-def _collect(batches: Iterable[tuple[np.ndarray, dict[str, torch.Tensor]]], n_images: int,
-             projector: Projection | None,
-             storage: type[np.floating]) -> tuple[np.ndarray, ActivationsLayout]:
-    """Project each batch and copy it into one preallocated (N, neuroid, time_step) array."""
-    values, layout = None, None
+def _projected(batches: Iterable[tuple[np.ndarray, dict[str, torch.Tensor]]],
+               projector: Projection | None) -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
+    """Each batch with every area projected (as it comes without a projector).
+
+    Each area leaves the batch's dict as it is projected, so its full activity is
+    freed before the next area's projection.
+    """
     for indices, activity in batches:
         if projector is not None:
-            activity = {area: projector.project(area, batch) for area, batch in activity.items()}
+            activity = {area: projector.project(area, activity.pop(area)) for area in list(activity)}
+        yield indices, activity
+
+
+def _collect(batches: Iterable[tuple[np.ndarray, dict[str, torch.Tensor]]], n_images: int,
+             storage: type[np.floating]) -> tuple[np.ndarray, ActivationsLayout]:
+    """Copy each batch into one preallocated (N, neuroid, time_step) array."""
+    values, layout = None, None
+    for indices, activity in batches:
         if layout is None:
             layout = ActivationsLayout(activity)
             values = empty_array((n_images, layout.n_neuroids, layout.n_steps), storage)
         layout.store(values, slice(int(indices[0]), int(indices[-1]) + 1), activity)
     return values, layout
+
+
+def _stream(batches: Iterable[tuple[np.ndarray, dict[str, torch.Tensor]]], path: Path, n_images: int,
+            storage: type[np.floating], stimulus_set: StimulusSet, attrs: dict) -> EntryWriter:
+    """Write each batch, (B, neuroid, time_step), into the cache entry at ``path`` as it comes; the writer, to finish.
+
+    The result is never held whole while the model runs: memory holds one batch's
+    rows. Batches arrive in the stimulus set's order.
+    """
+    writer, layout = None, None
+    with contextlib.ExitStack() as on_error:
+        for indices, activity in batches:
+            if layout is None:
+                layout = ActivationsLayout(activity)
+                shape = (n_images, layout.n_neuroids, layout.n_steps)
+                template = layout.to_dataarray(np.broadcast_to(storage(0), shape), stimulus_set, attrs["step_ms"],
+                                               attrs)
+                writer = on_error.enter_context(EntryWriter(path, template))
+            rows = np.empty((len(indices), layout.n_neuroids, layout.n_steps), storage)
+            layout.store(rows, slice(0, len(rows)), activity)
+            writer.write_rows(rows)
+        on_error.pop_all()  # complete: the caller finishes the entry
+    return writer
 
 
 def _projector(spec: ProjectionSpec | None, model: nn.Module, fit_dataset: StimulusDataset | None,

@@ -14,7 +14,9 @@ threshold to the largest value, so freed blocks stay in the heap and the next
 batch reuses them. On leaving, both thresholds go back to glibc's initial values
 and ``malloc_trim(0)`` returns the free memory to the kernel. (PyTorch's
 performance guide recommends jemalloc or tcmalloc for the same reason; this
-needs no preloading.) The settings are process-wide: nested and concurrent
+needs no preloading.) :func:`free_heap_returned` returns the free memory inside a
+block too, after a phase whose freed blocks the next one would not reuse (the
+speed tricks' check before an extraction's first batch). The settings are process-wide: nested and concurrent
 blocks share them, and the last one to leave restores them. Without glibc
 (macOS, Windows, musl) the block changes nothing.
 """
@@ -27,7 +29,7 @@ import ctypes.util
 import threading
 from collections.abc import Iterator
 
-__all__ = ["heap_kept"]
+__all__ = ["heap_kept", "free_heap_returned"]
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -85,3 +87,14 @@ def heap_kept() -> Iterator[bool]:
             if _depth == 0:
                 _set(_INITIAL)
                 _LIBRARY.malloc_trim(ctypes.c_size_t(0))
+
+
+def free_heap_returned() -> bool:
+    """Return the heap's free pages to the kernel now (glibc's ``malloc_trim(0)``), also inside :func:`heap_kept`.
+
+    Returns
+    -------
+    bool
+        Whether anything could be returned (False without glibc).
+    """
+    return _LIBRARY is not None and bool(_LIBRARY.malloc_trim(ctypes.c_size_t(0)))

@@ -3,10 +3,16 @@
 ``projection=("random", D)``
     A Gaussian random projection (Johnson–Lindenstrauss): an area with F > D
     features is multiplied by a fixed matrix (F, D) with entries drawn from
-    N(0, 1/D). The matrix is drawn by torch's CPU generator seeded from the
-    area's name, F and D, so it is the same in every run, on every machine and
-    for every stimulus set. It is held in memory while extracting: F·D·4 bytes
-    per area (65 MB for a 16384-feature area at D = 1000).
+    N(0, 1/D). The matrix is made of row blocks of :func:`block_rows` (D) rows
+    (2**24 // D: 16,777 rows, 67 MB, at D = 1000), block k drawn by torch's CPU
+    generator seeded from the area's name, F, D and k, so it is the same in every
+    run, on every machine and for every stimulus set. Block 0's seed is the one
+    the whole matrix had before it was cut into blocks, so a matrix of one block
+    (F ≤ block_rows(D)) is unchanged. A batch is projected block by block,
+    ``sum_k activity[..., rows_k] @ block_k``: the blocks are drawn again for
+    each batch, except those kept in memory up to ``kept_bytes`` (first come,
+    first kept), so the whole matrix is never held (a 224 px ConvRNN's early
+    areas, 56×56×128 features, would need 1.6 GB each at D = 1000).
 ``projection=("pca", D, fit_stimulus_set[, max_rows])``
     The first D principal components of each area, fitted on the activations of
     a separate stimulus set (as Brain-Score fits its PCA on ImageNet images), then
@@ -49,13 +55,20 @@ __all__ = [
     "PCAProjection",
     "parse_projection",
     "random_projection_matrix",
+    "random_projection_block",
+    "block_rows",
+    "DEFAULT_KEPT_BYTES",
     "fit_pca",
     "DEFAULT_PCA_MAX_ROWS",
 ]
 
 ProjectionKind = Literal["random", "pca"]
 DEFAULT_PCA_MAX_ROWS = 4096
+DEFAULT_KEPT_BYTES = 256 * 2**20
 _SAMPLE_SEED = 0
+_BLOCK_ELEMENTS = 2**24
+_RANDOM_PROJECTION_VERSION = 2
+"""1: one whole matrix per area; 2: row blocks with their own seeds (equal to 1 for a matrix of one block)."""
 _RANK_TOLERANCE = 1e-10
 
 
@@ -87,7 +100,7 @@ class ProjectionSpec:
     def key(self) -> dict:
         """What identifies the projection (for a cache key); hashes the fit set's content."""
         if self.kind == "random":
-            return {"kind": "random", "n_components": self.n_components}
+            return {"kind": "random", "n_components": self.n_components, "version": _RANDOM_PROJECTION_VERSION}
         return {"kind": "pca", "n_components": self.n_components, "fit_set": self.fit_set.identifier,
                 "fit_set_hash": self.fit_set_hash, "max_rows": self.max_rows}
 
@@ -95,7 +108,8 @@ class ProjectionSpec:
         """One line saying what the projection does."""
         if self.kind == "random":
             return (f"random: Gaussian random projection to at most {self.n_components} features per area "
-                    f"(entries N(0, 1/{self.n_components}), seeded by area name and feature count); "
+                    f"(entries N(0, 1/{self.n_components}), in row blocks of {block_rows(self.n_components)} seeded by "
+                    "area name, feature count and block); "
                     "smaller areas kept as they are")
         return (f"pca: at most {self.n_components} principal components per area, fitted on stimulus set "
                 f"{self.fit_set.identifier!r} (content {self.fit_set_hash}) over at most "
@@ -135,36 +149,89 @@ class Projection:
         raise NotImplementedError
 
 
-def random_projection_matrix(area: str, n_features: int, n_components: int) -> torch.Tensor:
-    """The fixed Gaussian matrix (n_features, n_components), entries N(0, 1/n_components), float32 on CPU.
+def block_rows(n_components: int) -> int:
+    """Rows of each block of a random projection matrix with ``n_components`` columns: 2**24 // D, at least 1."""
+    return max(1, _BLOCK_ELEMENTS // n_components)
 
-    Drawn by torch's CPU generator seeded from the SHA-256 of ``area``,
-    ``n_features`` and ``n_components``.
+
+def random_projection_block(area: str, n_features: int, n_components: int, block: int) -> torch.Tensor:
+    """Block ``block`` of the area's random projection matrix: its rows k·R to min((k+1)·R, F), float32 on CPU.
+
+    R is :func:`block_rows` (``n_components``). Entries N(0, 1/``n_components``),
+    drawn by torch's CPU generator seeded from the SHA-256 of ``area``,
+    ``n_features``, ``n_components`` and, for blocks after the first, ``block``.
+
+    Returns
+    -------
+    Tensor (rows, n_components)
     """
+    rows = block_rows(n_components)
+    first = block * rows
+    if not 0 <= first < n_features:
+        raise ValueError(f"block {block} is outside a matrix of {n_features} rows in blocks of {rows}")
     seed_text = f"chronoscore.random_projection|{area}|{n_features}|{n_components}"
+    if block > 0:
+        seed_text += f"|block {block}"
     seed = int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "little") % (2**63)
     generator = torch.Generator(device="cpu").manual_seed(seed)
-    matrix = torch.randn(n_features, n_components, generator=generator, dtype=torch.float32)
+    matrix = torch.randn(min(rows, n_features - first), n_components, generator=generator, dtype=torch.float32)
     return matrix.mul_(1.0 / math.sqrt(n_components))
 
 
-class RandomProjection(Projection):
-    """Gaussian random projection to at most ``n_components`` features per area (see the module docstring)."""
+def random_projection_matrix(area: str, n_features: int, n_components: int) -> torch.Tensor:
+    """The area's whole Gaussian matrix (n_features, n_components), its blocks stacked, float32 on CPU.
 
-    def __init__(self, n_components: int) -> None:
+    Entries N(0, 1/n_components); see :func:`random_projection_block`. Extraction
+    never builds it (it projects block by block); this is for inspection and tests.
+    """
+    n_blocks = -(-n_features // block_rows(n_components))
+    return torch.cat([random_projection_block(area, n_features, n_components, block) for block in range(n_blocks)])
+
+
+class RandomProjection(Projection):
+    """Gaussian random projection to at most ``n_components`` features per area (see the module docstring).
+
+    Parameters
+    ----------
+    n_components : int
+        D, the features kept per area.
+    kept_bytes : int
+        Blocks (on the activity's device and dtype) are kept in memory, first
+        come first kept, while their total stays within this many bytes; other
+        blocks are drawn again for every batch. Memory: at most ``kept_bytes``
+        plus one block (2**24 floats) plus the batch's projection.
+    """
+
+    def __init__(self, n_components: int, kept_bytes: int = DEFAULT_KEPT_BYTES) -> None:
         self.n_components = n_components
-        self._matrices: dict[tuple[str, int], torch.Tensor] = {}
+        self.kept_bytes = kept_bytes
+        self._kept: dict[tuple[str, int, int, torch.device, torch.dtype], torch.Tensor] = {}
+        self._kept_total = 0
 
     def project(self, area: str, activity: torch.Tensor) -> torch.Tensor:
-        """``activity`` (T, B, F) @ the area's matrix, (T, B, D); unchanged when F ≤ D."""
+        """``activity`` (T, B, F) times the area's matrix, block by block: (T, B, D); unchanged when F ≤ D."""
         n_features = activity.shape[-1]
         if n_features <= self.n_components:
             return activity
-        key = (area, n_features)
-        if key not in self._matrices:
-            matrix = random_projection_matrix(area, n_features, self.n_components)
-            self._matrices[key] = matrix.to(device=activity.device, dtype=activity.dtype)
-        return activity @ self._matrices[key]
+        rows = block_rows(self.n_components)
+        projected = None
+        for block, first in enumerate(range(0, n_features, rows)):
+            part = activity[..., first:first + rows] @ self._block(area, n_features, block, activity)
+            projected = part if projected is None else projected.add_(part)
+        return projected
+
+    def _block(self, area: str, n_features: int, block: int, activity: torch.Tensor) -> torch.Tensor:
+        """Block ``block`` on ``activity``'s device and dtype, from memory or drawn (and kept if it fits)."""
+        key = (area, n_features, block, activity.device, activity.dtype)
+        if key in self._kept:
+            return self._kept[key]
+        matrix = random_projection_block(area, n_features, self.n_components, block).to(
+            device=activity.device, dtype=activity.dtype)
+        size = matrix.numel() * matrix.element_size()
+        if self._kept_total + size <= self.kept_bytes:
+            self._kept[key] = matrix
+            self._kept_total += size
+        return matrix
 
 
 class PCAProjection(Projection):

@@ -47,7 +47,7 @@ from chronoscore.analyses.extraction._activity_batches import (
 )
 from chronoscore.analyses.extraction._batchnorm_folding import batchnorm_folded
 from chronoscore.analyses.extraction._convolution_fusion import convolutions_fused, fusable_areas, fusion_available
-from chronoscore.analyses.extraction._heap_reuse import heap_kept
+from chronoscore.analyses.extraction._heap_reuse import free_heap_returned, heap_kept
 from chronoscore.models.wrap import HookedModel
 
 __all__ = ["RELATIVE_TOLERANCE", "CHECK_IMAGES", "Rewrites", "RewriteFallbackWarning", "prepared_model",
@@ -159,6 +159,8 @@ def prepared_model(model: nn.Module, device: torch.device, check_images: torch.T
                 break
             rewrites, what = _withdraw(model, rewrites, culprit)
             withdrawn.append(f"{what} ({problem})")
+        del plain  # not held while the extraction runs, and the check's freed memory goes back to the kernel
+        free_heap_returned()
         if withdrawn:
             warnings.warn(f"{_name(model)}: speed tricks withdrawn for this extraction, since the rewritten network "
                           f"did not compute the plain one: {'; '.join(withdrawn)}. Running with: "
@@ -201,15 +203,21 @@ def _withdraw(model: nn.Module, rewrites: Rewrites, culprit: str | None) -> tupl
 
 
 def _difference(plain: torch.Tensor, rewritten_values: torch.Tensor) -> str | None:
-    """None when the two recordings of an area agree (see the module docstring), else how they differ."""
+    """None when the two recordings of an area agree (see the module docstring), else how they differ.
+
+    Compared one step (first index) at a time in float64, so that the float64
+    copies never cover the whole recording.
+    """
     if plain.shape != rewritten_values.shape:
         return f"has shape {tuple(rewritten_values.shape)} instead of {tuple(plain.shape)}"
-    plain, other = plain.double(), rewritten_values.double()
-    nan_plain, nan_other = torch.isnan(plain), torch.isnan(other)
-    if not torch.equal(nan_plain, nan_other):
-        return "has NaN where the plain network has none, or the reverse"
-    scale = float(plain.nan_to_num().abs().max()) if plain.numel() else 0.0
-    error = float((plain - other).nan_to_num().abs().max()) if plain.numel() else 0.0
+    scale = error = 0.0
+    for plain_step, other_step in zip(plain, rewritten_values):
+        plain_step, other_step = plain_step.double(), other_step.double()
+        if not torch.equal(torch.isnan(plain_step), torch.isnan(other_step)):
+            return "has NaN where the plain network has none, or the reverse"
+        if plain_step.numel():
+            scale = max(scale, float(plain_step.nan_to_num().abs().max()))
+            error = max(error, float((plain_step - other_step).nan_to_num().abs().max()))
     if error > RELATIVE_TOLERANCE * scale:
         return f"differs by {error / scale if scale else float('inf'):.2g} of its largest value"
     return None
@@ -221,8 +229,8 @@ def _recorded(model: nn.Module, images: torch.Tensor, areas: Sequence[str],
     if holds_channels_last(model):
         images = images.contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
-        recorded = model.forward_timesteps(images, n_steps, list(areas))
-    return {area: recorded[area].clone() for area in areas}
+        recorded = dict(model.forward_timesteps(images, n_steps, list(areas)))
+    return {area: recorded.pop(area).clone() for area in areas}  # each original freed once copied
 
 
 @contextlib.contextmanager

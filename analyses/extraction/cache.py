@@ -10,6 +10,15 @@ holding the values (float16 or float32, which netCDF could not store as
 float16), every coordinate as its own array, a JSON description of dims, coords
 and attrs, and the SHA-256 of all of these.
 
+Streaming
+---------
+An extraction writes its entry while it runs (:class:`EntryWriter`): the values
+arrive batch by batch, in row order, and go straight into the file (and into
+the checksum), so they are never all in memory while the model runs; once the
+model is done, they are read back from the entry into one array in memory
+(:func:`~chronoscore.analyses.extraction._large_arrays.empty_array`), straight from the file,
+with no second copy.
+
 Safety
 ------
 * **Atomic**: an entry is written under a unique temporary name in the same
@@ -43,10 +52,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from chronoscore.analyses.extraction._large_arrays import empty_array
 from chronoscore.errors import FileFormatError
 from chronoscore.paths import cache_dir
 
-__all__ = ["default_cache_folder", "entry_path", "entry_lock", "read_entry", "write_entry", "activations_checksum"]
+__all__ = ["default_cache_folder", "entry_path", "entry_lock", "read_entry", "write_entry", "activations_checksum",
+           "EntryWriter", "stored_values"]
 
 _FORMAT = 1
 _KEY_CHARACTERS = 32
@@ -100,20 +111,110 @@ def entry_lock(path: Path, *, announce: bool = True) -> Iterator[None]:
 
 def write_entry(path: Path, activations: xr.DataArray) -> Path:
     """Write ``activations`` to ``path`` through a uniquely named temporary file and ``os.replace``."""
-    members = _members(activations)
-    members[_CHECKSUM] = np.array(_checksum(members))
-    temporary = _writable_folder(path.parent) / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        with open(temporary, "xb") as file:  # a new file with the usual permissions (umask)
-            np.savez(file, **members)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise FileFormatError(f"{path}: the activation cache cannot be written ({error}); free disk space, "
-                              "choose another cache folder or pass cache=False.") from error
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    values = np.ascontiguousarray(activations.values)
+    with EntryWriter(path, activations.copy(data=np.broadcast_to(values.dtype.type(0), values.shape))) as writer:
+        writer.write_rows(values)
+        writer.complete()
     return path
+
+
+class EntryWriter:
+    """Writes an entry whose values (N, ...) arrive row block by row block, never all in memory.
+
+    Use as a context manager: rows go in with :meth:`write_rows`, in order;
+    :meth:`complete` adds the checksum and moves the entry onto ``path``;
+    :meth:`finish` does the same and returns the activations, their values read
+    back from the entry. Leaving the block without completing (an exception, a
+    missing row) removes the temporary file; an incomplete entry never appears
+    under ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The entry's final path (see :func:`entry_path`).
+    template : xarray.DataArray
+        Dims, coords, attrs, name, shape and dtype of the activations; its values
+        are not read (a broadcast zero will do).
+    """
+
+    def __init__(self, path: Path, template: xr.DataArray) -> None:
+        self.path = path
+        self.template = template
+        self.shape, self.dtype = tuple(template.shape), np.dtype(template.dtype)
+        self.rows_written = 0
+        members = _coordinate_members(template)
+        if max(members) >= _VALUES:  # the checksum hashes the values last, after every other member
+            raise ValueError(f"a member is named after {_VALUES!r}: {sorted(members)}")
+        self._digest = hashlib.sha256()
+        for name in sorted(members):
+            _hash_member(self._digest, name, members[name])
+        self._digest.update(_member_header(_VALUES, self.dtype, self.shape))
+        self._temporary = _writable_folder(path.parent) / f".{path.name}.{uuid.uuid4().hex}.tmp"
+        self._file = self._archive = self._values = None
+        try:
+            self._file = open(self._temporary, "xb")  # noqa: SIM115 - closed by finish or _remove_temporary
+            self._archive = zipfile.ZipFile(self._file, "w", allowZip64=True)
+            for name, array in members.items():
+                with self._archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
+            self._values = self._archive.open(f"{_VALUES}.npy", "w", force_zip64=True)
+            header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": self.shape}
+            np.lib.format.write_array_header_2_0(self._values, header)
+        except OSError as error:
+            self._remove_temporary()
+            raise _unwritable(path, error) from error
+
+    def __enter__(self) -> EntryWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._remove_temporary()
+
+    def write_rows(self, rows: np.ndarray) -> None:
+        """Append ``rows`` (n, ...) of the values, in order (converted to the entry's dtype)."""
+        rows = np.ascontiguousarray(rows, dtype=self.dtype)
+        if rows.shape[1:] != self.shape[1:] or self.rows_written + len(rows) > self.shape[0]:
+            raise ValueError(f"rows of shape {rows.shape} do not fit values {self.shape} with "
+                             f"{self.rows_written} rows written")
+        data = rows.reshape(-1).view(np.uint8)
+        self._digest.update(data)
+        try:
+            self._values.write(data)
+        except OSError as error:
+            self._remove_temporary()
+            raise _unwritable(self.path, error) from error
+        self.rows_written += len(rows)
+
+    def finish(self) -> xr.DataArray:
+        """:meth:`complete`, then the activations with their values read back from the entry."""
+        self.complete()
+        return self.template.copy(data=stored_values(self.path))
+
+    def complete(self) -> Path:
+        """Write the checksum and move the entry onto ``path`` (every row must have been written)."""
+        try:
+            if self.rows_written != self.shape[0]:
+                raise ValueError(f"{self.rows_written} of {self.shape[0]} rows written")
+            self._values.close()
+            with self._archive.open(f"{_CHECKSUM}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.array(self._digest.hexdigest()), allow_pickle=False)
+            self._archive.close()
+            self._file.close()
+            os.replace(self._temporary, self.path)
+        except OSError as error:
+            raise _unwritable(self.path, error) from error
+        finally:
+            self._remove_temporary()
+        return self.path
+
+    def _remove_temporary(self) -> None:
+        """Close whatever is open and remove the temporary file (if it is still there)."""
+        for handle in (self._values, self._archive, self._file):
+            if handle is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self._temporary)
 
 
 def read_entry(path: Path) -> xr.DataArray | None:
@@ -142,10 +243,37 @@ def activations_checksum(activations: xr.DataArray) -> str:
     return _checksum(_members(activations))
 
 
+def stored_values(path: Path) -> np.ndarray:
+    """The values of the entry at ``path``, read from the file into a new array (one copy, no checksum check)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(f"{_VALUES}.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"{path}: the values are compressed")
+    with open(path, "rb") as file:
+        file.seek(info.header_offset)
+        local = file.read(30)  # the local file header: its name and extra field lengths are at bytes 26-29
+        name_length, extra_length = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+        file.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(file)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        shape, fortran_order, dtype = read_header[version](file)
+        if fortran_order:
+            raise ValueError(f"{path}: the values are stored in Fortran order")
+        values = empty_array(shape, dtype)
+        target = memoryview(values.reshape(-1).view(np.uint8))
+        if file.readinto(target) != len(target):
+            raise ValueError(f"{path}: the values are truncated")
+    return values
+
+
 def _members(activations: xr.DataArray) -> dict[str, np.ndarray]:
     """The arrays of an entry: values, one per coord, and the JSON description."""
-    coords = []
-    members = {_VALUES: np.ascontiguousarray(activations.values)}
+    return {_VALUES: np.ascontiguousarray(activations.values), **_coordinate_members(activations)}
+
+
+def _coordinate_members(activations: xr.DataArray) -> dict[str, np.ndarray]:
+    """The arrays of an entry but the values: one per coord, and the JSON description."""
+    coords, members = [], {}
     for index, (name, coord) in enumerate(activations.coords.items()):
         member = f"coord{index}"
         members[member] = np.asarray(coord.values)
@@ -168,10 +296,23 @@ def _checksum(members: dict[str, np.ndarray]) -> str:
     """SHA-256 over each member's name, dtype, shape and bytes, in name order."""
     digest = hashlib.sha256()
     for name in sorted(members):
-        array = np.ascontiguousarray(members[name])
-        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
-        digest.update(array.reshape(-1).view(np.uint8))
+        _hash_member(digest, name, members[name])
     return digest.hexdigest()
+
+
+def _hash_member(digest: hashlib._Hash, name: str, array: np.ndarray) -> None:
+    array = np.ascontiguousarray(array)
+    digest.update(_member_header(name, array.dtype, array.shape))
+    digest.update(array.reshape(-1).view(np.uint8))
+
+
+def _member_header(name: str, dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
+    return f"{name}|{dtype.str}|{shape}|".encode()
+
+
+def _unwritable(path: Path, error: OSError) -> FileFormatError:
+    return FileFormatError(f"{path}: the activation cache cannot be written ({error}); free disk space, "
+                           "choose another cache folder or pass cache=False.")
 
 
 def _writable_folder(folder: Path) -> Path:

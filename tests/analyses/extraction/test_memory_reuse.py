@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from chronoscore.analyses.extraction import _heap_reuse as heap_reuse
-from chronoscore.analyses.extraction._heap_reuse import heap_kept
+from chronoscore.analyses.extraction._heap_reuse import free_heap_returned, heap_kept
 from chronoscore.analyses.extraction._large_arrays import empty_array
 
 BLOCK_BYTES = 64 * 1024 * 1024
@@ -114,3 +114,32 @@ def _owning_buffer(values: np.ndarray) -> object:
 def test_a_large_array_has_its_own_mapping_and_a_small_one_comes_from_numpy():
     assert isinstance(_owning_buffer(empty_array((512, 1024, 2), np.float32)), mmap.mmap)
     assert _owning_buffer(empty_array((3, 4, 2), np.float32)) is None
+
+
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def check_free_heap_is_returned_inside_the_block():
+    _malloc_info()
+    with heap_kept():
+        blocks = [np.ones(BLOCK_BYTES // 8) for _ in range(4)]  # 256 MB from the heap, touched
+        keep = np.ones(1024)  # a small live block above them keeps the heap's top from shrinking by itself
+        del blocks
+        before = _resident_mb()
+        assert free_heap_returned()
+        returned = before - _resident_mb()
+        del keep
+    assert returned > 3 * BLOCK_BYTES / 2**20, f"{returned:.0f} MB returned"
+
+
+def test_free_heap_is_returned_inside_the_block_in_a_fresh_process():
+    _malloc_info()
+    script = ("from tests.analyses.extraction.test_memory_reuse import "
+              "check_free_heap_is_returned_inside_the_block as check\ncheck()\nprint('OK')")
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[3])
+    assert finished.returncode == 0 and finished.stdout.strip().endswith("OK"), finished.stderr[-2000:]
