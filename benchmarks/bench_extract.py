@@ -39,7 +39,8 @@ Part 2: speed and peak memory of extracting ``convrnn_intermediate_rgc`` (the
 release's model: 10 layers, its default 17 steps, width 1, 15.4 M parameters)
 with a random projection to 1000 features per area, float32, through the on-disk
 cache (the result goes into the cache entry batch by batch and is read back at
-the end), ``--convrnn-batch-size`` images at a time, all ten areas or
+the end), ``--convrnn-batch-size`` images at a time (default: ``extract``'s own,
+at most 64 and no more than 512 MiB of recorded activity: 6 images here), all ten areas or
 ``--convrnn-areas``, on ``--device``. It runs once for each count of
 ``--convrnn-images`` (generated PNG files of ``--convrnn-size`` px, default 224,
 the release's input, read from disk as a user's images are), each in its own
@@ -75,7 +76,7 @@ process's resident memory; on a GPU, each run's ``device_peak_gb`` (torch's
 largest allocation on the device) is in its JSON line and the table.
 
 Run: ``python benchmarks/bench_extract.py [--images 1000 --image-size 224 --network resnet18 --repeats 3
---convrnn-images 32 96 160 --reference-images 32 --convrnn-size 224 --convrnn-batch-size 16 --device cpu
+--convrnn-images 32 96 160 --reference-images 32 --convrnn-size 224 [--convrnn-batch-size N] --device cpu
 --convrnn-only]``
 """
 
@@ -123,7 +124,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--convrnn-size", type=int, default=224, help="ConvRNN input side in pixels (release: 224)")
     parser.add_argument("--convrnn-width", type=float, default=1.0, help="ConvRNN channel multiplier (paper: 1)")
     parser.add_argument("--convrnn-features", type=int, default=1000, help="random projection's D per area")
-    parser.add_argument("--convrnn-batch-size", type=int, default=16, help="ConvRNN images per batch")
+    parser.add_argument("--convrnn-batch-size", type=int, default=None,
+                        help="ConvRNN images per batch (default: extract's, bounded by its activity budget)")
     parser.add_argument("--convrnn-only", action="store_true", help="skip part 1 (the side-by-side comparison)")
     parser.add_argument("--convrnn-areas", nargs="+", default=None,
                         help="ConvRNN areas to extract (default: all ten)")
@@ -330,7 +332,7 @@ def convrnn_report(args: argparse.Namespace, runs: list[dict]) -> dict:
     reference = [run for run in runs if run["projection"] == "reference"]
     areas = "all ten areas" if args.convrnn_areas is None else ", ".join(args.convrnn_areas)
     print(f"convrnn_intermediate_rgc (width {args.convrnn_width:g}, {areas}), {args.convrnn_size} px, batches of "
-          f"{args.convrnn_batch_size}, 17 steps, random projection to {args.convrnn_features} per area, float32, "
+          f"{args.convrnn_batch_size or 'the default size'}, 17 steps, random projection to {args.convrnn_features} per area, float32, "
           f"cached, {args.threads} threads, {args.device}")
     print(f"{'projection':<34}{'images':>8}{'wall s':>9}{'CPU s':>9}{'images/s':>10}{'peak GB':>9}{'result GB':>11}")
     labels = {"blocked": "chronoscore (row blocks)", "reference": "reference (whole matrices held)"}

@@ -61,7 +61,13 @@ from chronoscore.stimuli.hashing_dataset import HashingStimulusDataset
 from chronoscore.stimuli.preprocessing import StimulusDataset
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
-__all__ = ["extract", "ReadAhead", "StorageDtype"]
+__all__ = ["extract", "ReadAhead", "StorageDtype", "budget_batch_size", "ACTIVITY_BUDGET_BYTES", "MAX_BATCH_SIZE"]
+
+MAX_BATCH_SIZE = 64
+"""The default batch size's upper bound (Brain-Score's batch size)."""
+ACTIVITY_BUDGET_BYTES = 512 * 2**20
+"""The recorded activity one default batch may hold: 512 MiB (the model's output is stacked over steps, so
+twice that at the peak)."""
 
 StorageDtype = Literal["float32", "float16"]
 _STORAGE = {"float32": np.float32, "float16": np.float16}
@@ -69,7 +75,7 @@ _STORAGE = {"float32": np.float32, "float16": np.float16}
 
 def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | None = None,
             n_steps: int | None = None, *, image_size: int | None = None, model_degrees: float = 8.0,
-            batch_size: int = 64, projection: tuple | ProjectionSpec | None = None,
+            batch_size: int | None = None, projection: tuple | ProjectionSpec | None = None,
             dtype: StorageDtype = "float32", cache: bool | str | os.PathLike = True,
             device: str | torch.device | None = None, progress: bool = True,
             model_name: str | None = None) -> xr.DataArray:
@@ -93,8 +99,13 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
         for models without that attribute.
     model_degrees : float
         Visual angle the model's input spans (Brain-Score's default 8).
-    batch_size : int
-        Images per forward pass.
+    batch_size : int, optional
+        Images per batch. Default: at most 64, and fewer when one batch's recorded
+        activity (every area at every step, measured on the first images) would
+        exceed :data:`ACTIVITY_BUDGET_BYTES` (e.g. 6 for the release-size
+        ``convrnn_intermediate_rgc`` at 224 px, 89 MB per image over 17 steps).
+        The values depend on it only through float32 rounding (a convolution
+        may sum in another order for another batch size).
     projection : tuple, optional
         ``("random", D)`` or ``("pca", D, fit_stimulus_set[, max_rows])``: at most
         D features per area (see :mod:`chronoscore.analyses.extraction._projection`); None keeps all.
@@ -146,12 +157,13 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
     steps = model.resolve_steps(n_steps) if hasattr(model, "resolve_steps") else n_steps
     image_size = _resolve_image_size(model, image_size)
     storage = _storage_dtype(dtype)
-    batch_size = positive_int("batch_size", batch_size)
+    if batch_size is not None:
+        batch_size = positive_int("batch_size", batch_size)
     folder = _cache_folder(cache)
     spec = parse_projection(projection)
     device = model_device(model) if device is None else torch.device(device)
     # without a cache to look up first, the pass that reads the images also hashes them
-    hash_on_the_way = folder is None and not loads_in_worker(device, len(stimulus_set), batch_size)
+    hash_on_the_way = folder is None and not loads_in_worker(device, len(stimulus_set), batch_size or 1)
     dataset = (HashingStimulusDataset if hash_on_the_way else StimulusDataset)(stimulus_set, image_size, model_degrees)
     fit_dataset = StimulusDataset(spec.fit_set, image_size, model_degrees) if spec and spec.kind == "pca" else None
     name = model_name or _default_name(model)
@@ -160,9 +172,10 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
 
     def compute(entry: Path | None) -> xr.DataArray:
         read = ReadAhead(dataset, min(CHECK_IMAGES, len(dataset)))
-        with prepared_model(model, device, read.first_images(), areas, steps):
-            projector = _projector(spec, model, fit_dataset, areas, steps, batch_size, device, progress)
-            batches = activity_batches(model, read, areas, steps, batch_size, device,
+        with prepared_model(model, device, read.first_images(), areas, steps) as prepared:
+            batch = batch_size or budget_batch_size(prepared.recorded_bytes_per_image)
+            projector = _projector(spec, model, fit_dataset, areas, steps, batch, device, progress)
+            batches = activity_batches(model, read, areas, steps, batch, device,
                                        flatten=projector is not None, progress=progress,
                                        description=f"extracting {name}")
             batches = _projected(batches, projector)
@@ -185,6 +198,12 @@ def extract(model: nn.Module, stimulus_set: StimulusSet, areas: Sequence[str] | 
         if cached is not None:
             return cached
         return compute(path)
+
+
+def budget_batch_size(recorded_bytes_per_image: int) -> int:
+    """The default batch size: at most :data:`MAX_BATCH_SIZE` images, at least one, and no more than
+    :data:`ACTIVITY_BUDGET_BYTES` of recorded activity in a batch."""
+    return max(1, min(MAX_BATCH_SIZE, ACTIVITY_BUDGET_BYTES // max(1, recorded_bytes_per_image)))
 
 
 class ReadAhead(torch.utils.data.Dataset):

@@ -50,7 +50,7 @@ from chronoscore.analyses.extraction._convolution_fusion import convolutions_fus
 from chronoscore.analyses.extraction._heap_reuse import free_heap_returned, heap_kept
 from chronoscore.models.wrap import HookedModel
 
-__all__ = ["RELATIVE_TOLERANCE", "CHECK_IMAGES", "Rewrites", "RewriteFallbackWarning", "prepared_model",
+__all__ = ["RELATIVE_TOLERANCE", "CHECK_IMAGES", "Rewrites", "RewriteFallbackWarning", "PreparedModel", "prepared_model",
            "fastest_rewrites", "rewritten"]
 
 RELATIVE_TOLERANCE = 1e-5
@@ -121,7 +121,7 @@ def rewritten(model: nn.Module, rewrites: Rewrites) -> Iterator[nn.Module]:
 
 @contextlib.contextmanager
 def prepared_model(model: nn.Module, device: torch.device, check_images: torch.Tensor, areas: Sequence[str],
-                   n_steps: int | None) -> Iterator[Rewrites]:
+                   n_steps: int | None) -> Iterator[PreparedModel]:
     """``model`` in eval mode on ``device`` with every speed trick that its check passes, for a ``with`` block.
 
     Parameters
@@ -139,13 +139,15 @@ def prepared_model(model: nn.Module, device: torch.device, check_images: torch.T
 
     Yields
     ------
-    Rewrites
-        The speed tricks in force (see the module docstring); the model itself
-        is changed in place for the block and restored on leaving.
+    PreparedModel
+        The speed tricks in force (see the module docstring; the model itself
+        is changed in place for the block and restored on leaving) and the bytes
+        one image's recorded activity takes.
     """
     images = check_images.to(device)
     with evaluation_mode(model, device), heap_kept():
         plain = _recorded(model, images, areas, n_steps)
+        bytes_per_image = -(-sum(tensor.numel() * tensor.element_size() for tensor in plain.values()) // len(images))
         rewrites, withdrawn = fastest_rewrites(model, device), []
         while True:
             stack = contextlib.ExitStack()
@@ -166,7 +168,24 @@ def prepared_model(model: nn.Module, device: torch.device, check_images: torch.T
                           f"did not compute the plain one: {'; '.join(withdrawn)}. Running with: "
                           f"{rewrites.describe()}.", RewriteFallbackWarning, stacklevel=3)
         with stack:
-            yield rewrites
+            yield PreparedModel(rewrites, bytes_per_image)
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedModel:
+    """What :func:`prepared_model` found.
+
+    Attributes
+    ----------
+    rewrites : Rewrites
+        The speed tricks in force.
+    recorded_bytes_per_image : int
+        Bytes of one image's recorded activity, every area at every step (measured
+        on the check images).
+    """
+
+    rewrites: Rewrites
+    recorded_bytes_per_image: int
 
 
 def _problem(model: nn.Module, rewrites: Rewrites, stack: contextlib.ExitStack, images: torch.Tensor,

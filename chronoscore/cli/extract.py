@@ -70,7 +70,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="visual angle of the model's input (default 8)")
     parser.add_argument("--stimulus-degrees", type=float, metavar="DEG",
                         help="visual angle of the stimuli (default: the set's own, else 8)")
-    parser.add_argument("--batch-size", type=int, default=64, metavar="N", help="images per batch (default 64)")
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help="images per batch (default: at most 64, fewer when a batch's recorded activity would "
+                             "exceed 512 MiB)")
     parser.add_argument("--dtype", choices=["float32", "float16"], default="float32",
                         help="storage type while extracting")
     add_cache_options(parser)
