@@ -190,7 +190,9 @@ def _model_options(entry: Mapping[str, Any], base: Path) -> tuple[list[str], lis
         argv += ["--model-arg", f"{key}={json.dumps(value)}"]
     for key in ("image_size", "steps", "init_seed"):
         if entry.get(key) is not None:
-            argv += [f"--{key.replace('_', '-')}", str(int(entry[key]))]
+            if not isinstance(entry[key], int) or isinstance(entry[key], bool):
+                raise ConfigError(f"{key}: {entry[key]!r} in the model entry {dict(entry)}; give a whole number.")
+            argv += [f"--{key.replace('_', '-')}", str(entry[key])]
     if entry.get("areas"):
         argv += ["--areas", str(entry["areas"])]
     if entry.get("select_areas"):

@@ -74,6 +74,7 @@ def test_a_training_run_is_scored_at_the_checkpoints_asked_for(run_folder, which
     ({"models": ["ff_shallow", {"name": "ff_shallow", "image_size": 32}], "benchmarks": ["simulated"]},
      "distinct labels"),
     ({"models": ["ff_shallow"], "benchmarks": ["simulated"], "settings": ["n_splits=2"]}, "mapping of fit settings"),
+    ({"models": [{"name": "ff_shallow", "image_size": "big"}], "benchmarks": ["simulated"]}, "whole number"),
 ])
 def test_malformed_sweep_files_are_refused_before_anything_runs(spec, message):
     with pytest.raises(ConfigError, match=message):
