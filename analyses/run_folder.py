@@ -14,6 +14,7 @@ so each name below is spelled once::
     DIR/summary.md              the demo's summary; DIR/report.html, the HTML report
     SWEEP/sweep.json            a sweep (chronoscore sweep): its cells, their score
                                 arguments and provenance hashes
+    SWEEP/leaderboard.md        per region, the cells' ceiled scores per time bin
     SWEEP/<cell>/               one cell: a scoring run (as RUN above) with
         cell.json               its provenance (arguments, input files' SHA-256,
                                 version, hash), written last, moved in whole
@@ -54,7 +55,7 @@ __all__ = ["SCORES_FILE", "PER_BIN_SCORES_FILE", "MODEL_INFO_FILE", "SUMMARY_FIL
            "is_scored_model", "scoring_modes", "is_scores_file", "write_run_scores", "read_run_scores",
            "write_model_info", "read_model_info", "is_count", "write_summary", "read_summary", "comparison_files",
            "write_comparison", "read_comparison", "ceilings_file", "write_ceilings", "read_ceilings", "SWEEP_PLAN_FILE",
-           "CELL_FILE", "SWEEP_WORK_FOLDER", "sweep_work_folder"]
+           "CELL_FILE", "SWEEP_WORK_FOLDER", "sweep_work_folder", "LEADERBOARD_FILE"]
 
 SCORES_FILE = "scores.nc"
 """A run folder's single Scores file (``chronoscore fit``)."""
@@ -68,6 +69,7 @@ CEILINGS_FILE = "ceilings.nc"
 """The noise ceilings beside ``assembly.nc``."""
 
 SWEEP_PLAN_FILE = "sweep.json"
+LEADERBOARD_FILE = "leaderboard.md"
 CELL_FILE = "cell.json"
 SWEEP_WORK_FOLDER = ".sweep"
 """The hidden folder of a sweep's locks, partial cells, failures and job files."""

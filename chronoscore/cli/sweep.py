@@ -8,7 +8,8 @@ local``, the default; at most ``--max-parallel`` at once and as many as
 array). A cell whose folder holds results of the same provenance (arguments,
 input files, version) is skipped, so running the same command again resumes an
 interrupted sweep; a failed cell is tried ``--retries`` more times. ``chronoscore
-sweep status DIR`` shows each cell as done, running, failed or pending. See
+sweep status DIR`` shows each cell as done, running, failed or pending; ``DIR/leaderboard.md``
+ranks the finished cells per region (``chronoscore report DIR`` shows it). See
 :mod:`chronoscore.analyses.sweeps.grid` for the sweep file.
 """
 
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from chronoscore.analyses.sweeps.driver import run_sweep
     from chronoscore.analyses.sweeps.executors import local_parallelism
     from chronoscore.analyses.sweeps.grid import load_sweep
+    from chronoscore.analyses.sweeps.leaderboard import write_leaderboard
     from chronoscore.analyses.sweeps.status import status_table, sweep_status, write_plan
     from chronoscore.analyses.sweeps.provenance import hashes
 
@@ -95,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
                         retries=args.retries, slurm=slurm, report=_print_outcome)
     if outcome.skipped:
         print(f"{len(outcome.skipped)} cell(s) already done with the same provenance: skipped")
+    print(f"leaderboard written to {write_leaderboard(args.out)}")
     print(status_table(sweep_status(args.out)).splitlines()[-1])
     for failed in outcome.failed:
         print(f"failed {failed['cell']}: {failed['error']}")

@@ -118,3 +118,28 @@ def test_two_workers_on_one_activation_cache_entry_compute_it_once_and_both_scor
     assert [path.name for path in cache.iterdir() if not path.name.endswith(".lock")] == [entry.name]
     stored = read_entry(cache / entry.name)
     np.testing.assert_array_equal(stored.values, read_entry(entry).values)
+
+
+def test_the_leaderboard_ranks_the_cells_per_region_with_their_ceiled_scores_and_the_report_shows_it(first_sweep,
+                                                                                                     tmp_path):
+    from chronoscore.analyses.sweeps.leaderboard import leaderboard_rows
+
+    sweep, _ = first_sweep
+    rows = leaderboard_rows(sweep)
+    assert sorted(rows) == ["IT", "V4"]
+    for region, ranked in rows.items():
+        assert [row["mean"] for row in ranked] == sorted((row["mean"] for row in ranked), reverse=True)
+        for row in ranked:
+            scores = read_scores(sweep / row["cell"] / "scores_per_bin.nc").sel(region=region)
+            expected = scores["ceiled_score"].values
+            np.testing.assert_allclose([value for _, value, _ in row["bins"]], expected, equal_nan=True)
+            np.testing.assert_allclose([error for _, _, error in row["bins"]],
+                                       scores["error"].values / scores["ceiling"].values, equal_nan=True)
+            assert row["mean"] == pytest.approx(np.nanmean(expected))
+            assert row["parameters"] > 0 and row["checkpoint_step"] is None
+    table = (sweep / "leaderboard.md").read_text()
+    best = rows["IT"][0]
+    assert f"| 1 | {best['model']} |  | pls | - | {best['parameters']:,} | {best['mean']:.3f} |" in table
+    assert main(["report", str(sweep), "--out", str(tmp_path / "report.html")]) == 0
+    page = (tmp_path / "report.html").read_text()
+    assert "<h2>Leaderboard</h2>" in page and best["model"] in page
