@@ -38,9 +38,18 @@ def refuses_settings(argv, folder):
     raise ConfigError("the settings are wrong")
 
 
-def takes_a_while(argv, folder):
-    """argv = [folder, seconds]: record start and end times (for overlaps) around a sleep."""
-    start = time.time()
-    time.sleep(float(argv[1]))
-    Path(argv[0], f"{os.getpid()}-{start}.interval").write_text(f"{start} {time.time()}")
-    (Path(folder) / "result.json").write_text("{}")
+def counts_neighbours(argv, folder):
+    """argv = [running folder, seconds]: while marked as running, watch for up to ``seconds`` how many cells run.
+
+    Writes the most cells seen running at once (itself included) into ``most.json``
+    of its cell folder; it stops watching early once it sees three.
+    """
+    running = Path(argv[0])
+    marker = running / str(os.getpid())
+    marker.write_text("")
+    most, deadline = 1, time.monotonic() + float(argv[1])
+    while time.monotonic() < deadline and most < 3:
+        most = max(most, len(list(running.iterdir())))
+        time.sleep(0.05)
+    marker.unlink()
+    (Path(folder) / "most.json").write_text(json.dumps(most))
