@@ -39,9 +39,9 @@ from torch import nn
 from chronoscore.analyses.model_identity import record_origin
 from chronoscore.errors import ConfigError, FileFormatError
 from chronoscore.models.registry import create_model, model_constructor
-from chronoscore.models.training.checkpoints import BEST_NAME, CheckpointStore
+from chronoscore.models.training.checkpoints import BEST_NAME, CheckpointEntry, CheckpointStore
 from chronoscore.models.training.recipe import load_recipe
-from chronoscore.models.training.trained_models import load_trained_model
+from chronoscore.models.training.trained_models import checkpoint_at_step, load_trained_model
 from chronoscore.models.wrap import count_calls, wrap_model
 
 __all__ = ["load_model", "parse_areas"]
@@ -50,7 +50,8 @@ __all__ = ["load_model", "parse_areas"]
 def load_model(source: str, *, weights: str | os.PathLike | None = None,
                wrap_areas: Mapping[str, str] | None = None, wrap_steps: int | None = None,
                model_args: Mapping[str, object] | None = None,
-               image_size: int | None = None, seed: int = 0) -> tuple[nn.Module, str]:
+               image_size: int | None = None, seed: int = 0,
+               checkpoint: str | int = "best") -> tuple[nn.Module, str]:
     """Build the model that ``source`` names (see the module docstring).
 
     Parameters
@@ -71,6 +72,9 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
         Passed as ``input_size`` to a registered constructor that has that
         argument or takes ``**kwargs`` (unless ``model_args`` sets it), and to
         :func:`~chronoscore.models.wrap_model` for a module from a file.
+    checkpoint : "best", "last" or int
+        Which checkpoint of a training run to load: its best (default), its last,
+        or the one of a given step (as its ``checkpoints/index.json`` lists them).
     seed : int
         Seed of torch's random generator while the model is built, so that a
         model built without weights (random initialisation) is the same every
@@ -82,7 +86,8 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
     model : nn.Module
         A time-resolved model.
     name : str
-        The registered name, ``<recipe's model>@<run folder name>`` or ``<file stem>:<function>``.
+        The registered name, ``<recipe's model>@<run folder name>`` (``...#step<N>`` for a
+        checkpoint other than the best) or ``<file stem>:<function>``.
 
     Raises
     ------
@@ -96,7 +101,7 @@ def load_model(source: str, *, weights: str | os.PathLike | None = None,
     """
     model_args = dict(model_args or {})
     if Path(source).is_dir():
-        return _trained_run(Path(source), weights, wrap_areas, model_args)
+        return _trained_run(Path(source), weights, wrap_areas, model_args, checkpoint)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model, name = _built(source, weights, wrap_areas, wrap_steps, model_args, image_size)
@@ -167,8 +172,8 @@ def _registered(name: str, weights: str | os.PathLike | None, model_args: dict,
 
 
 def _trained_run(folder: Path, weights: str | os.PathLike | None, wrap_areas: Mapping[str, str] | None,
-                 model_args: dict) -> tuple[nn.Module, str]:
-    """The run's recipe model with its best checkpoint's weights, its origin recorded; and its name."""
+                 model_args: dict, checkpoint: str | int = "best") -> tuple[nn.Module, str]:
+    """The run's recipe model with the chosen checkpoint's weights, its origin recorded; and its name."""
     given = [option for option, value in (("--weights", weights), ("--areas name=submodule", wrap_areas),
                                           ("--model-arg", model_args)) if value]
     if given:
@@ -185,12 +190,32 @@ def _trained_run(folder: Path, weights: str | os.PathLike | None, wrap_areas: Ma
         raise ConfigError(f"the training run in {folder} has no checkpoints yet ({store.folder} holds no "
                           f"{BEST_NAME}); let `chronoscore train` run until its first checkpoint "
                           "(checkpoint_every steps), or resume it with --resume.")
+    chosen, file = (best, BEST_NAME) if checkpoint == "best" else _step_checkpoint(store, checkpoint)
     recipe_model = load_recipe(folder / "recipe.yaml").model.name
-    model = load_trained_model(folder, "best")
+    model = load_trained_model(folder, "best" if checkpoint == "best" else chosen.step)
     origin = {"run_folder": str(folder.resolve()), "recipe_model": recipe_model,
-              "checkpoint": f"{store.folder.name}/{BEST_NAME}", "checkpoint_step": int(best.step),
-              "checkpoint_sha256": best.sha256}
-    return record_origin(model, origin), f"{recipe_model}@{folder.resolve().name}"
+              "checkpoint": f"{store.folder.name}/{file}", "checkpoint_step": int(chosen.step),
+              "checkpoint_sha256": chosen.sha256}
+    step_suffix = "" if checkpoint == "best" else f"#step{chosen.step}"
+    return record_origin(model, origin), f"{recipe_model}@{folder.resolve().name}{step_suffix}"
+
+
+def _step_checkpoint(store: CheckpointStore, checkpoint: str | int) -> tuple[CheckpointEntry, str]:
+    """The index entry and file name of the ``last`` or a given step's checkpoint."""
+    if checkpoint == "last":
+        entries = store.entries()
+        if not entries:
+            raise ConfigError(f"{store.folder} lists no step checkpoint; score its best one (--checkpoint best).")
+        return entries[-1], entries[-1].file
+    try:
+        step = int(checkpoint)
+    except ValueError:
+        raise ConfigError(f"--checkpoint {checkpoint}: give best, last or a step number.") from None
+    try:
+        entry = checkpoint_at_step(store, step)
+    except FileFormatError as error:
+        raise ConfigError(f"{error}; give one of them to --checkpoint.") from None
+    return entry, entry.file
 
 
 def _counted_steps(module: nn.Module, areas: Mapping[str, str], image_size: int, source: str) -> int:

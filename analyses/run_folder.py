@@ -12,6 +12,16 @@ so each name below is spelled once::
     DIR/comparison.nc           a comparison (chronoscore compare), with
     DIR/comparison.md           its summary table
     DIR/summary.md              the demo's summary; DIR/report.html, the HTML report
+    SWEEP/sweep.json            a sweep (chronoscore sweep): its cells, their score
+                                arguments and provenance hashes
+    SWEEP/leaderboard.md        per region, the cells' ceiled scores per time bin
+    SWEEP/<cell>/               one cell: a scoring run (as RUN above) with
+        cell.json               its provenance (arguments, input files' SHA-256,
+                                version, hash), written last, moved in whole
+    SWEEP/.sweep/               the sweep's work: locks/<cell>.lock (held while a
+                                cell runs), partial/<cell>.<id>/ (a cell being
+                                written), failed/<cell>.json (its last error and
+                                attempts), jobs/ (submitit's job files and logs)
     DATA/ceilings.nc            beside DATA/assembly.nc: the split-half noise
                                 ceilings of the raw trials (per region and time bin,
                                 written by the data set's builder or
@@ -44,7 +54,8 @@ __all__ = ["SCORES_FILE", "PER_BIN_SCORES_FILE", "MODEL_INFO_FILE", "SUMMARY_FIL
            "COMPARISON_SUMMARY_FILE", "REPORT_FILE", "CEILINGS_FILE", "scores_file", "run_scores_file",
            "is_scored_model", "scoring_modes", "is_scores_file", "write_run_scores", "read_run_scores",
            "write_model_info", "read_model_info", "is_count", "write_summary", "read_summary", "comparison_files",
-           "write_comparison", "read_comparison", "ceilings_file", "write_ceilings", "read_ceilings"]
+           "write_comparison", "read_comparison", "ceilings_file", "write_ceilings", "read_ceilings", "SWEEP_PLAN_FILE",
+           "CELL_FILE", "SWEEP_WORK_FOLDER", "sweep_work_folder", "LEADERBOARD_FILE"]
 
 SCORES_FILE = "scores.nc"
 """A run folder's single Scores file (``chronoscore fit``)."""
@@ -57,11 +68,22 @@ REPORT_FILE = "report.html"
 CEILINGS_FILE = "ceilings.nc"
 """The noise ceilings beside ``assembly.nc``."""
 
+SWEEP_PLAN_FILE = "sweep.json"
+LEADERBOARD_FILE = "leaderboard.md"
+CELL_FILE = "cell.json"
+SWEEP_WORK_FOLDER = ".sweep"
+"""The hidden folder of a sweep's locks, partial cells, failures and job files."""
+
 _SCORES_PREFIX = "scores_"
 _ASSEMBLY_SUFFIX = "assembly.nc"
 
 PER_BIN_SCORES_FILE = f"{_SCORES_PREFIX}per_bin.nc"
 """The Scores a run folder is read through when it has no ``scores.nc`` (the per-bin time mode)."""
+
+
+def sweep_work_folder(sweep: str | os.PathLike, kind: str) -> Path:
+    """``SWEEP/.sweep/<kind>``: ``locks``, ``partial``, ``failed`` or ``jobs`` (not created here)."""
+    return Path(sweep) / SWEEP_WORK_FOLDER / kind
 
 
 def scores_file(folder: str | os.PathLike, mode: str | None = None) -> Path:

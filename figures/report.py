@@ -2,7 +2,7 @@
 
 The page holds every figure the folder's inputs allow (see
 :mod:`chronoscore.figures.gallery`), each embedded as a base64 PNG, the
-figures that could not be drawn and why, an overview of the scored models
+figures that could not be drawn and why, a sweep's leaderboard (``leaderboard.md``), an overview of the scored models
 (peak and mean predictivity per region), the comparisons (``comparison.md``),
 each scored model's ``summary.md``, the training runs (``summary.json``) and
 the result tables (memory, Pathfinder and lesion tables, averaged over seeds).
@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 import chronoscore
-from chronoscore.analyses.run_folder import REPORT_FILE, SUMMARY_FILE, comparison_files
+from chronoscore.analyses.run_folder import LEADERBOARD_FILE, REPORT_FILE, SUMMARY_FILE, comparison_files
 from chronoscore.errors import ChronoscoreError
 from chronoscore.figures.gallery import ResultInputs, SkippedFigure, draw, find_inputs, plan_figures
 from chronoscore.figures.lesion_effects import LESION_SCHEMA
@@ -74,6 +74,7 @@ def build_report(folders: Sequence[str | os.PathLike], title: str) -> tuple[str,
         names.append(figure.name)
     sections = [("Figures", "\n".join(figures) or "<p>No figure could be drawn.</p>"),
                 ("Not drawn", _skipped_list(skipped)),
+                ("Leaderboard", _documents([Path(folder) / LEADERBOARD_FILE for folder in folders], folders, True)),
                 ("Scored models", _models_overview(inputs, folders)),
                 ("Comparisons", _documents([comparison_files(folder)[1] for folder in inputs.comparisons], folders,
                                            True)),

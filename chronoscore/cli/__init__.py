@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("chronoscore.cli.extract",
                 "extract a model's activations at every time step for a stimulus set"),
     "score": ("chronoscore.cli.score", "score a model against V4/IT per time bin"),
+    "sweep": ("chronoscore.cli.sweep",
+              "score a grid of models x benchmarks x metrics x settings on submitit (local or SLURM)"),
     "compare": ("chronoscore.cli.compare",
                 "compare scored models per region and time bin (paired BCa bootstrap, signed-rank test with corrected p-values)"),
     "train": ("chronoscore.cli.train", "train a model from a recipe (YAML), on one or many devices"),

@@ -40,6 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "assembly.nc and its stimulus set (default: simulated)")
     parser.add_argument("--out", required=True, type=Path, help="results folder")
     parser.add_argument("--weights", type=Path, help="state dict to load into the model")
+    parser.add_argument("--checkpoint", default="best", metavar="best|last|STEP",
+                        help="a training run's checkpoint to score: its best (default), its last, or a saved step")
     parser.add_argument("--image-size", type=int, help="model input size in pixels")
     parser.add_argument("--steps", type=int, metavar="N",
                         help="time steps to run (default: the model's; for a wrapped module, counted in one pass)")
@@ -81,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     model_args = dict(parse_override(item) for item in args.model_args)
     model, name = load_model(args.model, weights=args.weights, wrap_areas=pairs if wrapping else None,
                              wrap_steps=args.steps,
-                             model_args=model_args, image_size=args.image_size, seed=args.init_seed)
+                             model_args=model_args, image_size=args.image_size, seed=args.init_seed,
+                             checkpoint=args.checkpoint)
     areas = "select" if args.select_areas else (pairs if pairs and not wrapping else "named")
     settings = fit_settings(args, defaults=benchmark.settings)
     projection = ("random", args.projection) if args.projection else None

@@ -169,3 +169,17 @@ def test_options_that_a_run_fixes_are_refused(run):
         load_model(str(run), model_args={"width": 1.0})
     with pytest.raises(ConfigError, match="name=submodule"):
         load_model(str(run), wrap_areas={"V4": "cells.2"})
+
+
+def test_a_saved_step_or_the_last_checkpoint_is_loaded_when_asked_for(run):
+    for checkpoint, step in ((4, 4), ("4", 4), ("last", 4), (2, 2)):
+        model, name = load_model(str(run), checkpoint=checkpoint)
+        expected = state_of(run / "checkpoints" / f"step_{step:08d}.pt")
+        assert all(torch.equal(model.state_dict()[key], value) for key, value in expected.items())
+        assert name == f"{TINY['model']['name']}@{run.name}#step{step}"
+        origin = model_identity(model, name)
+        assert (origin["checkpoint_step"], origin["checkpoint"]) == (step, f"checkpoints/step_{step:08d}.pt")
+    with pytest.raises(ConfigError, match=r"no checkpoint of step 3.*\[2, 4\]"):
+        load_model(str(run), checkpoint=3)
+    with pytest.raises(ConfigError, match="best, last or a step"):
+        load_model(str(run), checkpoint="first")
