@@ -27,7 +27,10 @@ comparison                  ``comparison.nc``                           (tables 
 ==========================  ==========================================  =========================================
 
 A figure that appears several times (one per table, stimulus set or
-assembly) gets its input's name appended when there is more than one. Every
+assembly) gets its input's name appended when there is more than one. Scored
+models scored with different metrics share no axis: each figure of scored
+models is drawn once per metric, named ``<figure>_<metric>`` when there is
+more than one. Every
 model keeps one colour in all figures (:func:`gallery_colours`).
 """
 
@@ -57,6 +60,7 @@ from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA
 from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA
 from chronoscore.figures.registry import list_figures
 from chronoscore.figures.result_files import matches_schema, read_table
+from chronoscore.figures.score_scale import metric_name
 from chronoscore.figures.style import model_colours
 from chronoscore.figures.training_curves import METRICS_FILE, run_label
 
@@ -162,7 +166,10 @@ def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[Skippe
             continue
         drawer = partial(spec.draw, colours=colours) if spec.colours else spec.draw
         if not spec.each:
-            planned.append(PlannedFigure(spec.name, spec.caption, tuple(paths), partial(drawer, paths)))
+            for metric, group in _by_metric(paths) if spec.needs == "scored_models" else [(None, paths)]:
+                name, caption = (spec.name, spec.caption) if metric is None else (f"{spec.name}_{metric}",
+                                                                                  f"{spec.caption} ({metric})")
+                planned.append(PlannedFigure(name, caption, tuple(group), partial(drawer, group)))
             continue
         for path, name in zip(paths, _names(spec.name, paths, always=spec.always_suffixed)):
             planned.append(PlannedFigure(name, f"{spec.caption} ({_source(path)})", (path,), partial(drawer, path)))
@@ -185,6 +192,20 @@ def gallery_colours(inputs: ResultInputs) -> dict[str, str]:
         for table in tables:
             names += list(_quietly(partial(_table_models, schema=schema), table, default=[]))
     return model_colours(name for name in names if name)
+
+
+def _by_metric(folders: list[Path]) -> list[tuple[str | None, list[Path]]]:
+    """The scored models' folders grouped by the metric of their Scores, as (metric, folders) in order of first
+    appearance; the metric is None when all share one (a folder whose Scores cannot be read joins the first group,
+    whose figure then reports it)."""
+    metrics = [_quietly(lambda folder: metric_name(load_scored_model(folder).scores), folder) for folder in folders]
+    named = list(dict.fromkeys(metric for metric in metrics if metric is not None))
+    if len(named) <= 1:
+        return [(None, folders)]
+    groups = {metric: [] for metric in named}
+    for folder, metric in zip(folders, metrics):
+        groups[metric or named[0]].append(folder)
+    return list(groups.items())
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, list[str]]]:

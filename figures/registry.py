@@ -42,7 +42,8 @@ INPUT_KINDS = ("scored_models", "training_runs", "matrix_scores", "memory_tables
                "lesion_tables", "stimulus_tables", "assemblies")
 """The kinds of saved input a figure can need, in the order figures are listed."""
 
-_NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures"})
+_NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures",
+                          "score_scale"})
 """Modules of :mod:`chronoscore.figures` that draw no registered figure (not imported to find figures)."""
 
 

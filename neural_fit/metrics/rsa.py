@@ -24,7 +24,7 @@ from chronoscore.neural_fit.rdm import (COMPARISONS, RDM_KINDS, Comparison, Rank
                                         pair_mask, rdm)
 from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
 
-__all__ = ["RSAOptions", "RdmSimilarity", "rsa", "rsa_over_time"]
+__all__ = ["RSAOptions", "RdmSimilarity", "rsa", "rsa_label", "rsa_over_time"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,15 @@ class RSAOptions:
         size = self.test_size
         if isinstance(size, bool) or not isinstance(size, numbers.Real) or not 0 < size < 1:
             raise ConfigError(f"test_size must be a number between 0 and 1 (exclusive), got {size!r}.")
+
+
+_COMPARISON_NAMES = {"spearman": "Spearman ρ", "kendall_tau_a": "Kendall τ-a", "pearson": "Pearson r"}
+
+
+def rsa_label(options: RSAOptions) -> str:
+    """The axis label of RSA scores: ``RSA (Spearman ρ)``, naming the RDM when it is not 1 − Pearson r."""
+    rdm_name = "" if options.rdm == "correlation" else f", {options.rdm} RDM"
+    return f"RSA ({_COMPARISON_NAMES[options.comparison]}{rdm_name})"
 
 
 class RdmSimilarity:
@@ -97,7 +106,7 @@ class RdmSimilarity:
         return model.compare(neural, pairs, self.comparison)
 
 
-@register_metric("rsa", options=RSAOptions)
+@register_metric("rsa", options=RSAOptions, label=rsa_label)
 def rsa(features, neural, settings, options: RSAOptions, **run) -> dict:
     """Model and neural RDMs compared on held-out stimuli per region and time bin (Brain-Score's rdm_cv)."""
     return representational_scores(features, neural, settings,
