@@ -7,12 +7,15 @@ seed 1) this is Brain-Score's ``rdm_cv`` metric, and with
 ``cross_validate=False`` its ``rdm``. Each RDM is computed once per model step
 and neural bin and only subset per split; Spearman ranks of a subset come from
 one sort of the whole triangle. :func:`rsa_over_time` compares a model's areas
-with a given brain RDM (e.g. one published without the responses behind it).
+with a given brain RDM over all stimuli, :func:`rsa_with_reference` on each
+split's held-out stimuli (e.g. an RDM published without the responses behind it).
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,9 +25,13 @@ from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.rdm import (COMPARISONS, RDM_KINDS, Comparison, RankedTriangle, RdmKind, compare_rdms,
                                         pair_mask, rdm)
-from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
+from chronoscore.neural_fit.features import feature_steps, step_times
+from chronoscore.neural_fit.representational import (SimilarityEvaluator, UninformativeStepWarning,
+                                                      representational_scores)
+from chronoscore.neural_fit.scoring import _nanmean, _standard_error
+from chronoscore.neural_fit.splits import Split
 
-__all__ = ["RSAOptions", "RdmSimilarity", "rsa", "rsa_label", "rsa_over_time"]
+__all__ = ["RSAOptions", "RdmSimilarity", "rsa", "rsa_label", "rsa_over_time", "rsa_with_reference"]
 
 
 @dataclass(frozen=True)
@@ -153,3 +160,81 @@ def rsa_over_time(activations: xr.DataArray, reference: np.ndarray, method: Comp
                         coords={"layer": layers, "time_step": activations["time_step"].values,
                                 "time_ms": ("time_step", activations["time_ms"].values)},
                         attrs={"method": method, "rdm": kind, "model": activations.attrs.get("model", "")})
+
+
+def rsa_with_reference(features: Mapping[str, xr.DataArray], reference: np.ndarray, stimulus_ids: Sequence[str],
+                       options: RSAOptions, splits: Sequence[Split]) -> xr.Dataset:
+    """Each model area's RDM at each of its steps compared with a given brain RDM on every split's test stimuli.
+
+    A brain RDM given on its own (e.g. over a fixed response window) has no time
+    bins: every model step is compared with the same RDM.
+
+    Parameters
+    ----------
+    features : mapping of area name to xarray.DataArray
+        Each area's activations (presentation, neuroid, time_step), with ``stimulus_id``.
+    reference : (N, N) array
+        The brain RDM: finite and symmetric, rows in the order of ``stimulus_ids``.
+    stimulus_ids : (N,) sequence of str
+    options : RSAOptions
+        ``rdm`` (of the model) and ``comparison``; ``crossnobis`` needs trials and is refused.
+    splits : sequence of (train, test) index arrays
+        The test stimuli of each are compared (one split of every stimulus: no cross-validation).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``similarity`` (split, area, time_step), ``score`` (area, time_step, the
+        mean over splits) and ``error`` (standard error over splits); NaN at steps
+        an area lacks or where its features are the same for every stimulus.
+
+    Raises
+    ------
+    ConfigError
+        For ``rdm="crossnobis"``.
+    DataFormatError
+        If the reference is not a finite symmetric (N, N) matrix or a split compares fewer than 3 stimuli.
+    """
+    if options.rdm not in ("correlation", "euclidean"):
+        raise ConfigError(f"rdm={options.rdm!r} needs repeated trials of the responses, which a model's features and "
+                          "a brain RDM given on its own lack; choose rdm='correlation' or 'euclidean'.")
+    brain = RankedTriangle(_checked_reference(reference, len(stimulus_ids)))
+    similarity = RdmSimilarity(options.rdm, options.comparison)
+    for number, (_, test) in enumerate(splits):
+        if len(test) < similarity.min_stimuli:
+            raise DataFormatError(f"split {number} compares {len(test)} stimuli; an RDM comparison needs at least "
+                                  f"{similarity.min_stimuli}: use more stimuli or a larger test_size.")
+    selectors = [similarity.select(len(stimulus_ids), test) for _, test in splits]
+    designs = {area: feature_steps(values, stimulus_ids) for area, values in features.items()}
+    longest = max(designs, key=lambda area: len(designs[area][1]))
+    values = np.full((len(splits), len(designs), len(designs[longest][1])), np.nan)
+    for a, (area, (design, _)) in enumerate(designs.items()):
+        for step, patterns in enumerate(design):
+            if np.all(patterns == patterns[:1]):
+                warnings.warn(f"model features of area {area} are the same for every stimulus at step {step} (the "
+                              "area has not responded yet?); its similarities are NaN.", UninformativeStepWarning,
+                              stacklevel=2)
+                continue
+            model = similarity.prepare(patterns, f"model area {area}, step {step}")
+            values[:, a, step] = [similarity.compare(model, brain, selector) for selector in selectors]
+    coords = {"area": list(designs), "split": np.arange(len(splits)), "time_step": designs[longest][1]}
+    times = step_times(features[longest], len(designs[longest][1]))
+    if times is not None:
+        coords["time_ms"] = ("time_step", times)
+    dims = ("split", "area", "time_step")
+    return xr.Dataset({"similarity": (dims, values), "score": (dims[1:], _nanmean(values, axis=0)),
+                       "error": (dims[1:], _standard_error(values))}, coords=coords)
+
+
+def _checked_reference(reference: np.ndarray, n: int) -> np.ndarray:
+    """``reference`` as float64 (N, N); raises DataFormatError naming what is wrong with it."""
+    matrix = np.asarray(reference, dtype=np.float64)
+    if matrix.shape != (n, n):
+        raise DataFormatError(f"the brain RDM is {matrix.shape} but there are {n} stimuli; give one row and column "
+                              "per stimulus, in the stimulus set's order.")
+    if not np.isfinite(matrix).all():
+        raise DataFormatError("the brain RDM holds NaN or infinite dissimilarities; drop those stimuli from the RDM "
+                              "and the stimulus set.")
+    if not np.allclose(matrix, matrix.T):
+        raise DataFormatError("the brain RDM is not symmetric; give a dissimilarity matrix (d[i, j] = d[j, i]).")
+    return matrix
