@@ -25,6 +25,7 @@ from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.rdm import (COMPARISONS, RDM_KINDS, Comparison, RankedTriangle, RdmKind, compare_rdms,
                                         pair_mask, rdm)
+from chronoscore.neural_fit.crossnobis import crossnobis_rdm
 from chronoscore.neural_fit.features import feature_steps, step_times
 from chronoscore.neural_fit.representational import (SimilarityEvaluator, UninformativeStepWarning,
                                                       representational_scores)
@@ -40,24 +41,36 @@ class RSAOptions:
 
     Parameters
     ----------
-    rdm : {"correlation", "euclidean"}
-        ``1 − Pearson r`` between stimulus patterns (Brain-Score's) or their Euclidean distance.
+    rdm : {"correlation", "euclidean", "crossnobis"}
+        ``1 − Pearson r`` between stimulus patterns (Brain-Score's), their Euclidean
+        distance, or (raw trials only) the neural RDM cross-validated over
+        repetitions and noise-normalised (:mod:`chronoscore.neural_fit.crossnobis`),
+        compared with the model's squared Euclidean distances per feature (the
+        crossnobis distance of noise-free patterns with white noise).
     comparison : {"spearman", "kendall_tau_a", "pearson"}
         How two RDMs' upper triangles are compared (Brain-Score: Spearman).
     test_size : float
         Fraction of the stimuli each shuffle split compares (Brain-Score's ``rdm_cv``: 0.9).
     cross_validate : bool
         False compares the RDMs over all stimuli once (Brain-Score's ``rdm``).
+    noise_shrinkage : float in [0, 1], optional
+        ``crossnobis`` only: weight λ of the noise covariance's shrinkage towards
+        its mean variance; unset, the Ledoit–Wolf estimate.
     """
 
     rdm: str = "correlation"
     comparison: str = "spearman"
     test_size: float = 0.9
     cross_validate: bool = True
+    noise_shrinkage: float | None = None
 
     def __post_init__(self) -> None:
-        if self.rdm not in RDM_KINDS:
-            raise ConfigError(f"rdm must be one of {', '.join(RDM_KINDS)}; got {self.rdm!r}.")
+        if self.rdm not in (*RDM_KINDS, "crossnobis"):
+            raise ConfigError(f"rdm must be one of {', '.join(RDM_KINDS)}, crossnobis; got {self.rdm!r}.")
+        weight = self.noise_shrinkage
+        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, numbers.Real)
+                                   or not 0 <= weight <= 1):
+            raise ConfigError(f"noise_shrinkage must be a number from 0 to 1 (or unset: Ledoit–Wolf), got {weight!r}.")
         if self.comparison not in COMPARISONS:
             raise ConfigError(f"comparison must be one of {', '.join(COMPARISONS)}; got {self.comparison!r}.")
         size = self.test_size
@@ -81,11 +94,13 @@ class RdmSimilarity:
     min_stimuli = 3
     """Three stimuli give three pairs, the fewest a rank correlation is defined on."""
 
-    def __init__(self, kind: RdmKind, comparison: Comparison) -> None:
-        self.kind, self.comparison = kind, comparison
+    def __init__(self, kind: RdmKind | str, comparison: Comparison, noise_shrinkage: float | None = None) -> None:
+        self.kind, self.comparison, self.noise_shrinkage = kind, comparison, noise_shrinkage
+        self.from_trials = kind == "crossnobis"
+        """Whether the neural RDM is made from raw trials (:meth:`prepare_trials`)."""
 
     def prepare(self, patterns: np.ndarray, what: str) -> RankedTriangle:
-        """The RDM of (N, D) ``patterns``.
+        """The RDM of (N, D) ``patterns`` (for ``crossnobis``, squared Euclidean distances over D).
 
         Raises
         ------
@@ -95,6 +110,8 @@ class RdmSimilarity:
         if not np.isfinite(patterns).all():
             raise DataFormatError(f"{what}: the responses hold NaN or infinite values; drop those stimuli or "
                                   "features first.")
+        if self.from_trials:
+            return RankedTriangle(rdm(patterns, "euclidean") ** 2 / patterns.shape[1])
         matrix = rdm(patterns, self.kind)
         undefined = np.flatnonzero(np.isnan(np.diag(matrix)))
         if undefined.size:
@@ -103,6 +120,10 @@ class RdmSimilarity:
                 "the features, so 1 − Pearson r is undefined for them; use rdm='euclidean', drop those stimuli, or "
                 "leave out the model steps before the area responds.")
         return RankedTriangle(matrix)
+
+    def prepare_trials(self, trials: np.ndarray, what: str) -> RankedTriangle:
+        """The crossnobis RDM of (N, M, q) repeated ``trials``."""
+        return RankedTriangle(crossnobis_rdm(trials, self.noise_shrinkage, what))
 
     def select(self, n: int, stimuli: np.ndarray) -> np.ndarray:
         """The pairs of ``stimuli`` among ``n`` (a mask over the triangle)."""
@@ -117,7 +138,8 @@ class RdmSimilarity:
 def rsa(features, neural, settings, options: RSAOptions, **run) -> dict:
     """Model and neural RDMs compared on held-out stimuli per region and time bin (Brain-Score's rdm_cv)."""
     return representational_scores(features, neural, settings,
-                                    SimilarityEvaluator(RdmSimilarity(options.rdm, options.comparison)),
+                                    SimilarityEvaluator(RdmSimilarity(options.rdm, options.comparison,
+                                                                      options.noise_shrinkage)),
                                     test_size=options.test_size, cross_validate=options.cross_validate, **run)
 
 
