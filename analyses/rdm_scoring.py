@@ -19,7 +19,7 @@ import xarray as xr
 
 from chronoscore.analyses.benchmark_data import Benchmark
 from chronoscore.errors import ConfigError
-from chronoscore.neural_fit.metrics.rsa import rsa_with_reference
+from chronoscore.neural_fit.metrics.rsa import check_reference_options, rsa_with_reference
 from chronoscore.neural_fit.provenance import provenance_attrs
 from chronoscore.neural_fit.settings import FitSettings
 from chronoscore.neural_fit.splits import Split, shuffle_splits
@@ -35,11 +35,13 @@ TIME_HANDLING = ("the brain RDM has no time bins (one RDM over the recording's r
 
 
 def check_rdm_metric(benchmark: Benchmark, settings: FitSettings) -> None:
-    """Raise ConfigError unless ``settings`` name a metric that can use the benchmark's RDM (``rsa``)."""
+    """Raise ConfigError unless ``settings`` name a metric that can use the benchmark's RDM (``rsa``, with an
+    RDM that needs no trials)."""
     if settings.metric != "rsa":
         raise ConfigError(f"the benchmark {benchmark.name!r} holds a brain RDM, not responses per presentation, so "
                           f"the metric {settings.metric!r}, which needs responses, cannot score against it; use "
                           "--metric rsa (FitSettings(metric='rsa')).")
+    check_reference_options(settings.options())
 
 
 def rdm_splits(benchmark: Benchmark, settings: FitSettings) -> list[Split]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import xarray as xr
+
+from chronoscore.neural_fit.metrics import get_metric
 
 __all__ = ["score_table"]
 
@@ -11,14 +15,17 @@ __all__ = ["score_table"]
 def score_table(scores: xr.Dataset) -> str:
     """One row per region and time bin: predictivity ± error, ceiling, ceiled score.
 
-    Matrix-mode scores show, per bin, the best model step. A ceiled score left
+    Matrix-mode scores show, per bin, the best model step (the lowest for a
+    distance such as ``procrustes``, the highest otherwise). A ceiled score left
     out because its bin's ceiling is below the floor reads ``n/a``, with a note
     under the table. The result is Markdown, readable in a terminal as it is.
     """
     if "time_bin" not in scores["score"].dims:
         return _step_table(scores)
     matrix = "time_step" in scores["score"].dims
-    header = ["region", "time bin (ms)", "r (median)" if "r" in scores else "similarity", "± s.e."]
+    pick = np.nanargmin if _lower_is_closer(scores) else np.nanargmax
+    value_name = "r (median)" if "r" in scores else "distance" if pick is np.nanargmin else "similarity"
+    header = ["region", "time bin (ms)", value_name, "± s.e."]
     if matrix:
         header.append("best step")
     has_ceiling = "ceiling" in scores
@@ -32,7 +39,7 @@ def score_table(scores: xr.Dataset) -> str:
             start, end = scores["time_bin_start"].values[b], scores["time_bin_end"].values[b]
             row = [str(region), f"{start:g}-{end:g}"]
             if matrix:
-                step = int(np.nanargmax(np.where(np.isnan(score.values), -np.inf, score.values)))
+                step = int(pick(score.values)) if np.isfinite(score.values).any() else 0
                 row += [f"{float(score[step]):.3f}", f"{float(error[step]):.3f}", str(scores['time_step'].values[step])]
             else:
                 row += [f"{float(score):.3f}", f"{float(error):.3f}"]
@@ -71,3 +78,9 @@ def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
              "| " + " | ".join("-" * w for w in widths) + " |"]
     return lines + ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in rows]
+
+
+def _lower_is_closer(scores: xr.Dataset) -> bool:
+    """Whether the metric recorded in the Scores' settings is a distance (False when none is recorded)."""
+    settings = json.loads(scores.attrs.get("metric_settings", "{}"))
+    return get_metric(settings.get("metric", "pls")).lower_is_closer

@@ -32,7 +32,8 @@ from chronoscore.neural_fit.representational import (SimilarityEvaluator, Uninfo
 from chronoscore.neural_fit.scoring import _nanmean, _standard_error
 from chronoscore.neural_fit.splits import Split
 
-__all__ = ["RSAOptions", "RdmSimilarity", "rsa", "rsa_label", "rsa_over_time", "rsa_with_reference"]
+__all__ = ["RSAOptions", "RdmSimilarity", "check_reference_options", "rsa", "rsa_label", "rsa_over_time",
+           "rsa_with_reference"]
 
 
 @dataclass(frozen=True)
@@ -217,9 +218,7 @@ def rsa_with_reference(features: Mapping[str, xr.DataArray], reference: np.ndarr
     DataFormatError
         If the reference is not a finite symmetric (N, N) matrix or a split compares fewer than 3 stimuli.
     """
-    if options.rdm not in ("correlation", "euclidean"):
-        raise ConfigError(f"rdm={options.rdm!r} needs repeated trials of the responses, which a model's features and "
-                          "a brain RDM given on its own lack; choose rdm='correlation' or 'euclidean'.")
+    check_reference_options(options)
     brain = RankedTriangle(_checked_reference(reference, len(stimulus_ids)))
     similarity = RdmSimilarity(options.rdm, options.comparison)
     for number, (_, test) in enumerate(splits):
@@ -231,13 +230,13 @@ def rsa_with_reference(features: Mapping[str, xr.DataArray], reference: np.ndarr
     longest = max(designs, key=lambda area: len(designs[area][1]))
     values = np.full((len(splits), len(designs), len(designs[longest][1])), np.nan)
     for a, (area, (design, _)) in enumerate(designs.items()):
-        for step, patterns in enumerate(design):
-            if np.all(patterns == patterns[:1]):
-                warnings.warn(f"model features of area {area} are the same for every stimulus at step {step} (the "
-                              "area has not responded yet?); its similarities are NaN.", UninformativeStepWarning,
-                              stacklevel=2)
-                continue
-            model = similarity.prepare(patterns, f"model area {area}, step {step}")
+        uninformative = [step for step, patterns in enumerate(design) if np.all(patterns == patterns[:1])]
+        if uninformative:
+            warnings.warn(f"model features of area {area} are the same for every stimulus at step(s) {uninformative} "
+                          "(the area has not responded yet, or no longer does?); their similarities are NaN.",
+                          UninformativeStepWarning, stacklevel=2)
+        for step in sorted(set(range(len(design))) - set(uninformative)):
+            model = similarity.prepare(design[step], f"model area {area}, step {step}")
             values[:, a, step] = [similarity.compare(model, brain, selector) for selector in selectors]
     coords = {"area": list(designs), "split": np.arange(len(splits)), "time_step": designs[longest][1]}
     times = step_times(features[longest], len(designs[longest][1]))
@@ -246,6 +245,13 @@ def rsa_with_reference(features: Mapping[str, xr.DataArray], reference: np.ndarr
     dims = ("split", "area", "time_step")
     return xr.Dataset({"similarity": (dims, values), "score": (dims[1:], _nanmean(values, axis=0)),
                        "error": (dims[1:], _standard_error(values))}, coords=coords)
+
+
+def check_reference_options(options: RSAOptions) -> None:
+    """Raise ConfigError if ``options`` need what a brain RDM given on its own lacks (trials, for crossnobis)."""
+    if options.rdm not in RDM_KINDS:
+        raise ConfigError(f"rdm={options.rdm!r} needs repeated trials of the responses, which a model's features and "
+                          "a brain RDM given on its own lack; choose rdm='correlation' or 'euclidean'.")
 
 
 def _checked_reference(reference: np.ndarray, n: int) -> np.ndarray:

@@ -119,13 +119,19 @@ def test_a_metric_that_needs_responses_is_refused_before_extracting(kiani_folder
     assert f"the metric {metric!r}, which needs responses" in error and "--metric rsa" in error
 
 
-def test_choosing_areas_by_data_and_crossnobis_are_refused(kiani_folder):
+def test_choosing_areas_by_data_crossnobis_and_too_few_compared_stimuli_are_refused(kiani_folder):
     folder, _ = kiani_folder
     benchmark = load_benchmark("kiani2007_it", folder=folder)
     model, _ = load_model(MODEL, model_args={"width": 0.05}, image_size=32)
     with pytest.raises(ConfigError, match="leave out --select-areas"):
         score_model(model, benchmark, model_name="m", areas="select", settings=FitSettings(metric="rsa"),
                     cache=False, progress=False)
+    crossnobis = FitSettings(metric="rsa", metric_options={"rdm": "crossnobis"})
+    with pytest.raises(ConfigError, match="rdm='crossnobis' needs repeated trials.*choose rdm='correlation'"):
+        score_model(model, benchmark, model_name="m", settings=crossnobis, cache=False, progress=False)
+    few = FitSettings(metric="rsa", metric_options={"test_size": 0.15}, stratify=None)
+    with pytest.raises(DataFormatError, match="split 0 compares 2 stimuli; an RDM comparison needs at least 3"):
+        score_model(model, benchmark, model_name="m", settings=few, cache=False, progress=False)
 
 
 def test_a_malformed_reference_rdm_is_named():

@@ -126,3 +126,17 @@ def test_labels_follow_the_metric_options():
     assert get_metric("rsa").axis_label(RSAOptions(rdm="euclidean")) == "RSA (Spearman ρ, euclidean RDM)"
     assert get_metric("cka").axis_label(CKAOptions()) == "CKA (0–1)"
     assert get_metric("cka").axis_label(CKAOptions(kernel="rbf")) == "CKA, RBF kernel (0–1)"
+
+
+def test_scores_of_a_metric_not_registered_here_name_the_fix(tmp_path):
+    from chronoscore.figures.score_scale import score_scale
+
+    from .tiny_results import scores_dataset
+
+    scores = scores_dataset(np.zeros((2, 3)))
+    scores.attrs["metric_settings"] = '{"metric": "my_plugin_metric", "metric_options": {}}'
+    with pytest.raises(FileFormatError, match="made by metric 'my_plugin_metric'.*import the module that registers it"):
+        score_scale(scores, "run/scores_per_bin.nc")
+    scores.attrs["metric_settings"] = "{not json"
+    with pytest.raises(FileFormatError, match="metric_settings attribute is not JSON"):
+        score_scale(scores, "run/scores_per_bin.nc")
