@@ -13,6 +13,7 @@ scored model                a folder with ``scores_per_bin.nc`` or      ``predic
                             ``scores.nc``                               ``predictivity_bars``,
                                                                         ``predictivity_vs_parameters``
 step × bin scores           ``scores_matrix.nc``                        ``step_bin_heatmap_<folder>`` (each)
+scores against a brain RDM  ``scores_per_step.nc``                      ``rdm_similarity_over_steps`` (each)
 training run                ``metrics.csv``                             ``training_curves`` (all runs)
 memory table                a CSV with columns                          ``memory_vs_steps``
                             ``algorithm,n_steps,peak_mb,device``
@@ -45,6 +46,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from chronoscore.analyses.datasets.folder import ASSEMBLY_FILE
+from chronoscore.analyses.rdm_scoring import RDM_TIME_MODE
 from chronoscore.analyses.run_folder import (
     COMPARISON_FILE,
     PER_BIN_SCORES_FILE,
@@ -69,11 +71,13 @@ __all__ = ["ResultInputs", "PlannedFigure", "SkippedFigure", "find_inputs", "pla
 
 _NOT_SEARCHED = {"checkpoints", "tensorboard", "__pycache__"}
 MATRIX_SCORES_FILE = scores_file(".", "matrix").name
-_FIXED_NAMES = (MATRIX_SCORES_FILE, ASSEMBLY_FILE)
+STEP_SCORES_FILE = scores_file(".", RDM_TIME_MODE).name
+_FIXED_NAMES = (MATRIX_SCORES_FILE, STEP_SCORES_FILE, ASSEMBLY_FILE)
 _MISSING = {
     "scored_models": f"scored model ({PER_BIN_SCORES_FILE} or {SCORES_FILE})",
     "training_runs": f"training run ({METRICS_FILE})",
     "matrix_scores": MATRIX_SCORES_FILE,
+    "step_scores": f"scores against a brain RDM ({STEP_SCORES_FILE})",
     "memory_tables": "memory table (algorithm,n_steps,peak_mb,device)",
     "pathfinder_tables": "Pathfinder table (model,path_length,accuracy,...)",
     "lesion_tables": "lesion table (model,variant,accuracy,seed)",
@@ -91,6 +95,7 @@ class ResultInputs:
     ----------
     scored_models : folders holding per-bin Scores
     matrix_scores : ``scores_matrix.nc`` files
+    step_scores : ``scores_per_step.nc`` files
     training_runs : folders holding ``metrics.csv``
     memory_tables, pathfinder_tables, lesion_tables : CSV files
     stimulus_tables : ``stimulus_<name>.csv`` files
@@ -100,6 +105,7 @@ class ResultInputs:
 
     scored_models: list[Path] = field(default_factory=list)
     matrix_scores: list[Path] = field(default_factory=list)
+    step_scores: list[Path] = field(default_factory=list)
     training_runs: list[Path] = field(default_factory=list)
     memory_tables: list[Path] = field(default_factory=list)
     pathfinder_tables: list[Path] = field(default_factory=list)
@@ -145,6 +151,8 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
                 found.scored_models.append(directory)
             if MATRIX_SCORES_FILE in files:
                 found.matrix_scores.append(directory / MATRIX_SCORES_FILE)
+            if STEP_SCORES_FILE in files:
+                found.step_scores.append(directory / STEP_SCORES_FILE)
             if METRICS_FILE in files:
                 found.training_runs.append(directory)
             if COMPARISON_FILE in files:

@@ -140,3 +140,28 @@ def test_scores_of_a_metric_not_registered_here_name_the_fix(tmp_path):
     scores.attrs["metric_settings"] = "{not json"
     with pytest.raises(FileFormatError, match="metric_settings attribute is not JSON"):
         score_scale(scores, "run/scores_per_bin.nc")
+
+
+def test_scores_against_a_brain_rdm_are_drawn_over_model_steps_with_the_metrics_label(tmp_path):
+    from chronoscore.figures.rdm_similarity_over_steps import rdm_similarity_over_steps
+    from tests.analyses.test_rdm_scoring import MODEL, MODEL_ARGS, write_kiani_layout
+
+    from chronoscore.cli import main
+
+    write_kiani_layout(tmp_path / "kiani")
+    out = tmp_path / "results" / "kiani_run"
+    assert main(["score", MODEL, "--benchmark", "kiani2007_it", "--data-folder", str(tmp_path / "kiani"),
+                 "--metric", "rsa", "--set", "metric_options.comparison=kendall_tau_a",
+                 "--set", "metric_options.test_size=0.5", "--set", "n_splits=2", "--out", str(out), *MODEL_ARGS,
+                 "--no-cache", "--quiet"]) == 0
+    figure = rdm_similarity_over_steps(out)
+    axis = figure.axes[0]
+    saved = read_scores(out / "scores_per_step.nc")
+    assert axis.get_ylabel() == "RSA (Kendall τ-a)" and axis.get_xlabel() == "model time step (ms)"
+    lines = {line.get_label(): line for line in axis.get_lines()}
+    assert set(lines) == set(saved["area"].values)
+    for area, line in lines.items():
+        np.testing.assert_allclose(line.get_xdata(), saved["time_ms"].values)
+        np.testing.assert_allclose(line.get_ydata(), saved["score"].sel(area=area).values, equal_nan=True)
+    planned, _ = plan_figures(find_inputs(tmp_path / "results"))
+    assert [figure.name for figure in planned] == ["rdm_similarity_over_steps"]
