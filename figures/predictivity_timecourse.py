@@ -1,8 +1,9 @@
 """Score per time bin for each region, one line per model, with the ceiling band.
 
 Any metric's per-bin scores are drawn; the axis is labelled with the metric's
-name and range (:mod:`chronoscore.figures.score_scale`). Reads saved results only: each model's scoring folder (``scores_per_bin.nc``
-or ``scores.nc``, and ``model.json`` when present) as
+name and range (:mod:`chronoscore.figures.score_scale`). Reads saved results
+only: each model's scoring folder (``scores_per_bin.nc`` or ``scores.nc``, and
+``model.json`` when present) as
 :func:`chronoscore.analyses.score.write_results` writes it. All models must be
 scored on the same regions and time bins with the same metric.
 """

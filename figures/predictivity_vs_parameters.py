@@ -30,8 +30,8 @@ from chronoscore.figures.style import (FONT_SIZE, PARAMETERS_LABEL, figure_legen
 __all__ = ["predictivity_vs_parameters"]
 
 
-@figure("predictivity_vs_parameters", needs="scored_models", caption="Best score over time bins against parameter count",
-        colours=True, order=2)
+@figure("predictivity_vs_parameters", needs="scored_models",
+        caption="Best score over time bins against parameter count", colours=True, order=2)
 def predictivity_vs_parameters(result_folders: Sequence[str | os.PathLike], statistic: Literal["peak", "mean"] = "peak",
                                value: ScoreValue = "score", colours: Mapping[str, str] | None = None) -> Figure:
     """Best (or mean) score over time bins against the number of parameters (log scale).

@@ -31,7 +31,8 @@ from chronoscore.errors import FileFormatError
 from chronoscore.neural_fit.results_io import read_scores
 
 __all__ = ["ColumnKind", "TableSchema", "read_table", "check_unique_rows", "mean_over_seeds",
-           "table_header", "matches_schema", "read_json_object", "read_scored_model", "read_matrix_scores", "read_step_scores",
+           "table_header", "matches_schema", "read_json_object", "read_scored_model", "read_matrix_scores",
+           "read_step_scores",
            "is_feedforward", "require_file"]
 
 ColumnKind = Literal["text", "number", "integer"]

@@ -71,7 +71,8 @@ class RSAOptions:
         weight = self.noise_shrinkage
         if weight is not None and (isinstance(weight, bool) or not isinstance(weight, numbers.Real)
                                    or not 0 <= weight <= 1):
-            raise ConfigError(f"noise_shrinkage must be a number from 0 to 1 (or unset: Ledoit–Wolf), got {weight!r}.")
+            raise ConfigError(f"noise_shrinkage must be a number from 0 to 1 (or unset: Ledoit–Wolf), got "
+                              f"{weight!r}.")
         if self.comparison not in COMPARISONS:
             raise ConfigError(f"comparison must be one of {', '.join(COMPARISONS)}; got {self.comparison!r}.")
         size = self.test_size

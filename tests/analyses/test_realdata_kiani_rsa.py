@@ -119,6 +119,6 @@ def test_the_score_command_compares_each_area_per_model_step_with_the_it_rdm(kia
     expected = rsa_over_time(activations, it_rdm, "spearman")
     assert list(scores["area"].values) == list(expected["layer"].values)
     np.testing.assert_allclose(scores["score"].values, expected.values, atol=1e-9, equal_nan=True)
+    best = np.nanmax(scores["score"].values, axis=1)
     print("\nchronoscore score ff_shallow (seed 0, untrained) --benchmark kiani2007_it --metric rsa, 92 images, "
-          "Spearman: " + ", ".join(f"{area} {value:.3f}" for area, value in zip(scores["area"].values,
-                                                                             np.nanmax(scores["score"].values, axis=1))))
+          "Spearman: " + ", ".join(f"{area} {value:.3f}" for area, value in zip(scores["area"].values, best)))
