@@ -5,7 +5,9 @@
 ceiling-normalised scores and provenance (the model's identity: weights and
 configuration hashes and, for a training run, its folder, recipe model and
 checkpoint); ``write_results`` saves them as netCDF with a Markdown summary and a
-``model.json`` describing the model.
+``model.json`` describing the model. A benchmark holding a brain RDM instead
+of responses (``kiani2007_it``) is scored with ``rsa`` per model step
+(:mod:`chronoscore.analyses.rdm_scoring`), in the time mode ``per_step``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from chronoscore.analyses.area_selection import areas_named_after_regions, selec
 from chronoscore.analyses.benchmark_data import Benchmark
 from chronoscore.analyses.extraction import extract
 from chronoscore.analyses.model_identity import model_identity
+from chronoscore.analyses.rdm_scoring import RDM_TIME_MODE, check_rdm_metric, score_features_against_rdm
 from chronoscore.analyses.run_folder import write_model_info, write_run_scores, write_summary
 from chronoscore.errors import ConfigError
 from chronoscore.models.parameter_count import count_parameters
@@ -88,12 +91,15 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         subset of stimuli (``selection_fraction``) that is then left out of the
         scores. With a given or named assignment, regions without an area are
         not scored (a warning names them; ``skipped_regions`` lists them).
+        Against a brain RDM, ``named`` compares every area of the model and a
+        mapping only its areas; ``select`` is refused.
     settings : FitSettings, optional
         Default: the benchmark's own (Brain-Score's pls metric for recordings).
         The time mapping reads the step length from the activations' ``time_ms``
         (the model's ``step_ms``); a mapping ``step_ms`` that contradicts it is an error.
     time_modes : sequence of {"per_bin", "shared", "matrix"}
-        Scored in one call, sharing the checks, splits and ceilings.
+        Scored in one call, sharing the checks, splits and ceilings (against a
+        brain RDM, which has no time bins, the one mode is ``per_step``).
     projection
         Passed to :func:`chronoscore.analyses.extraction.extract` (bounds memory).
     n_steps : int, optional
@@ -106,6 +112,8 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
         Show progress bars.
     """
     settings = settings or benchmark.settings
+    if benchmark.assembly is None:
+        return _score_against_rdm(model, benchmark, model_name, areas, settings, projection, n_steps, cache, progress)
     neural = benchmark.assembly
     regions = list(dict.fromkeys(map(str, neural["region"].values)))
     mapping = dict(areas) if isinstance(areas, Mapping) else (
@@ -142,6 +150,27 @@ def score_model(model: nn.Module, benchmark: Benchmark, *, model_name: str,
                          skipped)
 
 
+def _score_against_rdm(model: nn.Module, benchmark: Benchmark, model_name: str,
+                       areas: Mapping[str, str] | AreaChoice, settings: FitSettings, projection, n_steps: int | None,
+                       cache: bool | str | os.PathLike, progress: bool) -> ScoringResult:
+    """:func:`score_model` for a benchmark holding only a brain RDM (see :mod:`chronoscore.analyses.rdm_scoring`)."""
+    check_rdm_metric(benchmark, settings)
+    if areas == "select":
+        raise ConfigError(f"choosing areas by data fits responses, which {benchmark.name!r} lacks (it holds an RDM); "
+                          "leave out --select-areas to compare every area, or name areas with --areas REGION=area.")
+    mapping = dict(areas) if isinstance(areas, Mapping) else {}
+    _check_mapping(mapping, model.areas, list(mapping))  # the RDM's region is the data set's; check the areas
+    compared = list(dict.fromkeys(mapping.values())) or list(model.areas)
+    activations = extract(model, benchmark.stimulus_set, areas=compared, n_steps=n_steps, projection=projection,
+                          cache=cache, progress=progress, model_name=model_name)
+    features = {area: activations.isel(neuroid=activations["layer"].values == area) for area in compared}
+    scores = score_features_against_rdm(features, benchmark, settings)
+    identity = {key: value for key, value in model_identity(model, model_name).items() if key != "model"}
+    scores.attrs.update(identity, benchmark=benchmark.name, model=model_name, skipped_regions="")
+    return ScoringResult(model_name, benchmark.name, {RDM_TIME_MODE: scores}, mapping, count_parameters(model),
+                         identity=identity)
+
+
 def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
     """Write ``scores_<mode>.nc``, ``summary.md`` and ``model.json`` into ``out_dir`` (see
     :mod:`chronoscore.analyses.run_folder`)."""
@@ -152,11 +181,12 @@ def write_results(result: ScoringResult, out_dir: str | os.PathLike) -> Path:
                      areas=result.areas, **result.identity)
     lines = [f"# {result.model_name} on {result.benchmark}", "",
              f"{result.parameters:,} parameters; areas: "
-             + ", ".join(f"{region} ← {area}" for region, area in result.areas.items())
+             + (", ".join(f"{region} ← {area}" for region, area in result.areas.items()) or "every area compared")
              + (f"; not scored (no area assigned): {', '.join(result.skipped_regions)}"
                 if result.skipped_regions else ""), ""]
     for mode, scores in result.scores.items():
-        lines += [f"## {mode}", "", score_table(scores), ""]
+        handling = [f"Time: {scores.attrs['time_handling']}.", ""] if "time_handling" in scores.attrs else []
+        lines += [f"## {mode}", "", *handling, score_table(scores), ""]
     write_summary(out_dir, "\n".join(lines))
     return out_dir
 

@@ -13,6 +13,7 @@ scored model                a folder with ``scores_per_bin.nc`` or      ``predic
                             ``scores.nc``                               ``predictivity_bars``,
                                                                         ``predictivity_vs_parameters``
 step × bin scores           ``scores_matrix.nc``                        ``step_bin_heatmap_<folder>`` (each)
+scores against a brain RDM  ``scores_per_step.nc``                      ``rdm_similarity_over_steps`` (each)
 training run                ``metrics.csv``                             ``training_curves`` (all runs)
 memory table                a CSV with columns                          ``memory_vs_steps``
                             ``algorithm,n_steps,peak_mb,device``
@@ -27,7 +28,10 @@ comparison                  ``comparison.nc``                           (tables 
 ==========================  ==========================================  =========================================
 
 A figure that appears several times (one per table, stimulus set or
-assembly) gets its input's name appended when there is more than one. Every
+assembly) gets its input's name appended when there is more than one. Scored
+models scored with different metrics share no axis: each figure of scored
+models is drawn once per metric, named ``<figure>_<metric>`` when there is
+more than one. Every
 model keeps one colour in all figures (:func:`gallery_colours`).
 """
 
@@ -42,6 +46,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from chronoscore.analyses.datasets.folder import ASSEMBLY_FILE
+from chronoscore.analyses.rdm_scoring import RDM_TIME_MODE
 from chronoscore.analyses.run_folder import (
     COMPARISON_FILE,
     PER_BIN_SCORES_FILE,
@@ -57,6 +62,7 @@ from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA
 from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA
 from chronoscore.figures.registry import list_figures
 from chronoscore.figures.result_files import matches_schema, read_table
+from chronoscore.figures.score_scale import metric_name
 from chronoscore.figures.style import model_colours
 from chronoscore.figures.training_curves import METRICS_FILE, run_label
 
@@ -65,11 +71,13 @@ __all__ = ["ResultInputs", "PlannedFigure", "SkippedFigure", "find_inputs", "pla
 
 _NOT_SEARCHED = {"checkpoints", "tensorboard", "__pycache__"}
 MATRIX_SCORES_FILE = scores_file(".", "matrix").name
-_FIXED_NAMES = (MATRIX_SCORES_FILE, ASSEMBLY_FILE)
+STEP_SCORES_FILE = scores_file(".", RDM_TIME_MODE).name
+_FIXED_NAMES = (MATRIX_SCORES_FILE, STEP_SCORES_FILE, ASSEMBLY_FILE)
 _MISSING = {
     "scored_models": f"scored model ({PER_BIN_SCORES_FILE} or {SCORES_FILE})",
     "training_runs": f"training run ({METRICS_FILE})",
     "matrix_scores": MATRIX_SCORES_FILE,
+    "step_scores": f"scores against a brain RDM ({STEP_SCORES_FILE})",
     "memory_tables": "memory table (algorithm,n_steps,peak_mb,device)",
     "pathfinder_tables": "Pathfinder table (model,path_length,accuracy,...)",
     "lesion_tables": "lesion table (model,variant,accuracy,seed)",
@@ -87,6 +95,7 @@ class ResultInputs:
     ----------
     scored_models : folders holding per-bin Scores
     matrix_scores : ``scores_matrix.nc`` files
+    step_scores : ``scores_per_step.nc`` files
     training_runs : folders holding ``metrics.csv``
     memory_tables, pathfinder_tables, lesion_tables : CSV files
     stimulus_tables : ``stimulus_<name>.csv`` files
@@ -96,6 +105,7 @@ class ResultInputs:
 
     scored_models: list[Path] = field(default_factory=list)
     matrix_scores: list[Path] = field(default_factory=list)
+    step_scores: list[Path] = field(default_factory=list)
     training_runs: list[Path] = field(default_factory=list)
     memory_tables: list[Path] = field(default_factory=list)
     pathfinder_tables: list[Path] = field(default_factory=list)
@@ -141,6 +151,8 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
                 found.scored_models.append(directory)
             if MATRIX_SCORES_FILE in files:
                 found.matrix_scores.append(directory / MATRIX_SCORES_FILE)
+            if STEP_SCORES_FILE in files:
+                found.step_scores.append(directory / STEP_SCORES_FILE)
             if METRICS_FILE in files:
                 found.training_runs.append(directory)
             if COMPARISON_FILE in files:
@@ -162,7 +174,10 @@ def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[Skippe
             continue
         drawer = partial(spec.draw, colours=colours) if spec.colours else spec.draw
         if not spec.each:
-            planned.append(PlannedFigure(spec.name, spec.caption, tuple(paths), partial(drawer, paths)))
+            for metric, group in _by_metric(paths) if spec.needs == "scored_models" else [(None, paths)]:
+                name, caption = (spec.name, spec.caption) if metric is None else (f"{spec.name}_{metric}",
+                                                                                  f"{spec.caption} ({metric})")
+                planned.append(PlannedFigure(name, caption, tuple(group), partial(drawer, group)))
             continue
         for path, name in zip(paths, _names(spec.name, paths, always=spec.always_suffixed)):
             planned.append(PlannedFigure(name, f"{spec.caption} ({_source(path)})", (path,), partial(drawer, path)))
@@ -185,6 +200,20 @@ def gallery_colours(inputs: ResultInputs) -> dict[str, str]:
         for table in tables:
             names += list(_quietly(partial(_table_models, schema=schema), table, default=[]))
     return model_colours(name for name in names if name)
+
+
+def _by_metric(folders: list[Path]) -> list[tuple[str | None, list[Path]]]:
+    """The scored models' folders grouped by the metric of their Scores, as (metric, folders) in order of first
+    appearance; the metric is None when all share one (a folder whose Scores cannot be read joins the first group,
+    whose figure then reports it)."""
+    metrics = [_quietly(lambda folder: metric_name(load_scored_model(folder).scores), folder) for folder in folders]
+    named = list(dict.fromkeys(metric for metric in metrics if metric is not None))
+    if len(named) <= 1:
+        return [(None, folders)]
+    groups = {metric: [] for metric in named}
+    for folder, metric in zip(folders, metrics):
+        groups[metric or named[0]].append(folder)
+    return list(groups.items())
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, list[str]]]:

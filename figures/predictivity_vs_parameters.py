@@ -1,4 +1,4 @@
-"""Predictivity against parameter count: one point per model, one panel per region.
+"""Score against parameter count: one point per model, one panel per region (any metric; the axis names it).
 
 Reads saved results only: each model's scoring folder — its per-bin Scores
 (``scores_per_bin.nc`` or ``scores.nc``) and ``model.json``, whose
@@ -23,26 +23,27 @@ from chronoscore.figures.predictivity_bars import ScoreValue, peak_and_mean, val
 from chronoscore.figures.predictivity_timecourse import check_same_bins
 from chronoscore.figures.registry import figure
 from chronoscore.figures.result_files import is_feedforward, read_scored_model
+from chronoscore.figures.score_scale import shared_scale
 from chronoscore.figures.style import (FONT_SIZE, PARAMETERS_LABEL, figure_legend,
                                        model_colours, new_figure, paper_style, style_axes)
 
 __all__ = ["predictivity_vs_parameters"]
 
 
-@figure("predictivity_vs_parameters", needs="scored_models", caption="Peak predictivity against parameter count",
-        colours=True, order=2)
+@figure("predictivity_vs_parameters", needs="scored_models",
+        caption="Best score over time bins against parameter count", colours=True, order=2)
 def predictivity_vs_parameters(result_folders: Sequence[str | os.PathLike], statistic: Literal["peak", "mean"] = "peak",
                                value: ScoreValue = "score", colours: Mapping[str, str] | None = None) -> Figure:
-    """Peak (or mean) predictivity over time bins against the number of parameters (log scale).
+    """Best (or mean) score over time bins against the number of parameters (log scale).
 
     Parameters
     ----------
     result_folders : sequence of path-like
         Scoring folders of models scored on the same bins, each with its parameter count.
     statistic : {"peak", "mean"}
-        Over time bins.
+        Over time bins; ``peak`` is the lowest for a distance.
     value : {"score", "ceiled_score"}
-        Median held-out r or noise-corrected r².
+        The score (e.g. median held-out r) or the ceiled score.
     colours : mapping of model name to colour, optional
 
     Returns
@@ -53,10 +54,12 @@ def predictivity_vs_parameters(result_folders: Sequence[str | os.PathLike], stat
     Raises
     ------
     FileFormatError
-        If a model's parameter count is not recorded (naming its ``model.json``).
+        If a model's parameter count is not recorded (naming its ``model.json``), or the models differ in
+        metric or bins.
     """
     models = [read_scored_model(folder) for folder in result_folders]
     check_same_bins(models)
+    scale = shared_scale([model.scores for model in models], [model.source for model in models])
     unknown = [model.source for model in models if model.parameters is None]
     if unknown:
         source = Path(unknown[0])
@@ -69,14 +72,15 @@ def predictivity_vs_parameters(result_folders: Sequence[str | os.PathLike], stat
         figure, axes = new_figure(1, len(regions), height=2.3, sharey=True, sharex=True)
         for region_index, (axis, region) in enumerate(zip(axes, regions)):
             for model in models:
-                heights, _ = peak_and_mean(model.scores, value, statistic)
+                heights, _ = peak_and_mean(model.scores, value, statistic, scale)
                 axis.plot([model.parameters], [heights[region_index]], linestyle="none", markersize=5,
                           marker="s" if is_feedforward(model) else "o", color=colours[model.name], label=model.name)
             _count_axis(axis, [model.parameters for model in models])
             axis.set_title(region)
             style_axes(axis)
         figure.supxlabel(PARAMETERS_LABEL, fontsize=FONT_SIZE)
-        axes[0].set_ylabel(f"{statistic} {value_label(value, [model.scores for model in models])}")
+        best = "lowest" if statistic == "peak" and scale.lower_is_closer else statistic
+        axes[0].set_ylabel(f"{best} {value_label(value, [model.scores for model in models], scale)}")
         figure_legend(figure, axes[:1])
     return figure
 

@@ -9,6 +9,7 @@ kind                   the drawing function is called with
 ``scored_models``      the scored models' folders (a list)
 ``training_runs``      the training runs' folders (a list)
 ``matrix_scores``      one ``scores_matrix.nc`` file
+``step_scores``        one ``scores_per_step.nc`` file (scores against a brain RDM)
 ``memory_tables``      one memory table (CSV)
 ``pathfinder_tables``  one Pathfinder table (CSV)
 ``lesion_tables``      one lesion table (CSV)
@@ -38,11 +39,12 @@ from chronoscore.plugins import import_submodules
 
 __all__ = ["INPUT_KINDS", "FigureSpec", "figure", "list_figures"]
 
-INPUT_KINDS = ("scored_models", "training_runs", "matrix_scores", "memory_tables", "pathfinder_tables",
-               "lesion_tables", "stimulus_tables", "assemblies")
+INPUT_KINDS = ("scored_models", "training_runs", "matrix_scores", "step_scores", "memory_tables",
+               "pathfinder_tables", "lesion_tables", "stimulus_tables", "assemblies")
 """The kinds of saved input a figure can need, in the order figures are listed."""
 
-_NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures"})
+_NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures",
+                          "score_scale"})
 """Modules of :mod:`chronoscore.figures` that draw no registered figure (not imported to find figures)."""
 
 

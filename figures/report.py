@@ -2,8 +2,8 @@
 
 The page holds every figure the folder's inputs allow (see
 :mod:`chronoscore.figures.gallery`), each embedded as a base64 PNG, the
-figures that could not be drawn and why, a sweep's leaderboard (``leaderboard.md``), an overview of the scored models
-(peak and mean predictivity per region), the comparisons (``comparison.md``),
+figures that could not be drawn and why, a sweep's leaderboard (``leaderboard.md``), an overview of the scored
+models (per metric present: best and mean score per region), the comparisons (``comparison.md``),
 each scored model's ``summary.md``, the training runs (``summary.json``) and
 the result tables (memory, Pathfinder and lesion tables, averaged over seeds).
 Styles are inline; the page loads nothing and links to nothing outside itself.
@@ -31,6 +31,7 @@ from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA
 from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA
 from chronoscore.figures.predictivity_bars import peak_and_mean
 from chronoscore.figures.result_files import mean_over_seeds, read_json_object, read_scored_model, read_table
+from chronoscore.figures.score_scale import score_scale
 from chronoscore.figures.style import png_bytes
 
 __all__ = ["Report", "build_report", "write_report"]
@@ -133,7 +134,7 @@ def _skipped_list(skipped: list[SkippedFigure]) -> str:
 
 
 def _models_overview(inputs: ResultInputs, folders) -> str:
-    """A table of parameter count, peak and mean r per scored model and region."""
+    """A table of the metric, parameter count, best and mean score per scored model and region, by metric."""
     rows, problems = [], []
     for folder in inputs.scored_models:
         try:
@@ -141,14 +142,21 @@ def _models_overview(inputs: ResultInputs, folders) -> str:
         except ChronoscoreError as error:
             problems.append(str(error))
             continue
-        peaks, errors = peak_and_mean(model.scores, "score", "peak")
-        means, _ = peak_and_mean(model.scores, "score", "mean")
+        try:
+            scale = score_scale(model.scores, model.source)
+        except ChronoscoreError as error:
+            problems.append(str(error))
+            continue
+        peaks, errors = peak_and_mean(model.scores, "score", "peak", scale)
+        means, _ = peak_and_mean(model.scores, "score", "mean", scale)
         for index, region in enumerate(model.scores["region"].values):
-            rows.append({"model": model.name, "folder": _shown(folder, folders),
+            rows.append({"metric": scale.label, "model": model.name, "folder": _shown(folder, folders),
                          "parameters": "unknown" if model.parameters is None else f"{model.parameters:,}",
-                         "region": str(region), "peak r": f"{peaks[index]:.3f} ± {errors[index]:.3f}",
-                         "mean r": f"{means[index]:.3f}"})
-    table = pd.DataFrame(rows).to_html(index=False, border=0) if rows else ""
+                         "region": str(region),
+                         "best bin (lowest for a distance)": f"{peaks[index]:.3f} ± {errors[index]:.3f}",
+                         "mean over bins": f"{means[index]:.3f}"})
+    table = (pd.DataFrame(rows).sort_values("metric", kind="stable").to_html(index=False, border=0)
+             if rows else "")
     return table + "".join(f'<p class="skipped">{html.escape(problem)}</p>' for problem in problems)
 
 

@@ -32,6 +32,7 @@ from chronoscore.neural_fit.results_io import read_scores
 
 __all__ = ["ColumnKind", "TableSchema", "read_table", "check_unique_rows", "mean_over_seeds",
            "table_header", "matches_schema", "read_json_object", "read_scored_model", "read_matrix_scores",
+           "read_step_scores",
            "is_feedforward", "require_file"]
 
 ColumnKind = Literal["text", "number", "integer"]
@@ -173,6 +174,17 @@ def read_matrix_scores(path: str | os.PathLike) -> xr.Dataset:
     if set(dims) != {"region", "time_step", "time_bin"}:
         raise FileFormatError(f"{path}: expected step × bin scores on dims (region, time_step, time_bin), found "
                               f"{dims}; score the model with the matrix time mode (scores_matrix.nc).")
+    return scores
+
+
+def read_step_scores(path: str | os.PathLike) -> xr.Dataset:
+    """Scores against a brain RDM (``score`` on dims area, time_step) from a file or its folder."""
+    path = Path(path)
+    scores = read_run_scores(path, "per_step") if path.is_dir() else read_scores(path)
+    dims = scores["score"].dims
+    if set(dims) != {"area", "time_step"}:
+        raise FileFormatError(f"{path}: expected scores against a brain RDM on dims (area, time_step), found {dims}; "
+                              "score the model on a data set holding an RDM (scores_per_step.nc).")
     return scores
 
 

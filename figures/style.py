@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "PALETTE", "REGION_COLOURS", "COLUMN_WIDTH", "FONT_SIZE", "SMALL_FONT_SIZE", "DPI", "CEILING_COLOUR",
-    "FEEDFORWARD_LINESTYLE", "TIME_LABEL", "R_LABEL", "CEILED_LABEL", "STEP_LABEL", "MEMORY_LABEL", "ACCURACY_LABEL",
+    "FEEDFORWARD_LINESTYLE", "TIME_LABEL", "CEILED_LABEL", "STEP_LABEL", "MEMORY_LABEL", "ACCURACY_LABEL",
     "LOSS_LABEL", "TRAINING_STEP_LABEL", "UNROLLED_STEPS_LABEL", "PARAMETERS_LABEL", "RESPONSE_LABEL",
     "CEILING_LABEL", "PATH_LENGTH_LABEL",
     "paper_style", "new_figure", "style_axes", "figure_legend", "model_colours", "save_figure", "png_bytes",
@@ -59,8 +59,8 @@ FEEDFORWARD_LINESTYLE = (0, (4, 2))
 """Dashes of feedforward models' lines."""
 
 TIME_LABEL = "time after image onset (ms)"
-R_LABEL = "held-out r"
 CEILED_LABEL = "noise-corrected r²"
+"""The ceiled score of a metric whose ceiling is of r² (the regressions)."""
 STEP_LABEL = "model time step"
 TRAINING_STEP_LABEL = "training step (steps)"
 UNROLLED_STEPS_LABEL = "recurrent steps of the forward pass (steps)"

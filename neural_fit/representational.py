@@ -137,10 +137,11 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
         See the module docstring.
     """
     averaged = average_repetitions(neural)
+    stimuli = averaged["stimulus_id"].values
+    trials = _trials(neural, stimuli) if getattr(evaluator, "from_trials", False) else None
     ceiling = None
     if "repetition" in neural.coords and evaluator.similarity is not None:
         ceiling = _ceiling(neural, settings, evaluator.similarity)
-    stimuli = averaged["stimulus_id"].values
     regions = _regions(averaged)
     per_region = _features_per_region(features, regions)
     designs = {region: feature_steps(per_region[region], stimuli) for region in regions}
@@ -152,7 +153,7 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
     chosen_splits = test_only_splits(averaged, settings, test_size, cross_validate, splits)
     _check_split_sizes(chosen_splits, evaluator.min_stimuli, any(m.kind == "best" for m in mappings.values()))
     n = len(stimuli)
-    responses = averaged.transpose("presentation", "neuroid", "time_bin").values
+    responses = trials if trials is not None else averaged.transpose("presentation", "neuroid", "time_bin").values
     longest = max(regions, key=lambda region: len(designs[region][1]))
     time_step = designs[longest][1]
     times = step_times(per_region[longest], len(time_step))
@@ -162,7 +163,7 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
               disable=not progress) as bar:
         for region in regions:
             design = designs[region][0]
-            scorer = evaluator.region(design, responses[:, averaged["region"].values == region], region)
+            scorer = evaluator.region(design, responses[..., averaged["region"].values == region, :], region)
             mapping = mappings[region]
             if mapping.kind == "best":
                 region_steps = scorer.best_steps(chosen_splits)
@@ -209,12 +210,18 @@ def _check_split_sizes(splits: list[Split], fewest: int, best: bool) -> None:
 
 class SimilarityEvaluator:
     """Scores regions by comparing model and neural matrices (:class:`Similarity`) on each split's test stimuli;
-    ``ceiling=False`` reports no ceiling (for a distance, which split-half reliability does not normalise)."""
+    ``ceiling=False`` reports no ceiling (for a distance, which split-half reliability does not normalise).
+
+    A similarity whose ``from_trials`` is true makes the neural matrix from raw trials
+    (``prepare_trials`` of (N, M, q) trials, e.g. a crossnobis RDM): its regions get
+    responses (n, M, q, B) instead of trial means (n, q, B).
+    """
 
     def __init__(self, similarity: Similarity, *, ceiling: bool = True) -> None:
         self.similarity = similarity if ceiling else None
         self._similarity = similarity
         self.min_stimuli = similarity.min_stimuli
+        self.from_trials = bool(getattr(similarity, "from_trials", False))
 
     def region(self, design: np.ndarray, responses: np.ndarray, name: str) -> _SimilarityRegion:
         """See :class:`RegionEvaluator`."""
@@ -226,8 +233,8 @@ class _SimilarityRegion:
 
     def __init__(self, similarity: Similarity, design: np.ndarray, responses: np.ndarray, name: str) -> None:
         self.similarity, self.design, self.name = similarity, design, name
-        self.neural = [_prepare_neural(similarity, responses[:, :, b], f"neural region {name}, time bin {b}")
-                       for b in range(responses.shape[2])]
+        self.neural = [_prepare_neural(similarity, responses[..., b], f"neural region {name}, time bin {b}")
+                       for b in range(responses.shape[-1])]
         self._model: dict[int, Any] = {}
 
     def model(self, step: int) -> Any:
@@ -292,11 +299,29 @@ def _same_for_every_stimulus(patterns: np.ndarray) -> bool:
 
 
 def _prepare_neural(similarity: Similarity, patterns: np.ndarray, what: str) -> Any:
-    """``similarity.prepare`` of neural responses, which must tell the stimuli apart."""
+    """``similarity.prepare`` of (N, q) neural responses, or ``prepare_trials`` of (N, M, q) trials; they must
+    tell the stimuli apart."""
     if _same_for_every_stimulus(patterns):
         raise DataFormatError(f"{what}: the responses are the same for every stimulus, so there is no "
                               "representation to compare; drop that bin or region, or check the assembly's values.")
-    return similarity.prepare(patterns, what)
+    return similarity.prepare_trials(patterns, what) if patterns.ndim == 3 else similarity.prepare(patterns, what)
+
+
+def _trials(neural: xr.DataArray, stimuli: np.ndarray) -> np.ndarray:
+    """Raw trials (n, M, q, B), stimuli in the order of ``stimuli``; raises if the assembly has no repetitions."""
+    if "repetition" not in neural.coords:
+        raise DataFormatError("a crossnobis RDM is cross-validated over repeated trials, but the assembly has no "
+                              "repetition coordinate (it is trial-averaged); give the raw trials, numbered by "
+                              "repetition, or choose rdm='correlation' or 'euclidean'.")
+    repetitions = np.unique(neural["repetition"].values).size
+    if repetitions < 2:
+        raise DataFormatError(f"a crossnobis RDM is cross-validated over repeated trials, but the assembly has "
+                              f"{repetitions} repetition; give at least 2 trials per stimulus, or choose "
+                              "rdm='correlation' or 'euclidean'.")
+    values = neural.transpose("presentation", "neuroid", "time_bin").values
+    dense, order, _ = trials_by_repetition(values, neural["stimulus_id"].values, neural["repetition"].values)
+    position = {stimulus: index for index, stimulus in enumerate(order)}
+    return dense[[position[stimulus] for stimulus in stimuli]]
 
 
 def _ceiling(neural: xr.DataArray, settings: FitSettings, similarity: Similarity) -> xr.Dataset:
@@ -311,12 +336,17 @@ def _ceiling(neural: xr.DataArray, settings: FitSettings, similarity: Similarity
     dense, stimuli, _ = trials_by_repetition(values, neural["stimulus_id"].values, neural["repetition"].values)
     regions = _regions(neural)
     region_of = neural["region"].values
+    if getattr(similarity, "from_trials", False) and dense.shape[1] < 4:
+        raise DataFormatError(f"the ceiling compares crossnobis RDMs of two halves of the repetitions, each needing at "
+                              f"least 2, but the data has {dense.shape[1]} repetitions; give at least 4, or choose "
+                              "rdm='correlation' or 'euclidean'.")
     splitter = ShuffleSplit(n_splits=settings.ceiling_splits, train_size=0.5, random_state=settings.random_state)
     selector = similarity.select(len(stimuli), np.arange(len(stimuli)))
     per_split = []
     for first, second in splitter.split(np.zeros(dense.shape[1])):
-        halves = [_half_mean(dense, half, stimuli) for half in (first, second)]
-        per_split.append([[similarity.compare(*(_prepare_neural(similarity, half[:, region_of == region, b],
+        halves = [dense[:, half] if getattr(similarity, "from_trials", False) else _half_mean(dense, half, stimuli)
+                  for half in (first, second)]
+        per_split.append([[similarity.compare(*(_prepare_neural(similarity, half[..., region_of == region, b],
                                                                 f"half of the trials, region {region}, bin {b}")
                                                 for half in halves), selector)
                            for b in range(dense.shape[3])] for region in regions])

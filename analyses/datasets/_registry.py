@@ -176,7 +176,11 @@ def load_dataset(name: str, *, folder: str | os.PathLike | None = None,
 
 def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike | None = None,
                    overlapping_bins: OverlappingBins = "refuse") -> Benchmark:
-    """Load a data set of responses to score a model on: by name, or a folder of any assembly and stimulus set.
+    """Load a data set to score a model on: by name, or a folder of any assembly and stimulus set.
+
+    A data set holding an RDM instead of responses (``kiani2007_it``) loads with
+    ``assembly`` None; :func:`chronoscore.analyses.score.score_model` scores it
+    with the ``rsa`` metric per model step and refuses metrics that need responses.
 
     Parameters
     ----------
@@ -189,8 +193,7 @@ def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike
     Raises
     ------
     ConfigError
-        For an unknown name (listing the known ones), a missing ``folder``, or a
-        data set that holds no responses per presentation (an RDM).
+        For an unknown name (listing the known ones) or a missing ``folder``.
     """
     name = str(name_or_path)
     _load_modules()
@@ -199,11 +202,6 @@ def load_benchmark(name_or_path: str | os.PathLike, *, folder: str | os.PathLike
             raise ConfigError(f"the benchmark {name} is a folder and --data-folder {folder} another; give the "
                               "folder once (--benchmark DIR, or --benchmark folder --data-folder DIR).")
         name, folder = "folder", name
-    entry = get_dataset(name)
-    if entry.holds != "responses":
-        raise ConfigError(f"the data set {entry.name!r} holds an {entry.holds.upper()}, not responses per "
-                          "presentation, so a model cannot be fitted to it per time bin; load it with "
-                          f"load_dataset({entry.name!r}, folder=...) and compare RDMs (chronoscore.analyses.rsa).")
     return load_dataset(name, folder=folder, overlapping_bins=overlapping_bins)
 
 

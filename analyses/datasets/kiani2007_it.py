@@ -3,8 +3,9 @@
 The file lives outside the repository, in a local folder given with
 ``--data-folder``: ``Kriegeskorte_Neuron2008_supplementalData.mat`` (the 92
 images and the RDMs of monkey and human IT). The data set holds an RDM, not
-responses per presentation: compare model RDMs with it
-(:mod:`chronoscore.analyses.rsa`).
+responses per presentation: ``chronoscore score MODEL --benchmark kiani2007_it
+--data-folder DIR --metric rsa`` compares each model area's RDM at each model
+step with it (:mod:`chronoscore.analyses.rdm_scoring`).
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ from chronoscore.errors import ConfigError
 
 __all__ = ["Metric", "NoOptions", "register_metric", "get_metric", "list_metrics"]
 
+Label = str | Callable[[Any], str]
+"""A metric's axis label, or a function of its options returning one."""
+
 _PACKAGE = __name__.rpartition(".")[0]
 _REGISTRY: dict[str, Metric] = {}
 
@@ -46,12 +49,30 @@ class Metric:
         Frozen dataclass of the metric's own options, every one with a default.
     summary : str
         One line describing the metric (the first line of ``score``'s docstring).
+    label : str or callable
+        How its scores read on an axis: the metric's name and the range or unit of
+        its values (``"CKA (0–1)"``), or a function of its options returning that.
+    lower_is_closer : bool
+        Whether smaller values mean more similar representations (a distance).
+    squared_ceiling : bool
+        Whether its noise ceiling is of the squared score (r², as for the
+        regressions), so the score reaches it at its square root; otherwise the
+        ceiling is in the score's own units.
     """
 
     name: str
     score: Callable[..., dict[str, Any]]
     options: type
     summary: str
+    label: Label
+    lower_is_closer: bool = False
+    squared_ceiling: bool = False
+
+    def axis_label(self, options: Any = None) -> str:
+        """The label of an axis of this metric's scores, for ``options`` (default: the metric's defaults)."""
+        if isinstance(self.label, str):
+            return self.label
+        return self.label(self.options() if options is None else options)
 
     def parse_options(self, values: Mapping[str, Any]) -> Any:
         """The metric's options from ``values`` (names and types checked; defaults for the rest).
@@ -71,15 +92,20 @@ class Metric:
         return build_config(self.options, values, prefix="metric_options.")
 
 
-def register_metric(name: str, *, options: type = NoOptions) -> Callable[[Callable], Callable]:
+def register_metric(name: str, *, label: Label | None = None, options: type = NoOptions, lower_is_closer: bool = False,
+                    squared_ceiling: bool = False) -> Callable[[Callable], Callable]:
     """Register the decorated function as metric ``name``.
 
     Parameters
     ----------
     name : str
         The metric's name; a shipped metric's module has the same name.
+    label : str or callable, optional
+        Axis label naming the metric and its range (see :class:`Metric`); default the bare name.
     options : type
         Frozen dataclass of the metric's options (each with a default).
+    lower_is_closer, squared_ceiling : bool
+        See :class:`Metric`.
 
     Raises
     ------
@@ -98,7 +124,7 @@ def register_metric(name: str, *, options: type = NoOptions) -> Callable[[Callab
             raise ConfigError(f"a metric named {name!r} is already registered (by "
                               f"{_REGISTRY[name].score.__module__}); choose another name.")
         summary = (function.__doc__ or "").strip().split("\n")[0]
-        _REGISTRY[name] = Metric(name, function, options, summary)
+        _REGISTRY[name] = Metric(name, function, options, summary, label or name, lower_is_closer, squared_ceiling)
         return function
 
     return register

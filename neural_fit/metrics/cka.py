@@ -25,7 +25,7 @@ from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
 
-__all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_value"]
+__all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_label", "cka_value"]
 
 KERNELS = ("linear", "rbf")
 
@@ -62,6 +62,11 @@ class CKAOptions:
         size = self.test_size
         if isinstance(size, bool) or not isinstance(size, numbers.Real) or not 0 < size < 1:
             raise ConfigError(f"test_size must be a number between 0 and 1 (exclusive), got {size!r}.")
+
+
+def cka_label(options: CKAOptions) -> str:
+    """The axis label of CKA scores: ``CKA (0–1)``, naming an RBF kernel."""
+    return "CKA (0–1)" if options.kernel == "linear" else "CKA, RBF kernel (0–1)"
 
 
 def _hsic(k: np.ndarray, m: np.ndarray, debiased: bool) -> float:
@@ -133,7 +138,7 @@ class CkaSimilarity:
         return np.exp(prepared * (-0.5 / sigma_squared))
 
 
-@register_metric("cka", options=CKAOptions)
+@register_metric("cka", options=CKAOptions, label=cka_label)
 def cka(features, neural, settings, options: CKAOptions, **run) -> dict:
     """Centered kernel alignment of model and neural kernels on held-out stimuli per region and time bin."""
     similarity = CkaSimilarity(options.kernel, options.debiased, options.sigma)

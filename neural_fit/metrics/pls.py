@@ -50,7 +50,7 @@ class PLSOptions:
             raise ConfigError(f"n_components must be a positive integer, got {value!r}.")
 
 
-@register_metric("pls", options=PLSOptions)
+@register_metric("pls", options=PLSOptions, label="PLS held-out r (median over sites)", squared_ceiling=True)
 def pls(features: Features, neural: xr.DataArray, settings: FitSettings, options: PLSOptions,
         **run: Any) -> dict[TimeMode, xr.Dataset]:
     """PLS regression per region and time bin, Pearson r on held-out stimuli (Brain-Score's pls)."""

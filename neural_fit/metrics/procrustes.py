@@ -81,7 +81,8 @@ class ProcrustesDistance:
         return angular_distance(x, y)
 
 
-@register_metric("procrustes", options=ProcrustesOptions)
+@register_metric("procrustes", options=ProcrustesOptions, label="Procrustes distance (rad, lower is closer)",
+                 lower_is_closer=True)
 def procrustes(features, neural, settings, options: ProcrustesOptions, **run) -> dict:
     """Angular Procrustes shape distance of model and neural responses on held-out stimuli (lower is closer)."""
     return representational_scores(features, neural, settings, SimilarityEvaluator(ProcrustesDistance(),

@@ -72,7 +72,7 @@ class _ReverseRegion:
                           "choose --mapping nearest, table or another fixed mapping.")
 
 
-@register_metric("reverse_pls", options=PLSOptions)
+@register_metric("reverse_pls", options=PLSOptions, label="reverse PLS held-out r (median over model units)")
 def reverse_pls(features, neural, settings, options: PLSOptions, **run) -> dict:
     """PLS from neurons to model units per region and time bin, median held-out r over units (Brain-Score's)."""
     return representational_scores(features, neural, settings, ReversePredictivity(

@@ -29,7 +29,7 @@ class RidgeOptions:
     alpha: float = 1.0
 
 
-@register_metric("ridge", options=RidgeOptions)
+@register_metric("ridge", options=RidgeOptions, label="ridge held-out r (median over sites)", squared_ceiling=True)
 def ridge(features: Features, neural: xr.DataArray, settings: FitSettings, options: RidgeOptions,
           **run: Any) -> dict[TimeMode, xr.Dataset]:
     """Ridge regression of one penalty per region and time bin, Pearson r on held-out stimuli."""

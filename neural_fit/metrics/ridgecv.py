@@ -29,7 +29,8 @@ class RidgeCVOptions:
     alphas: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7)
 
 
-@register_metric("ridgecv", options=RidgeCVOptions)
+@register_metric("ridgecv", options=RidgeCVOptions, label="ridge (CV penalty) held-out r (median over sites)",
+                 squared_ceiling=True)
 def ridgecv(features: Features, neural: xr.DataArray, settings: FitSettings, options: RidgeCVOptions,
             **run: Any) -> dict[TimeMode, xr.Dataset]:
     """Ridge regression with the penalty chosen per fit by leave-one-out, Pearson r on held-out stimuli."""

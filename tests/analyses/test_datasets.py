@@ -102,9 +102,10 @@ def test_a_benchmark_holds_an_assembly_or_an_rdm():
         Benchmark("empty", None, None)
 
 
-def test_a_data_set_holding_an_rdm_is_not_scored():
-    with pytest.raises(ConfigError, match="'kiani2007_it' holds an RDM, not responses"):
-        load_benchmark("kiani2007_it", folder=".")
+def test_a_data_set_holding_an_rdm_loads_as_a_benchmark_and_names_its_missing_file(tmp_path):
+    """Scoring it (rsa per model step; other metrics refused) is tested in test_rdm_scoring.py."""
+    with pytest.raises(FileFormatError, match="Kriegeskorte_Neuron2008_supplementalData.mat"):
+        load_benchmark("kiani2007_it", folder=tmp_path)
 
 
 def test_a_registered_data_set_is_loaded_by_name(monkeypatch, tmp_path):

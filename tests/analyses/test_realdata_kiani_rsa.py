@@ -96,3 +96,29 @@ def test_it_rdm_against_itself_and_against_shuffled_stimuli(kiani):
         shuffled.append(compare_rdms(it_rdm[np.ix_(order, order)], it_rdm, "kendall_tau_a"))
     assert abs(np.mean(shuffled)) < 0.02 and max(np.abs(shuffled)) < 0.2
 
+
+
+@pytest.mark.realdata
+@needs_data
+def test_the_score_command_compares_each_area_per_model_step_with_the_it_rdm(kiani, tmp_path, capsys):
+    """``chronoscore score --benchmark kiani2007_it --metric rsa`` over all 92 images equals rsa_over_time
+    on the same model's activations (the registered ``ff_shallow``, randomly initialised with seed 0)."""
+    from chronoscore.analyses.model_source import load_model
+    from chronoscore.cli import main
+    from chronoscore.neural_fit import read_scores
+
+    stimuli, it_rdm = kiani
+    out = tmp_path / "kiani"
+    assert main(["score", "ff_shallow", "--benchmark", "kiani2007_it", "--data-folder", str(MAT_FILE.parent),
+                 "--metric", "rsa", "--set", "metric_options.cross_validate=false", "--projection", "1024",
+                 "--out", str(out), "--no-cache", "--quiet"]) == 0
+    assert "each model step's RDM is compared with it" in capsys.readouterr().out
+    scores = read_scores(out / "scores_per_step.nc")
+    model, name = load_model("ff_shallow", seed=0)
+    activations = extract(model, stimuli, projection=("random", 1024), cache=False, progress=False, model_name=name)
+    expected = rsa_over_time(activations, it_rdm, "spearman")
+    assert list(scores["area"].values) == list(expected["layer"].values)
+    np.testing.assert_allclose(scores["score"].values, expected.values, atol=1e-9, equal_nan=True)
+    best = np.nanmax(scores["score"].values, axis=1)
+    print("\nchronoscore score ff_shallow (seed 0, untrained) --benchmark kiani2007_it --metric rsa, 92 images, "
+          "Spearman: " + ", ".join(f"{area} {value:.3f}" for area, value in zip(scores["area"].values, best)))

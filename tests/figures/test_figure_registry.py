@@ -17,8 +17,8 @@ from .tiny_results import write_scored_model, write_tiny_assembly
 
 SCORE = np.array([[0.2, 0.4, 0.5, 0.45], [0.1, 0.2, 0.3, 0.25]])
 BUILT_IN_ORDER = ["predictivity_timecourse", "predictivity_bars", "predictivity_vs_parameters", "training_curves",
-                  "step_bin_heatmap", "memory_vs_steps", "pathfinder_accuracy", "lesion_effects", "stimulus_sheet",
-                  "neural_overview"]
+                  "step_bin_heatmap", "rdm_similarity_over_steps", "memory_vs_steps", "pathfinder_accuracy",
+                  "lesion_effects", "stimulus_sheet", "neural_overview"]
 
 
 @pytest.fixture

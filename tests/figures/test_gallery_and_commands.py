@@ -10,13 +10,13 @@ from chronoscore.cli import main
 from chronoscore.figures.gallery import draw, find_inputs, plan_figures
 
 from .tiny_results import write_csv, write_matrix, write_scored_model, write_tiny_assembly, write_tiny_stimuli, \
-    write_training_run
+    write_step_scores, write_training_run
 
 SCORE = np.array([[0.2, 0.4, 0.5, 0.45], [0.1, 0.2, 0.3, 0.25]])
 CEILING = np.full((2, 4), 0.81)
 ALL_FIGURES = {"predictivity_timecourse", "predictivity_bars", "predictivity_vs_parameters", "training_curves",
-               "step_bin_heatmap_hgru", "memory_vs_steps", "pathfinder_accuracy", "lesion_effects",
-               "stimulus_sheet", "neural_overview"}
+               "step_bin_heatmap_hgru", "rdm_similarity_over_steps", "memory_vs_steps", "pathfinder_accuracy",
+               "lesion_effects", "stimulus_sheet", "neural_overview"}
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +26,7 @@ def results(tmp_path_factory):
     folder, benchmark = root / "results", root / "benchmark"
     write_scored_model(folder / "scores" / "hgru", "hgru", SCORE, parameters=400, ceiling=CEILING)
     write_matrix(folder / "scores" / "hgru", np.stack([SCORE] * 3, axis=1), name="hgru")
+    write_step_scores(folder / "scores" / "hgru_kiani", SCORE, name="hgru")
     write_scored_model(folder / "scores" / "ff", "ff", SCORE * 0.8, parameters=9000, ceiling=CEILING,
                        feedforward=True)
     (folder / "scores" / "hgru" / "summary.md").write_text("# hgru on tiny\n\n| region | r |\n| --- | --- |\n"
@@ -51,6 +52,7 @@ def test_find_inputs_recognises_files_by_name_and_tables_by_header(results):
     found = find_inputs(folder, benchmark)
     assert found.scored_models == [folder / "scores" / "ff", folder / "scores" / "hgru"]
     assert found.matrix_scores == [folder / "scores" / "hgru" / "scores_matrix.nc"]
+    assert found.step_scores == [folder / "scores" / "hgru_kiani" / "scores_per_step.nc"]
     assert found.training_runs == [folder / "runs" / "hgru_run"]          # checkpoints/ is not searched
     assert found.memory_tables == [folder / "tables" / "memory.csv"]
     assert found.pathfinder_tables == [folder / "tables" / "pathfinder.csv"]
@@ -76,8 +78,8 @@ def test_an_empty_folder_skips_every_figure_naming_what_is_missing(tmp_path):
     assert not planned
     reasons = {item.name: item.reason for item in skipped}
     assert set(reasons) == {"predictivity_timecourse", "predictivity_bars", "predictivity_vs_parameters",
-                            "training_curves", "step_bin_heatmap", "memory_vs_steps", "pathfinder_accuracy",
-                            "lesion_effects", "stimulus_sheet", "neural_overview"}
+                            "training_curves", "step_bin_heatmap", "rdm_similarity_over_steps", "memory_vs_steps",
+                            "pathfinder_accuracy", "lesion_effects", "stimulus_sheet", "neural_overview"}
     assert "scores_per_bin.nc" in reasons["predictivity_bars"] and "metrics.csv" in reasons["training_curves"]
     assert "algorithm,n_steps,peak_mb,device" in reasons["memory_vs_steps"]
 
@@ -89,7 +91,7 @@ def test_figures_command_saves_png_and_pdf_of_each_figure(results, tmp_path, cap
     drawn = ("memory_vs_steps", "pathfinder_accuracy", "lesion_effects")
     assert saved == {f"{name}.{suffix}" for name in drawn for suffix in ("png", "pdf")}
     printed = capsys.readouterr().out
-    assert printed.count("drew ") == 3 and printed.count("skipped ") == 7
+    assert printed.count("drew ") == 3 and printed.count("skipped ") == 8
     assert "3 figure(s) drawn into" in printed and "skipped neural_overview: no neural assembly" in printed
 
 
@@ -126,7 +128,7 @@ def test_report_is_one_self_contained_html_file(results, tmp_path, capsys):
     assert "<title>Tiny</title>" in page and "Model comparison against ff" in page
     assert "<td>V4</td><td>0.5</td>" in page                                 # the model's summary.md table
     assert "hgru_run" in page and "memory vs steps" in page                  # training runs and result tables
-    assert "report with 10 figure(s) written to" in capsys.readouterr().out
+    assert "report with 11 figure(s) written to" in capsys.readouterr().out
 
 
 def test_report_lists_what_it_could_not_draw(tmp_path):

@@ -100,7 +100,7 @@ def test_bars_show_peak_and_mean_per_model_and_region(two_models):
         for name, heights in expected.items():
             np.testing.assert_allclose([bar.get_height() for bar in containers[name]], heights)
         assert [label.get_text() for label in axis.get_xticklabels()] == ["V4", "IT"]
-    assert peak_axis.get_ylabel() == "held-out r (median over sites)"
+    assert peak_axis.get_ylabel() == "PLS held-out r (median over sites)"
 
 
 def test_bars_of_ceiled_scores_and_scores_without_ceiling(tmp_path, two_models):

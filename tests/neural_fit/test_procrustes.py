@@ -69,3 +69,19 @@ def test_the_best_mapping_picks_the_closest_step():
                            mapping=TimeMapping(kind="best"))
     scores = neural_predictivity(model, raw, settings, progress=False)
     assert list(scores["step_for_bin"].values[0, 0]) == [0, 1]  # bin b reads out step min(b, 2)
+
+
+def test_the_summary_table_shows_the_closest_step_of_each_bin():
+    from chronoscore.neural_fit.scoring import score_time_modes
+    from chronoscore.neural_fit.summary import score_table
+
+    model, raw = recording(3, n_objects=4, per_object=6, n_bins=2, n_steps=3, n_features=15, noise=0.5)
+    settings = FitSettings(metric="procrustes", metric_options={"test_size": 0.5}, n_splits=2)
+    scores = score_time_modes(model, raw, settings, ("matrix",), progress=False)["matrix"]
+    table = score_table(scores)
+    assert "| distance" in table
+    for b in range(2):
+        values = scores["score"].isel(region=0, time_bin=b).values
+        row = table.splitlines()[2 + b].split("|")
+        assert float(row[3]) == pytest.approx(np.nanmin(values), abs=5e-4)
+        assert int(row[5]) == int(np.nanargmin(values))
