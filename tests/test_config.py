@@ -50,7 +50,7 @@ def test_dotted_keys_merge_with_a_nested_dataclass_given_by_value():
 
 
 @pytest.mark.parametrize("override, match", [
-    ("metric=lasso", r"metric must be one of pls, ridge, ridgecv(, \w+)*; got 'lasso'"),  # a test may register more
+    ("metric=lasso", r"metric must be one of (\w+, )*pls, (\w+, )*ridge, ridgecv(, \w+)*; got 'lasso'"),  # others may be registered
     ("mapping.kind=worst", r"mapping.kind must be one of latency, nearest_start, table, single, best; got 'worst'"),
     ("time=3", r"time must be one of per_bin, shared, matrix; got 3"),
 ])
