@@ -370,11 +370,14 @@ def _images_beside(csv: Path) -> Path:
     )
 
 
+_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+"""``read_csv`` options that read floats back exactly: pandas 3's default parser does, pandas 2 needs round_trip."""
+
+
 def _read_table(csv: Path) -> pd.DataFrame:
     """Read and check a stimulus csv: ids and file names present, text, unique."""
     try:
-        table = pd.read_csv(csv, dtype={"stimulus_id": str, "image_id": str, "filename": str},
-                            float_precision="round_trip")
+        table = pd.read_csv(csv, dtype={"stimulus_id": str, "image_id": str, "filename": str}, **_EXACT_FLOATS)
     except (OSError, ValueError) as error:
         raise FileFormatError(f"{csv}: cannot be read as a csv table ({error}); check the file.") from error
     if "stimulus_id" not in table and "image_id" in table:
