@@ -30,23 +30,29 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 CURRENT_STACK_PYTHON = REPOSITORY / ".venv" / "bin" / "python"
 
 
-def on_current_stack(code: str) -> dict:
-    """Run ``code`` with ``.venv``'s Python in the repository; it prints one JSON object last."""
+def on_current_stack(code: str, *args: str) -> dict:
+    """Run ``code`` (with ``args`` as ``sys.argv[1:]``) by ``.venv``'s Python in the repository.
+
+    Returns the dict ``code`` leaves in ``result`` (empty if none), after checking
+    that the interpreter ran numpy 2 without Brain-Score loaded.
+    """
     if not CURRENT_STACK_PYTHON.exists():
         pytest.skip(f"the current-stack environment is absent ({CURRENT_STACK_PYTHON.relative_to(REPOSITORY)}); "
                     "`make install` creates it (`make test` does both)")
-    done = subprocess.run([str(CURRENT_STACK_PYTHON), "-c", code], cwd=REPOSITORY, capture_output=True, text=True,
-                          check=False, env=dict(os.environ, BS_INSTALL_DEPENDENCIES="no"))
+    done = subprocess.run([str(CURRENT_STACK_PYTHON), "-c", code + REPORT, *args], cwd=REPOSITORY,
+                          capture_output=True, text=True, check=False, env=dict(os.environ, BS_INSTALL_DEPENDENCIES="no"))
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert int(report["numpy"].split(".")[0]) >= 2, f"{CURRENT_STACK_PYTHON} is not the current stack: {report}"
-    assert "brainscore_core" not in report["modules"], "the current stack must not have Brain-Score loaded"
-    return report
+    assert not report["modules"], f"the current stack must run without Brain-Score; it loaded {report['modules']}"
+    return report["result"]
 
 
-REPORT = ("import json, sys, numpy, xarray, pandas\n"
-          "print(json.dumps({'numpy': numpy.__version__, 'xarray': xarray.__version__, 'pandas': pandas.__version__,"
-          " 'modules': sorted(name for name in sys.modules if name.startswith('brainscore'))}))\n")
+REPORT = ("\nimport json as _json, sys as _sys, numpy as _numpy\n"
+          "print(_json.dumps({'numpy': _numpy.__version__, 'result': globals().get('result', {}),"
+          " 'modules': sorted(name for name in _sys.modules if name.split('.')[0] in ('brainscore_vision',"
+          " 'brainscore_core', 'brainio'))}))\n")
+"""Appended to the code run on the current stack: prints its ``result``, numpy's version, Brain-Score's modules."""
 
 
 def test_this_environment_is_brainscores_pinned_stack():
@@ -62,8 +68,7 @@ def test_file_written_on_the_current_stack_loads_in_brainscore(tmp_path):
     path = tmp_path / "current.nc"
     on_current_stack("from chronoscore.neural_fit.netcdf_io import write_assembly\n"
                      "from tests.neural_fit.test_netcdf_io import one_presentation_coordinate_assembly, raw_assembly\n"
-                     f"write_assembly(raw_assembly().assign_attrs(stimulus_set_identifier='hvm-public'), {str(path)!r})\n"
-                     + REPORT)
+                     f"write_assembly(raw_assembly().assign_attrs(stimulus_set_identifier='hvm-public'), {str(path)!r})\n")
     loaded = NeuronRecordingAssembly.from_files(path).load()
     expected = to_brainscore(raw_assembly().assign_attrs(stimulus_set_identifier="hvm-public"))
     xr.testing.assert_equal(loaded, expected)
@@ -86,8 +91,7 @@ def test_file_written_by_brainscore_loads_on_the_current_stack(tmp_path, dims):
                      "from chronoscore.neural_fit.netcdf_io import read_assembly\n"
                      "from tests.neural_fit.test_netcdf_io import one_presentation_coordinate_assembly, raw_assembly\n"
                      f"loaded = read_assembly({str(path)!r})\n"
-                     "xr.testing.assert_identical(loaded, raw_assembly().assign_attrs(stimulus_set_identifier='hvm-public'))\n"
-                     + REPORT)
+                     "xr.testing.assert_identical(loaded, raw_assembly().assign_attrs(stimulus_set_identifier='hvm-public'))\n")
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -103,5 +107,4 @@ def test_a_brainscore_file_with_one_presentation_coordinate_loads_on_the_current
                      "from chronoscore.neural_fit.netcdf_io import read_assembly\n"
                      f"ours = read_assembly({str(path)!r})\n"
                      f"assert ours['stimulus_id'].values.tolist() == {ids!r}, ours['stimulus_id'].values\n"
-                     f"np.testing.assert_array_equal(ours.values, np.load({str(tmp_path / 'values.npy')!r}))\n"
-                     + REPORT)
+                     f"np.testing.assert_array_equal(ours.values, np.load({str(tmp_path / 'values.npy')!r}))\n")
