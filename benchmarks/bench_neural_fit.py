@@ -27,20 +27,15 @@ import json
 import multiprocessing
 import os
 import queue as queue_module
-import subprocess
 import sys
-import tempfile
 import time
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from brainscore_side import BRAINSCORE_PYTHON, brainscore_figures, save_reference
 
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
-
-BRAINSCORE_PYTHON = Path(__file__).resolve().parents[1] / ".venv-brainscore" / "bin" / "python"
-"""Default Python of the environment with Brain-Score (``make install-brainscore``)."""
 
 
 def make_data(n_stimuli: int, n_features: int, n_neuroids: int, n_objects: int, n_bins: int, seed: int = 0):
@@ -129,28 +124,11 @@ def in_process(target, args) -> dict:
     return result
 
 
-def brainscore_elsewhere(args, python: Path) -> dict:
-    """Brain-Score's side run by ``python`` (another environment): this script with ``--reference-only``."""
-    if not python.exists():
-        raise SystemExit(f"Brain-Score is not importable here and {python} does not exist; run "
-                         "`make install-brainscore`, pass --brainscore-python PATH, or --skip-brainscore.")
-    sizes = ["--stimuli", str(args.stimuli), "--features", str(args.features), "--neuroids", str(args.neuroids),
-             "--objects", str(args.objects), "--bins", str(args.bins)]
-    with tempfile.TemporaryDirectory() as folder:
-        result = Path(folder) / "brainscore.npz"
-        subprocess.run([str(python), __file__, *sizes, "--reference-only", str(result)], check=True)
-        with np.load(result) as stored:
-            return {"seconds": float(stored["seconds"]), "score": float(stored["score"]), "r": stored["r"],
-                    "peak_mb": float(stored["peak_mb"])}
-
-
 def reference_only(args) -> None:
     """Run Brain-Score's side in this process and save its figures to ``args.reference_only``."""
     queue = queue_module.Queue()
     run_brainscore(args, queue)
-    result = queue.get_nowait()
-    np.savez(args.reference_only, **result)
-    print(f"Brain-Score side: {sys.executable} (numpy {np.__version__}, xarray {xr.__version__})")
+    save_reference(queue.get_nowait(), args.reference_only)
 
 
 def main(argv=None) -> None:
@@ -170,12 +148,10 @@ def main(argv=None) -> None:
         return
 
     ours = in_process(run_chronoscore, args)
-    if args.skip_brainscore:
-        theirs = None
-    elif find_spec("brainscore_vision") is not None:
-        theirs = in_process(run_brainscore, args)
-    else:
-        theirs = brainscore_elsewhere(args, args.brainscore_python)
+    sizes = ["--stimuli", str(args.stimuli), "--features", str(args.features), "--neuroids", str(args.neuroids),
+             "--objects", str(args.objects), "--bins", str(args.bins)]
+    theirs = None if args.skip_brainscore else brainscore_figures(lambda: in_process(run_brainscore, args), __file__,
+                                                                  sizes, args.brainscore_python)
     print(f"chronoscore side: {sys.executable} (numpy {np.__version__}, xarray {xr.__version__})")
 
     print(f"data: {args.stimuli} stimuli x {args.features} features x {args.neuroids} neuroids, "
