@@ -8,19 +8,24 @@ model area assigned to the region with :func:`chronoscore.analyses.extraction.ex
 and fills each requested bin with the activations of the step chosen by a
 :class:`~chronoscore.neural_fit.TimeMapping` — the same alignment chronoscore's
 own scoring uses, so both score the same features.
+
+Brain-Score is the optional extra ``chronoscore[brainscore]``, so this module
+imports without it: ``BrainScoreAdapter`` is built, as a subclass of Brain-Score's
+``BrainModel``, when it is first used, and raises
+:class:`~chronoscore.errors.MissingExtraError` naming the extra when Brain-Score
+is absent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
-from brainscore_vision.model_interface import BrainModel
 from torch import nn
 
 from chronoscore.analyses.checks import positive_int
@@ -29,9 +34,11 @@ from chronoscore.errors import ConfigError
 from chronoscore.neural_fit.brainscore_convert import to_brainscore
 from chronoscore.neural_fit.features import step_times
 from chronoscore.neural_fit.time_mapping import TimeMapping
+from chronoscore.optional import import_brainscore
 from chronoscore.stimuli.brainscore_format import from_brainscore_stimulus_set
 
 if TYPE_CHECKING:
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet as BrainScoreStimulusSet
 
 __all__ = ["BrainScoreAdapter"]
@@ -39,7 +46,22 @@ __all__ = ["BrainScoreAdapter"]
 _LATENCY_MAPPING = TimeMapping()  # step k stands for 70 ms + k·(the model's step_ms) (frozen, so safe as a default)
 
 
-class BrainScoreAdapter(BrainModel):
+def __getattr__(name: str) -> Any:
+    """``BrainScoreAdapter``, built on first use (it subclasses Brain-Score's ``BrainModel``)."""
+    if name == "BrainScoreAdapter":
+        return _adapter_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _adapter_class() -> type:
+    """``BrainScoreAdapter``: :class:`_AdapterMethods` on Brain-Score's ``BrainModel`` (imported here)."""
+    model_interface = import_brainscore("brainscore_vision.model_interface", "BrainScoreAdapter")
+    return type("BrainScoreAdapter", (_AdapterMethods, model_interface.BrainModel),
+                {"__module__": __name__, "__qualname__": "BrainScoreAdapter", "__doc__": _AdapterMethods.__doc__})
+
+
+class _AdapterMethods:
     """A time-resolved chronoscore model behind Brain-Score's ``BrainModel`` interface.
 
     Parameters
@@ -69,6 +91,8 @@ class BrainScoreAdapter(BrainModel):
     ------
     ConfigError
         For an empty ``region_areas``, an area the model lacks, or the ``best`` mapping.
+    MissingExtraError
+        When Brain-Score (``pip install "chronoscore[brainscore]"``) is not installed.
     """
 
     def __init__(self, model: nn.Module, *, identifier: str, region_areas: Mapping[str, str],
@@ -110,9 +134,10 @@ class BrainScoreAdapter(BrainModel):
         NotImplementedError
             For any other task; the adapter only records neural activity.
         """
-        if task != BrainModel.Task.passive:
+        passive = self.Task.passive  # BrainModel's task names
+        if task != passive:
             raise NotImplementedError(
-                f"BrainScoreAdapter performs only the passive task ({BrainModel.Task.passive!r}), not {task!r}; "
+                f"BrainScoreAdapter performs only the passive task ({passive!r}), not {task!r}; "
                 "it records neural activity (start_recording) and has no behavioural readout.")
         self._passive, self._recording = True, None
 
@@ -178,7 +203,8 @@ class BrainScoreAdapter(BrainModel):
         activations = extract(self._model, stimulus_set, [area], self._n_steps, image_size=self._image_size,
                               model_degrees=self._visual_degrees, model_name=self._identifier,
                               **self._extract_options)
-        return NeuroidAssembly(to_brainscore(self._binned(activations, region, edges)))
+        assemblies = import_brainscore("brainscore_core.supported_data_standards.brainio.assemblies", "look_at")
+        return assemblies.NeuroidAssembly(to_brainscore(self._binned(activations, region, edges)))
 
     def _binned(self, activations: xr.DataArray, region: str, edges: np.ndarray) -> xr.DataArray:
         """(presentation, neuroid, time_bin): each bin takes the activations of its mapped step."""
@@ -226,11 +252,10 @@ def _bin_edges(time_bins: Sequence[tuple[float, float]]) -> np.ndarray:
 
 def _as_brainscore_stimuli(stimuli: BrainScoreStimulusSet | Sequence[str]) -> BrainScoreStimulusSet:
     """Brain-Score's StimulusSet as given, or one built from a list of image paths (the paths are the ids)."""
-    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet as BrainScoreStimulusSet
-
     if isinstance(stimuli, pd.DataFrame):
         return stimuli
+    brainio_stimuli = import_brainscore("brainscore_core.supported_data_standards.brainio.stimuli", "look_at")
     paths = [str(Path(path).absolute()) for path in stimuli]
-    converted = BrainScoreStimulusSet({"stimulus_id": paths})
+    converted = brainio_stimuli.StimulusSet({"stimulus_id": paths})
     converted.stimulus_paths = dict(zip(paths, paths, strict=True))
     return converted

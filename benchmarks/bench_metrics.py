@@ -8,6 +8,9 @@ the 90 % held-out stimuli; reverse PLS trains on 90 %). Prints a table and
 ends with one JSON line per metric: ``metric``, ``speedup``, ``max_abs_diff``
 (over the per-split values), ``brainscore_s``, ``chronoscore_s``.
 
+Brain-Score's side runs in this process when ``brainscore_vision`` imports here,
+else with ``--brainscore-python`` (default: the repository's ``.venv-brainscore``).
+
 Run: ``python benchmarks/bench_metrics.py [--stimuli 3200 --features 4096 --neuroids 168 --metrics rsa cka reverse_pls]``
 """
 
@@ -16,9 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from brainscore_side import BRAINSCORE_PYTHON, brainscore_figures, save_reference
 
 from chronoscore.neural_fit.assembly import make_assembly
 from chronoscore.neural_fit.scoring import neural_predictivity
@@ -35,6 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--objects", type=int, default=64, help="object classes the splits are stratified by")
     parser.add_argument("--metrics", nargs="+", choices=sorted(BRAINSCORE_NAMES), default=sorted(BRAINSCORE_NAMES))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--brainscore-python", type=Path, default=BRAINSCORE_PYTHON,
+                        help="Python of an environment with Brain-Score, used when it is not importable here")
+    parser.add_argument("--reference-only", type=Path, metavar="RESULT.npz", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -84,14 +92,30 @@ def run_chronoscore(name: str, features: xr.DataArray, neural: xr.DataArray) -> 
     return scores["similarity"].values[:, 0, 0], time.perf_counter() - start
 
 
+def brainscore_side(args: argparse.Namespace, features: xr.DataArray, neural: xr.DataArray) -> dict:
+    """Per-split values (``<metric>_values``) and seconds (``<metric>_seconds``) of Brain-Score's metrics."""
+    figures = {}
+    for name in args.metrics:
+        figures[f"{name}_values"], figures[f"{name}_seconds"] = run_brainscore(BRAINSCORE_NAMES[name], features,
+                                                                               neural)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
     features, neural = make_data(args)
+    if args.reference_only:
+        save_reference(brainscore_side(args, features, neural), args.reference_only)
+        return []
+    sizes = ["--stimuli", str(args.stimuli), "--features", str(args.features), "--neuroids", str(args.neuroids),
+             "--objects", str(args.objects), "--seed", str(args.seed), "--metrics", *args.metrics]
+    reference = brainscore_figures(lambda: brainscore_side(args, features, neural), __file__, sizes,
+                                   args.brainscore_python)
     print(f"{args.stimuli} stimuli x {args.features} features x {args.neuroids} neuroids, 10 splits, one time bin")
     print(f"{'metric':<8}{'Brain-Score (s)':>21}{'chronoscore (s)':>18}{'speed-up':>10}{'max |diff|':>12}")
     lines = []
     for name in args.metrics:
-        expected, brainscore_s = run_brainscore(BRAINSCORE_NAMES[name], features, neural)
+        expected, brainscore_s = reference[f"{name}_values"], reference[f"{name}_seconds"]
         ours, chronoscore_s = run_chronoscore(name, features, neural)
         figures = {"metric": name, "speedup": brainscore_s / chronoscore_s,
                    "max_abs_diff": float(np.abs(ours - expected).max()), "brainscore_s": brainscore_s,

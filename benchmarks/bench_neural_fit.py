@@ -6,10 +6,16 @@ train size 0.9, seed 1). Each side runs in its own process; its memory is the ri
 of peak resident memory (VmHWM) over the resident memory just before the fit. Also times chronoscore's 19-bin
 per-bin fit as a multiple of its single-bin fit.
 
+Brain-Score pins an older stack (numpy < 2, xarray < 2022.6) than chronoscore's
+environment, so its side runs with the Python of the environment that has it:
+this one when ``brainscore_vision`` imports here, else ``--brainscore-python``
+(default: the repository's ``.venv-brainscore``, made by ``make install-brainscore``),
+which runs this script with ``--reference-only`` and hands its figures back in a file.
+
 Usage::
 
     python benchmarks/bench_neural_fit.py [--stimuli 3200] [--features 4096] [--neuroids 168]
-        [--objects 64] [--bins 19] [--skip-brainscore]
+        [--objects 64] [--bins 19] [--skip-brainscore] [--brainscore-python PATH]
 
 The last line printed is one JSON object with the key figures.
 """
@@ -21,9 +27,13 @@ import json
 import multiprocessing
 import os
 import queue as queue_module
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+import xarray as xr
+from brainscore_side import BRAINSCORE_PYTHON, brainscore_figures, save_reference
 
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 
@@ -114,6 +124,13 @@ def in_process(target, args) -> dict:
     return result
 
 
+def reference_only(args) -> None:
+    """Run Brain-Score's side in this process and save its figures to ``args.reference_only``."""
+    queue = queue_module.Queue()
+    run_brainscore(args, queue)
+    save_reference(queue.get_nowait(), args.reference_only)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stimuli", type=int, default=3200)
@@ -122,10 +139,20 @@ def main(argv=None) -> None:
     parser.add_argument("--objects", type=int, default=64)
     parser.add_argument("--bins", type=int, default=19)
     parser.add_argument("--skip-brainscore", action="store_true", help="time chronoscore only")
+    parser.add_argument("--brainscore-python", type=Path, default=BRAINSCORE_PYTHON,
+                        help="Python of an environment with Brain-Score, used when it is not importable here")
+    parser.add_argument("--reference-only", type=Path, metavar="RESULT.npz", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.reference_only:
+        reference_only(args)
+        return
 
     ours = in_process(run_chronoscore, args)
-    theirs = None if args.skip_brainscore else in_process(run_brainscore, args)
+    sizes = ["--stimuli", str(args.stimuli), "--features", str(args.features), "--neuroids", str(args.neuroids),
+             "--objects", str(args.objects), "--bins", str(args.bins)]
+    theirs = None if args.skip_brainscore else brainscore_figures(lambda: in_process(run_brainscore, args), __file__,
+                                                                  sizes, args.brainscore_python)
+    print(f"chronoscore side: {sys.executable} (numpy {np.__version__}, xarray {xr.__version__})")
 
     print(f"data: {args.stimuli} stimuli x {args.features} features x {args.neuroids} neuroids, "
           f"10 splits, PLS 25 components")

@@ -12,6 +12,7 @@ from chronoscore.errors import (
     DataFormatError,
     FileFormatError,
     FitError,
+    MissingExtraError,
     NotFittedError,
     StimulusMismatchError,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "DataFormatError",
     "FileFormatError",
     "FitError",
+    "MissingExtraError",
     "NotFittedError",
     "StimulusMismatchError",
 ]

@@ -12,6 +12,7 @@ __all__ = [
     "DataFormatError",
     "FileFormatError",
     "FitError",
+    "MissingExtraError",
     "NotFittedError",
     "StimulusMismatchError",
 ]
@@ -43,3 +44,7 @@ class FitError(ChronoscoreError, ValueError):
 
 class NotFittedError(FitError, AttributeError):
     """An estimator was used before ``fit`` (a ValueError and AttributeError, as scikit-learn's)."""
+
+
+class MissingExtraError(ChronoscoreError, ImportError):
+    """A feature needs an optional dependency that is not installed; the message names the pip extra."""

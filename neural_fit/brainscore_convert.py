@@ -19,6 +19,7 @@ import xarray as xr
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import DIMS, validate_assembly
 from chronoscore.neural_fit.time_alignment import align_time_bins, bins_overlap, brainscore_target_bins
+from chronoscore.optional import import_brainscore
 
 if TYPE_CHECKING:
     from brainscore_core.supported_data_standards.brainio.assemblies import NeuronRecordingAssembly
@@ -42,7 +43,7 @@ def to_brainscore(assembly: xr.DataArray) -> NeuronRecordingAssembly:
         Each dim's coords become levels of a MultiIndex named after the dim, in
         their order in ``assembly``; attrs are kept.
     """
-    from brainscore_core.supported_data_standards.brainio.assemblies import NeuronRecordingAssembly
+    assemblies = import_brainscore("brainscore_core.supported_data_standards.brainio.assemblies", "to_brainscore")
 
     validate_assembly(assembly, allow_nan=True)
     indexes = {}
@@ -53,7 +54,7 @@ def to_brainscore(assembly: xr.DataArray) -> NeuronRecordingAssembly:
         indexes[dim] = pd.MultiIndex.from_arrays([assembly[name].values for name in names], names=names)
     scalars = {name: coord for name, coord in assembly.coords.items() if not coord.dims}
     plain = xr.DataArray(assembly.values, dims=DIMS, coords={**indexes, **scalars}, attrs=dict(assembly.attrs))
-    return NeuronRecordingAssembly(plain)
+    return assemblies.NeuronRecordingAssembly(plain)
 
 
 def from_brainscore(

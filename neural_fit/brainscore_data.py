@@ -31,6 +31,7 @@ from chronoscore.errors import ConfigError, FileFormatError
 from chronoscore.neural_fit.brainscore_convert import from_brainscore
 from chronoscore.neural_fit.netcdf_io import read_assembly
 from chronoscore.neural_fit.stimulus_metadata import merge_stimulus_metadata
+from chronoscore.optional import import_brainscore
 
 __all__ = [
     "MajajHong2015Name",
@@ -250,7 +251,7 @@ def _read_stimulus_table(csv: Path, images: Path) -> pd.DataFrame:
 def _load_through_brainscore(name: str, allow_nan: bool) -> tuple[xr.DataArray, pd.DataFrame]:
     """Load with ``brainscore_vision.load_dataset`` (may download) and convert."""
     os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
-    import brainscore_vision
+    brainscore_vision = import_brainscore("brainscore_vision", f"loading {name!r} through Brain-Score")
 
     loaded = brainscore_vision.load_dataset(name)
     stimulus_set = loaded.attrs.get("stimulus_set")

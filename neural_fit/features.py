@@ -44,13 +44,13 @@ def feature_steps(features: xr.DataArray, stimulus_order: Sequence[str]) -> tupl
     ids = np.asarray(features["stimulus_id"].values).astype(str)
     unique, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
-        repeated = list(unique[counts > 1][:_LISTED])
+        repeated = unique[counts > 1][:_LISTED].tolist()
         raise DataFormatError(
             f"the features hold {int((counts > 1).sum())} stimulus_id values more than once (e.g. {repeated}); "
             "average repeated presentations or give each stimulus one row.")
     position = {stimulus: index for index, stimulus in enumerate(ids)}
     wanted = np.asarray(stimulus_order).astype(str)
-    missing = [s for s in wanted if s not in position]
+    missing = [str(s) for s in wanted if s not in position]
     if missing:
         raise StimulusMismatchError(
             f"{len(missing)} of the {len(wanted)} stimuli of the neural data have no model features "

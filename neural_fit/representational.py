@@ -183,7 +183,7 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
         scores = _package(np.stack(per_mode[mode], axis=1), averaged, regions, time_step, times,
                           np.stack(steps), mode == "matrix")
         if ceiling is not None:
-            scores = scores.merge(ceiling)
+            scores = scores.merge(ceiling, compat="no_conflicts")
             score, bound = xr.broadcast(scores["score"], scores["ceiling"])
             with np.errstate(divide="ignore", invalid="ignore"):
                 ceiled = np.where(bound.values >= settings.ceiling_floor, score.values / bound.values, np.nan)

@@ -67,13 +67,17 @@ def _check_alphas(alphas: object, allow_zero: bool) -> np.ndarray:
 class _RidgeBase(LinearPredictorMixin, RegressorMixin, BaseEstimator):
     """Storage of the fitted linear map, shared by the ridge estimators."""
 
-    def _set_coefficients(self, weights: Array, intercepts: Array, single_target: bool) -> None:
-        """Store ``weights`` (p, q) and ``intercepts`` (q,) in scikit-learn's layout."""
-        self.coef_ = weights[:, 0] if single_target else weights.T
+    def _set_coefficients(self, weights: Array, intercepts: Array, y_ndim: int) -> None:
+        """Store ``weights`` (p, q) and ``intercepts`` (q,) in scikit-learn's (≥ 1.6) layout.
+
+        One target, given as a 1-d ``y`` or a single column, gives a 1-d ``coef_``
+        (and 1-d predictions); the intercept is a scalar for a 1-d ``y`` only.
+        """
+        self.coef_ = weights[:, 0] if weights.shape[1] == 1 else weights.T
         if not self.fit_intercept:
             self.intercept_ = 0.0
         else:
-            self.intercept_ = intercepts[0] if single_target else intercepts
+            self.intercept_ = intercepts[0] if y_ndim == 1 else intercepts
         self.n_features_in_ = weights.shape[0]
 
 
@@ -92,7 +96,7 @@ class Ridge(_RidgeBase):
 
     Attributes
     ----------
-    coef_ : array (n_targets, n_features), or (n_features,) for a 1-d ``y``
+    coef_ : array (n_targets, n_features), or (n_features,) for one target (a 1-d ``y`` or one column)
         In the library and on the device of the training ``X``.
     intercept_ : array (n_targets,), scalar for a 1-d ``y``, or 0.0 without intercept
     n_features_in_ : int
@@ -108,7 +112,7 @@ class Ridge(_RidgeBase):
         _check_flag(self.fit_intercept, "fit_intercept")
         x, targets = _check_fit_data(X, y)
         weights, intercepts = ridge_weights(decompose(x, self.fit_intercept), targets, alpha)
-        self._set_coefficients(weights, intercepts, single_target=np.ndim(y) == 1)
+        self._set_coefficients(weights, intercepts, y_ndim=np.ndim(y))
         return self
 
 
@@ -140,7 +144,7 @@ class RidgeCV(_RidgeBase):
     best_score_ : float or numpy array (n_targets,)
         Negative mean squared leave-one-out error (``cv=None``) or mean R² (``cv=int``)
         of the chosen alpha(s).
-    coef_ : array (n_targets, n_features), or (n_features,) for a 1-d ``y``
+    coef_ : array (n_targets, n_features), or (n_features,) for one target (a 1-d ``y`` or one column)
     intercept_ : array (n_targets,), scalar for a 1-d ``y``, or 0.0 without intercept
     n_features_in_ : int
     """
@@ -180,5 +184,5 @@ class RidgeCV(_RidgeBase):
             self.alpha_ = float(alphas[best])
             self.best_score_ = float(-loss[best].mean())
         weights, intercepts = ridge_weights(decomposition, targets, self.alpha_)
-        self._set_coefficients(weights, intercepts, single_target=np.ndim(y) == 1)
+        self._set_coefficients(weights, intercepts, y_ndim=np.ndim(y))
         return self

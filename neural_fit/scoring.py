@@ -189,7 +189,7 @@ def cross_validated_scores(features: xr.DataArray | Mapping[str, xr.DataArray], 
         r = _assemble_neuroids(per_mode[mode], responses.shape[1])
         scores = _package(r, averaged, time_step, times, regions, np.stack(steps))
         if ceiling is not None:
-            scores = scores.merge(ceiling)
+            scores = scores.merge(ceiling, compat="no_conflicts")
             scores["ceiled_score"] = _ceiled(scores["score"], scores["ceiling"], mode_setting)
             scores["ceiling_below_floor"] = scores["ceiling"] < mode_setting.ceiling_floor
             scores.attrs["ceiling_floor"] = mode_setting.ceiling_floor

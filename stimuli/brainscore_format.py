@@ -35,6 +35,7 @@ import pandas as pd
 
 from chronoscore.errors import ConfigError, DataFormatError, FileFormatError
 from chronoscore.stimuli.images import IMAGE_SUFFIXES, check_images, encode_png
+from chronoscore.optional import import_brainscore
 from chronoscore.stimuli.stimulus_set import StimulusSet
 
 if TYPE_CHECKING:
@@ -202,7 +203,8 @@ def to_brainscore_stimulus_set(stimulus_set: StimulusSet,
         benchmarks pass it to ``place_on_screen`` themselves. Brain-Score's
         packaging functions want no ``filename`` column; drop it before them.
     """
-    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet as BrainScoreStimulusSet
+    brainio_stimuli = import_brainscore("brainscore_core.supported_data_standards.brainio.stimuli",
+                                        "to_brainscore_stimulus_set")
 
     if stimulus_set.pixels is None:
         table = stimulus_set.table.copy()
@@ -219,7 +221,7 @@ def to_brainscore_stimulus_set(stimulus_set: StimulusSet,
             _write_atomic(folder / name, lambda path, image=image: path.write_bytes(encode_png(image)))
         table = _csv_table(stimulus_set, names)
         paths = [folder / name for name in names]
-    converted = BrainScoreStimulusSet(table.reset_index(drop=True))
+    converted = brainio_stimuli.StimulusSet(table.reset_index(drop=True))
     converted.stimulus_paths = dict(zip(stimulus_set.stimulus_ids, paths, strict=True))
     converted.identifier = stimulus_set.identifier
     return converted
@@ -368,11 +370,14 @@ def _images_beside(csv: Path) -> Path:
     )
 
 
+_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+"""``read_csv`` options that read floats back exactly: pandas 3's default parser does, pandas 2 needs round_trip."""
+
+
 def _read_table(csv: Path) -> pd.DataFrame:
     """Read and check a stimulus csv: ids and file names present, text, unique."""
     try:
-        table = pd.read_csv(csv, dtype={"stimulus_id": str, "image_id": str, "filename": str},
-                            float_precision="round_trip")
+        table = pd.read_csv(csv, dtype={"stimulus_id": str, "image_id": str, "filename": str}, **_EXACT_FLOATS)
     except (OSError, ValueError) as error:
         raise FileFormatError(f"{csv}: cannot be read as a csv table ({error}); check the file.") from error
     if "stimulus_id" not in table and "image_id" in table:

@@ -82,3 +82,9 @@ def test_the_core_imports_no_subpackage():
     core = [f"chronoscore.{path.stem}" for path in sorted(Path(chronoscore.__file__).parent.glob("*.py"))
             if path.stem not in ("__init__", "__main__")]
     assert first_offences(["chronoscore", *core], list(FORBIDDEN) + ["chronoscore.cli"]) == {}
+
+
+def test_no_module_imports_brainscore():
+    """Brain-Score is the optional extra: every module imports without loading it (it is imported on use)."""
+    modules = [module for package in sorted(FOLDERS) for module in modules_of(package)]
+    assert first_offences(modules, ["brainscore_vision", "brainscore_core", "brainio"]) == {}

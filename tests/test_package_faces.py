@@ -11,7 +11,7 @@ HEAVY_MODULES = ("torch", "numpy", "xarray", "pandas", "scipy", "sklearn", "matp
 FACES = {
     "chronoscore": [
         "__version__", "ChronoscoreError", "ConfigError", "DataFormatError", "FileFormatError", "FitError",
-        "NotFittedError", "StimulusMismatchError"],
+        "MissingExtraError", "NotFittedError", "StimulusMismatchError"],
     "chronoscore.models": [
         "ConvRNN", "FeedforwardControl", "TimeResolvedModel", "count_model_parameters", "count_parameters",
         "create_model", "list_models", "register_model", "widen_to_match", "wrap_model"],

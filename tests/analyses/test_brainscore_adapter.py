@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import torch
 
-from chronoscore.analyses.brainscore_adapter import BrainScoreAdapter
 from chronoscore.analyses.extraction import extract
 from chronoscore.errors import ConfigError
 from chronoscore.models import create_model
@@ -17,6 +16,14 @@ from chronoscore.stimuli import generate, load_batch, to_brainscore_stimulus_set
 from tests.analyses.extraction.test_extract_support import one_cpu_thread, tiny_convrnn  # noqa: F401
 
 pytestmark = pytest.mark.brainscore
+
+
+def make_adapter(*args, **kwargs):
+    """A ``BrainScoreAdapter``, imported on use: this module is collected, then deselected, without Brain-Score."""
+    from chronoscore.analyses.brainscore_adapter import BrainScoreAdapter
+
+    return BrainScoreAdapter(*args, **kwargs)
+
 
 STRATIFY = "category_name"  # 8 categories: 80 images leave 8 test stimuli per split, one per category
 AREAS = {"V4": "V4_conv3", "IT": "IT_conv5"}
@@ -67,8 +74,8 @@ def test_brainscore_pls_on_adapted_feedforward_model_equals_chronoscore_score(re
     neural = recordings[((70, 170),)]
     neural = neural.isel(neuroid=neural["region"].values == region)
     model = feedforward()
-    adapter = BrainScoreAdapter(model, identifier="ff_tiny", region_areas=AREAS, extract_options={"cache": False,
-                                                                                                 "progress": False})
+    adapter = make_adapter(model, identifier="ff_tiny", region_areas=AREAS, extract_options={"cache": False,
+                                                                                           "progress": False})
     (expected,), source = brainscore_score(adapter, region, neural, brainscore_stimuli)
 
     features = extract(model, stimuli, [AREAS[region]], cache=False, progress=False)
@@ -86,8 +93,8 @@ def test_brainscore_pls_per_bin_on_adapted_convrnn_equals_chronoscore_per_bin(st
     neural = recordings[tuple(MULTI_BINS)]
     neural = neural.isel(neuroid=neural["region"].values == "IT")
     model, mapping = tiny_convrnn(n_steps=12).eval(), TimeMapping("latency", latency_ms=70, step_ms=10)
-    adapter = BrainScoreAdapter(model, identifier="rgc_tiny", region_areas={"IT": "IT_conv5"}, time_mapping=mapping,
-                                extract_options={"cache": False, "progress": False})
+    adapter = make_adapter(model, identifier="rgc_tiny", region_areas={"IT": "IT_conv5"}, time_mapping=mapping,
+                          extract_options={"cache": False, "progress": False})
     expected, source = brainscore_score(adapter, "IT", neural, brainscore_stimuli)
 
     features = extract(model, stimuli, ["IT_conv5"], cache=False, progress=False)
@@ -114,8 +121,8 @@ def by_hand_steps(model, stimuli, area, n_steps):
 ])
 def test_convrnn_bins_hold_the_steps_the_time_mapping_gives(mapping, bins, steps, stimuli, brainscore_stimuli):
     model = tiny_convrnn(n_steps=6, seed=2, step_ms=20.0)
-    adapter = BrainScoreAdapter(model, identifier="rgc_tiny", region_areas={"V4": "V4_conv3"}, time_mapping=mapping,
-                                extract_options={"cache": False, "progress": False})
+    adapter = make_adapter(model, identifier="rgc_tiny", region_areas={"V4": "V4_conv3"}, time_mapping=mapping,
+                          extract_options={"cache": False, "progress": False})
     adapter.start_recording("V4", bins)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -137,15 +144,15 @@ def test_convrnn_bins_hold_the_steps_the_time_mapping_gives(mapping, bins, steps
 def test_a_mapping_step_that_contradicts_the_models_is_refused_before_recording():
     model = tiny_convrnn(n_steps=4, step_ms=25.0)
     with pytest.raises(ConfigError, match=r"step_ms is 10 ms but the features' time_ms advance 25 ms per step"):
-        BrainScoreAdapter(model, identifier="rgc_tiny", region_areas={"V4": "V4_conv3"},
-                          time_mapping=TimeMapping("latency", latency_ms=70, step_ms=10))
+        make_adapter(model, identifier="rgc_tiny", region_areas={"V4": "V4_conv3"},
+                    time_mapping=TimeMapping("latency", latency_ms=70, step_ms=10))
 
 
 def test_assembly_is_indexed_as_brainscore_expects(stimuli, brainscore_stimuli):
     from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 
-    adapter = BrainScoreAdapter(feedforward(), identifier="ff_tiny", region_areas=AREAS,
-                                extract_options={"cache": False, "progress": False})
+    adapter = make_adapter(feedforward(), identifier="ff_tiny", region_areas=AREAS,
+                          extract_options={"cache": False, "progress": False})
     adapter.start_recording("IT", [np.array((70, 170), dtype=object)])  # as Brain-Score passes a single bin
     recorded = adapter.look_at(first(brainscore_stimuli, 4))
 
@@ -164,8 +171,8 @@ def test_assembly_is_indexed_as_brainscore_expects(stimuli, brainscore_stimuli):
 
 def test_image_paths_are_accepted_and_become_stimulus_ids(brainscore_stimuli):
     paths = [str(brainscore_stimuli.stimulus_paths[stimulus]) for stimulus in brainscore_stimuli["stimulus_id"][:3]]
-    adapter = BrainScoreAdapter(feedforward(), identifier="ff_tiny", region_areas=AREAS,
-                                extract_options={"cache": False, "progress": False})
+    adapter = make_adapter(feedforward(), identifier="ff_tiny", region_areas=AREAS,
+                          extract_options={"cache": False, "progress": False})
     adapter.start_recording("V4", [(70, 170)])
     assert adapter.look_at(paths)["stimulus_id"].values.tolist() == paths
 
@@ -173,7 +180,8 @@ def test_image_paths_are_accepted_and_become_stimulus_ids(brainscore_stimuli):
 def test_passive_task_records_nothing_and_other_tasks_are_refused(brainscore_stimuli):
     from brainscore_vision.model_interface import BrainModel
 
-    adapter = BrainScoreAdapter(feedforward(), identifier="ff_tiny", region_areas=AREAS)
+    adapter = make_adapter(feedforward(), identifier="ff_tiny", region_areas=AREAS)
+    assert isinstance(adapter, BrainModel) and type(adapter).__name__ == "BrainScoreAdapter"
     with pytest.raises(ConfigError, match="start_recording"):
         adapter.look_at(brainscore_stimuli)
     adapter.start_recording("IT", [(70, 170)])
@@ -185,18 +193,18 @@ def test_passive_task_records_nothing_and_other_tasks_are_refused(brainscore_sti
 
 def test_user_errors_say_what_is_wrong():
     model = feedforward()
-    adapter = BrainScoreAdapter(model, identifier="ff_tiny", region_areas=AREAS)
+    adapter = make_adapter(model, identifier="ff_tiny", region_areas=AREAS)
     with pytest.raises(ConfigError, match="region 'V1'.*IT"):
         adapter.start_recording("V1", [(70, 170)])
     for bins in ([], [(170, 70)], [(70,)], [("a", "b")]):
         with pytest.raises(ConfigError, match="time_bins"):
             adapter.start_recording("IT", bins)
     with pytest.raises(ConfigError, match="lacks"):
-        BrainScoreAdapter(model, identifier="ff_tiny", region_areas={"IT": "fc9"})
+        make_adapter(model, identifier="ff_tiny", region_areas={"IT": "fc9"})
     with pytest.raises(ConfigError, match="empty"):
-        BrainScoreAdapter(model, identifier="ff_tiny", region_areas={})
+        make_adapter(model, identifier="ff_tiny", region_areas={})
     with pytest.raises(ConfigError, match="best"):
-        BrainScoreAdapter(model, identifier="ff_tiny", region_areas=AREAS, time_mapping=TimeMapping("best"))
+        make_adapter(model, identifier="ff_tiny", region_areas=AREAS, time_mapping=TimeMapping("best"))
     with pytest.raises(ConfigError, match="number_of_trials"):
         adapter.start_recording("IT", [(70, 170)])
         adapter.look_at(["x.png"], number_of_trials=0)

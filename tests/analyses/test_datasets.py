@@ -16,7 +16,7 @@ from chronoscore.neural_fit import read_scores
 
 REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"
 BUILT_IN = {"simulated", "majajhong2015", "cowley2023_v4", "kiani2007_it", "folder", "nwb"}
-TINY_SCORING = ["--image-size", "32", "--time", "per_bin", "--set", "n_components=2", "--set", "n_splits=2",
+TINY_SCORING = ["--image-size", "32", "--time", "per_bin", "--set", "metric_options.n_components=2", "--set", "n_splits=2",
                 "--set", "train_size=0.75", "--no-cache", "--quiet"]
 
 

@@ -44,7 +44,7 @@ def test_fit_prints_a_table_and_writes_scores_equal_to_the_python_api(tmp_path, 
 def test_fit_reads_settings_from_yaml_and_reports_bad_ones_in_one_line(tmp_path, capsys):
     write_inputs(tmp_path)
     config = tmp_path / "fit.yaml"
-    config.write_text("time: matrix\nn_components: 8\nn_splits: 3\n")
+    config.write_text("time: matrix\nmetric_options:\n  n_components: 8\nn_splits: 3\n")
     args = ["fit", "--features", str(tmp_path / "features.nc"), "--neural", str(tmp_path / "neural.nc"),
             "--out", str(tmp_path / "scores.nc"), "--config", str(config), "--quiet"]
     assert main(args) == 0

@@ -57,8 +57,8 @@ def test_pls_metric_matches_brainscore(seed, objects, per_object, n_features, n_
 
     r_expected = per_neuroid(expected, raw["neuroid_id"].values)
     np.testing.assert_allclose(ours["r"].values[:, :, 0], r_expected, atol=1e-4, rtol=0)
-    assert abs(float(ours["score"]) - float(expected.values)) <= 1e-5
-    assert abs(float(ours["error"]) - float(expected.attrs["error"])) <= 1e-5
+    assert abs(ours["score"].item() - float(expected.values)) <= 1e-5
+    assert abs(ours["error"].item() - float(expected.attrs["error"])) <= 1e-5
 
 
 @pytest.mark.parametrize("seed,objects,per_object,n_features,n_neuroids,reps", SHAPES)
@@ -71,8 +71,8 @@ def test_ceiling_matches_brainscore_internal_consistency(seed, objects, per_obje
 
     ours = noise_ceiling(raw)
 
-    assert abs(float(ours["ceiling"]) - float(expected.values)) <= 1e-5
-    assert abs(float(ours["ceiling_error"]) - float(expected.attrs["error"])) <= 1e-5
+    assert abs(ours["ceiling"].item() - float(expected.values)) <= 1e-5
+    assert abs(ours["ceiling_error"].item() - float(expected.attrs["error"])) <= 1e-5
     values = raw.values[:, :, 0]
     dense, _, _ = trials_by_repetition(values, raw["stimulus_id"].values, raw["repetition"].values)
     raw_expected = expected.attrs["raw"].transpose("split", "neuroid")

@@ -150,19 +150,26 @@ def test_file_written_by_brainscore_loads_here(tmp_path):
     xr.testing.assert_identical(loaded, assembly.assign_attrs(stimulus_set_identifier="hvm-public"))
 
 
+def one_presentation_coordinate_assembly(seed: int):
+    """A Brain-Score ``NeuroidAssembly`` (5 × 3 × 2) whose presentation dim has only ``stimulus_id``, and its ids."""
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+
+    rng = np.random.default_rng(seed)
+    ids = [f"image_{index:03d}" for index in rng.permutation(5)]
+    assembly = NeuroidAssembly(rng.normal(size=(5, 3, 2)), dims=["presentation", "neuroid", "time_bin"], coords={
+        "stimulus_id": ("presentation", ids),
+        "neuroid_id": ("neuroid", ["a", "b", "c"]), "region": ("neuroid", ["IT", "IT", "V4"]),
+        "time_bin_start": ("time_bin", [70, 80]), "time_bin_end": ("time_bin", [80, 90])})
+    return assembly, ids
+
+
 @pytest.mark.brainscore
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_brainscore_file_with_one_presentation_coordinate_loads_here(tmp_path, seed):
     """brainio writes a dim with a single coordinate as ``presentation_``: it is the stimulus_id."""
-    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
     from brainscore_core.supported_data_standards.brainio.packaging import write_netcdf
 
-    rng = np.random.default_rng(seed)
-    ids = [f"image_{index:03d}" for index in rng.permutation(5)]
-    theirs = NeuroidAssembly(rng.normal(size=(5, 3, 2)), dims=["presentation", "neuroid", "time_bin"], coords={
-        "stimulus_id": ("presentation", ids),
-        "neuroid_id": ("neuroid", ["a", "b", "c"]), "region": ("neuroid", ["IT", "IT", "V4"]),
-        "time_bin_start": ("time_bin", [70, 80]), "time_bin_end": ("time_bin", [80, 90])})
+    theirs, ids = one_presentation_coordinate_assembly(seed)
     write_netcdf(theirs, tmp_path / "one.nc")
     with xr.open_dataset(tmp_path / "one.nc") as stored:
         assert "presentation_" in stored.coords and "stimulus_id" not in stored.coords  # brainio's own layout

@@ -92,16 +92,16 @@ def test_each_region_is_fitted_on_its_own():
     np.testing.assert_allclose(both["r"].values[:, 5:], alone["r"].values, atol=1e-12)
     assert list(both["region"].values) == ["V4", "IT"]
     expected_it = np.mean(np.median(alone["r"].values[:, :, 0], axis=1))
-    assert float(both["score"].sel(region="IT")) == pytest.approx(expected_it, abs=1e-12)
+    assert both["score"].sel(region="IT").item() == pytest.approx(expected_it, abs=1e-12)
 
 
 def test_ceiled_score_follows_the_chosen_convention():
     model, raw = recording(5, **{"n_repetitions": 6})
     modern = neural_predictivity(model, raw, FitSettings(**FAST), progress=False)
     older = neural_predictivity(model, raw, FitSettings(ceiling_convention="squared_ratio", **FAST), progress=False)
-    r, ceiling = float(modern["score"]), float(modern["ceiling"])
-    assert float(modern["ceiled_score"]) == pytest.approx(r**2 / ceiling)
-    assert float(older["ceiled_score"]) == pytest.approx((r / ceiling) ** 2)
+    r, ceiling = modern["score"].item(), modern["ceiling"].item()
+    assert modern["ceiled_score"].item() == pytest.approx(r**2 / ceiling)
+    assert older["ceiled_score"].item() == pytest.approx((r / ceiling) ** 2)
 
 
 def test_scores_above_one_are_kept_and_warned_about():
@@ -110,7 +110,7 @@ def test_scores_above_one_are_kept_and_warned_about():
     settings = FitSettings(ceiling_convention="squared_ratio", metric_options={"n_components": 4}, n_splits=4)
     with pytest.warns(CeilingWarning, match="unclipped"):
         scores = neural_predictivity(model, raw, settings, progress=False)
-    assert float(scores["ceiled_score"]) > 1
+    assert scores["ceiled_score"].item() > 1
 
 
 def test_trial_averaged_data_gives_scores_without_ceiling():
@@ -118,7 +118,7 @@ def test_trial_averaged_data_gives_scores_without_ceiling():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         scores = neural_predictivity(model, average_repetitions(raw), FitSettings(**FAST), progress=False)
-    assert "ceiling" not in scores and np.isfinite(float(scores["score"]))
+    assert "ceiling" not in scores and np.isfinite(scores["score"].item())
 
 
 def test_provenance_is_recorded():
@@ -143,7 +143,7 @@ def test_ridge_regressions_run_through_the_same_pipeline():
     model, raw = recording(10)
     for regression in ("ridge", "ridgecv"):
         scores = neural_predictivity(model, raw, FitSettings(metric=regression, n_splits=3), progress=False)
-        assert 0 < float(scores["score"]) < 1
+        assert 0 < scores["score"].item() < 1
 
 
 def test_kfold_splits_use_every_stimulus_once_for_testing():
