@@ -24,9 +24,14 @@ path: the trainer runs the same recipe (Pathfinder, path length 3, 48 px, one gr
 channel, batch 32, Adam) with ``fast: false`` — the plain computation the cell used
 before (1×1 gates and horizontal kernels as ``F.conv2d`` on contiguous tensors, the
 gated update spelled out) — and with ``fast: true`` (1×1 gates as matmuls over
-channels, channels-last tensors, FFT convolution from 7×7 kernels, ``lerp``). The
-JSON line then carries ``steps_per_s`` (fast path), ``reference_steps_per_s`` (plain)
-and ``ratio`` (fast / plain, medians per CPU second). ``--orientations 4
+channels, channels-last tensors, FFT convolution from 7×7 kernels, ``lerp``), each on
+one CPU thread and on all of them (``--all-threads``, default: the machine's cores).
+Speeds are then wall-clock steps per second (CPU time does not measure a run on
+several threads). The JSON line carries ``steps_per_s`` (fast path, all threads),
+``reference_steps_per_s`` (plain computation on one thread, the code and setting this
+benchmark measured before the fast path), their ``ratio`` (medians), the ratio at equal
+thread counts (``same_threads_ratio``) and on one thread per CPU second
+(``one_thread_cpu_ratio``). ``--orientations 4
 --kernel-size 7`` (the default) is the CPU-sized model of the Pathfinder claims;
 ``--orientations 12 --kernel-size 15`` the paper's.
 
@@ -38,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -62,6 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--orientations", type=int, default=4, help="hgru: Gabor orientations (2n + 1 channels)")
     parser.add_argument("--kernel-size", type=int, default=7, help="hgru: side of the horizontal kernels")
+    parser.add_argument("--all-threads", type=int, default=os.cpu_count() or 1,
+                        help="hgru: the thread count of the runs on all cores (default: this machine's cores)")
     return parser.parse_args(argv)
 
 
@@ -79,23 +87,31 @@ def hgru_recipe(args: argparse.Namespace, fast: bool) -> Recipe:
 
 
 def hgru_comparison(args: argparse.Namespace) -> None:
-    """The trainer on the hGRU with the plain computation and with the fast path, alternating."""
+    """The trainer on the hGRU: plain computation and fast path, on one thread and on all, alternating."""
     recipes = {"plain": hgru_recipe(args, fast=False), "fast": hgru_recipe(args, fast=True)}
-    speeds: dict[str, list[tuple[float, float]]] = {name: [] for name in recipes}
+    thread_counts = sorted({1, args.all_threads})
+    configurations = [(name, threads) for threads in thread_counts for name in recipes]
+    speeds: dict[str, list[tuple[float, float]]] = {f"{name} x{threads}": [] for name, threads in configurations}
     for repeat in range(args.repeats):
-        for name in list(recipes)[::1 if repeat % 2 == 0 else -1]:
-            speeds[name].append(trainer_speed(recipes[name]))
+        for name, threads in configurations[::1 if repeat % 2 == 0 else -1]:
+            torch.set_num_threads(threads)
+            speeds[f"{name} x{threads}"].append(trainer_speed(recipes[name]))
     channels = 2 * args.orientations + 1
     print(f"hgru ({channels} channels, {args.kernel_size}x{args.kernel_size} kernels, 8 steps, 48 px), "
-          f"batch {args.batch}, {args.steps} steps, {args.threads} CPU thread(s), {args.repeats} runs each")
+          f"batch {args.batch}, {args.steps} steps, {args.repeats} runs each; 'x N' = N CPU threads")
     print_speeds(speeds)
-    ratios = print_ratios(speeds, "fast", "plain")
+    today, fast_all = "plain x1", f"fast x{args.all_threads}"
+    ratios = print_ratios(speeds, fast_all, today)
+    same_threads = {threads: print_ratios(speeds, f"fast x{threads}", f"plain x{threads}")["median"]
+                    for threads in thread_counts}
     print(json.dumps({"model": "hgru", "channels": channels, "kernel_size": args.kernel_size, "image_size": 48,
-                      "batch_size": args.batch, "steps": args.steps, "threads": args.threads,
-                      "steps_per_s": round(speed_statistic(speeds["fast"], "cpu"), 4),
-                      "reference_steps_per_s": round(speed_statistic(speeds["plain"], "cpu"), 4),
-                      "ratio": round(ratios["cpu"], 4), "wall_ratio": round(ratios["best"], 4),
-                      "wall_median_ratio": round(ratios["median"], 4)}))
+                      "batch_size": args.batch, "steps": args.steps, "threads": args.all_threads,
+                      "steps_per_s": round(speed_statistic(speeds[fast_all], "median"), 4),
+                      "reference_steps_per_s": round(speed_statistic(speeds[today], "median"), 4),
+                      "ratio": round(ratios["median"], 4), "wall_best_ratio": round(ratios["best"], 4),
+                      "same_threads_ratio": {str(threads): round(ratio, 4) for threads, ratio in same_threads.items()},
+                      "one_thread_cpu_ratio": round(speed_statistic(speeds["fast x1"], "cpu")
+                                                    / speed_statistic(speeds["plain x1"], "cpu"), 4)}))
 
 
 def print_ratios(speeds: dict[str, list[tuple[float, float]]], numerator: str, denominator: str) -> dict[str, float]:
