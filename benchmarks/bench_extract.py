@@ -64,7 +64,10 @@ GPU (``--device cuda``). ``--convrnn-only`` skips part 1.
 
 Each measurement runs in its own process; peak memory is that process's maximum
 resident set size (``ru_maxrss``), imports included (on the CPU chronoscore
-reads the images in the same process). The images are generated
+reads the images in the same process). Brain-Score's part runs with this Python when
+``brainscore_vision`` imports here, else with ``--brainscore-python`` (default: the
+repository's ``.venv-brainscore``, made by ``make install-brainscore``), whose
+older stack it pins. The images are generated
 (smooth random colour fields) and written as PNG files to a temporary folder.
 Prints a table and ends with one JSON line: ``speedup`` (median CPU times,
 Brain-Score / chronoscore), ``wall_speedup``, ``forward_only_cpu_s``,
@@ -92,9 +95,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
+from brainscore_side import BRAINSCORE_PYTHON
 from PIL import Image
 
 LAYERS = {
@@ -129,6 +134,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--convrnn-only", action="store_true", help="skip part 1 (the side-by-side comparison)")
     parser.add_argument("--convrnn-areas", nargs="+", default=None,
                         help="ConvRNN areas to extract (default: all ten)")
+    parser.add_argument("--brainscore-python", type=Path, default=BRAINSCORE_PYTHON,
+                        help="Python of an environment with Brain-Score, used when it is not importable here")
     parser.add_argument("--part", choices=["brainscore", "chronoscore", "forward", "convrnn"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--run-images", type=int, help=argparse.SUPPRESS)
@@ -386,9 +393,20 @@ PARTS = {"brainscore": run_brainscore, "chronoscore": run_chronoscore, "forward"
          "convrnn": run_convrnn}
 
 
+def part_python(name: str, brainscore_python: Path) -> Path:
+    """The Python that runs a part: Brain-Score's part in the environment that has Brain-Score."""
+    if name != "brainscore" or find_spec("brainscore_vision") is not None:
+        return Path(sys.executable)
+    if not brainscore_python.exists():
+        raise SystemExit(f"Brain-Score is not importable here and {brainscore_python} does not exist; run "
+                         "`make install-brainscore` or pass --brainscore-python PATH.")
+    return brainscore_python
+
+
 def run_part(name: str, argv: list[str], folder: Path) -> dict:
     """Run one part in a fresh Python process and return the JSON it prints last."""
-    command = [sys.executable, __file__, *argv, "--part", name, "--folder", str(folder)]
+    python = part_python(name, parse_args(argv).brainscore_python)
+    command = [str(python), __file__, *argv, "--part", name, "--folder", str(folder)]
     finished = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
