@@ -7,6 +7,7 @@ folder by :func:`chronoscore.figures.gallery.find_inputs`:
 kind                   the drawing function is called with
 =====================  =====================================================
 ``scored_models``      the scored models' folders (a list)
+``sweeps``             one sweep folder (``sweep.json``, ``chronoscore sweep``)
 ``training_runs``      the training runs' folders (a list)
 ``matrix_scores``      one ``scores_matrix.nc`` file
 ``step_scores``        one ``scores_per_step.nc`` file (scores against a brain RDM)
@@ -18,7 +19,10 @@ kind                   the drawing function is called with
 =====================  =====================================================
 
 A figure of a list is drawn once from all the inputs; a figure of one file is
-drawn for each file found (``each=True``). ``chronoscore figures`` and
+drawn for each file found (``each=True``). A drawing function whose input holds
+nothing it draws (a sweep without a training run's checkpoints) raises
+:class:`~chronoscore.errors.NothingToDrawError`; the figure is then listed as
+not drawn, with the error's message. ``chronoscore figures`` and
 ``chronoscore report`` draw every registered figure whose inputs are there, so a
 new figure is one module in :mod:`chronoscore.figures`::
 
@@ -39,12 +43,12 @@ from chronoscore.plugins import import_submodules
 
 __all__ = ["INPUT_KINDS", "FigureSpec", "figure", "list_figures"]
 
-INPUT_KINDS = ("scored_models", "training_runs", "matrix_scores", "step_scores", "memory_tables",
+INPUT_KINDS = ("scored_models", "sweeps", "training_runs", "matrix_scores", "step_scores", "memory_tables",
                "pathfinder_tables", "lesion_tables", "stimulus_tables", "assemblies")
 """The kinds of saved input a figure can need, in the order figures are listed."""
 
 _NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures",
-                          "score_scale"})
+                          "score_scale", "sweep_results"})
 """Modules of :mod:`chronoscore.figures` that draw no registered figure (not imported to find figures)."""
 
 
