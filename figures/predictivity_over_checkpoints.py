@@ -20,7 +20,7 @@ from chronoscore.errors import NothingToDrawError
 from chronoscore.figures.registry import figure
 from chronoscore.figures.style import (FONT_SIZE, TRAINING_STEP_LABEL, figure_legend, model_colours, paper_style,
                                        style_axes)
-from chronoscore.figures.sweep_results import metric_region_panels, rankings_by_metric, row_label
+from chronoscore.figures.sweep_results import legend_layout, metric_region_panels, rankings_by_metric, row_label
 
 __all__ = ["predictivity_over_checkpoints", "checkpoint_lines"]
 
@@ -55,8 +55,9 @@ def predictivity_over_checkpoints(sweep: str | os.PathLike) -> Figure:
                                  "every N) to draw the score over checkpoints.")
     labels = [label for by_metric in lines.values() for by_region in by_metric.values() for label in by_region]
     colours = model_colours(labels)
+    columns, rows = legend_layout(list(dict.fromkeys(labels)))
     with paper_style():
-        drawing, panels = metric_region_panels(rankings)
+        drawing, panels = metric_region_panels(rankings, legend_rows=rows)
         for ranking, row in zip(rankings, panels):
             for region, axis in row.items():
                 for label, (steps, means, errors) in lines[ranking.metric][region].items():
@@ -65,7 +66,7 @@ def predictivity_over_checkpoints(sweep: str | os.PathLike) -> Figure:
                 style_axes(axis)
             next(iter(row.values())).set_ylabel(f"mean {ranking.scale.ceiled_label}\nover time bins")
         drawing.supxlabel(TRAINING_STEP_LABEL, fontsize=FONT_SIZE)
-        figure_legend(drawing, [axis for row in panels for axis in row.values()])
+        figure_legend(drawing, [axis for row in panels for axis in row.values()], columns=columns)
     return drawing
 
 

@@ -21,7 +21,10 @@ from chronoscore.errors import NothingToDrawError
 from chronoscore.figures.score_scale import ScoreScale, score_scale
 from chronoscore.figures.style import COLUMN_WIDTH, new_figure
 
-__all__ = ["MetricRanking", "rankings_by_metric", "metric_region_panels", "row_label"]
+__all__ = ["MetricRanking", "rankings_by_metric", "metric_region_panels", "legend_layout", "row_label"]
+
+_LONG_LABEL = 22
+"""Characters of a legend entry beyond which two columns no longer fit beside each other in a column-wide figure."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,10 @@ def rankings_by_metric(sweep: str | os.PathLike) -> list[MetricRanking]:
     return rankings
 
 
-def metric_region_panels(rankings: Sequence[MetricRanking], height: float = 2.1
+def metric_region_panels(rankings: Sequence[MetricRanking], height: float = 2.1, legend_rows: int = 1
                          ) -> tuple[Figure, list[dict[str, Axes]]]:
-    """A figure with one row of panels per metric and one column per region (call inside ``paper_style``).
+    """A figure with one row of panels per metric and one column per region (call inside ``paper_style``), and
+    room above them for a legend of ``legend_rows`` rows.
 
     Returns
     -------
@@ -79,7 +83,7 @@ def metric_region_panels(rankings: Sequence[MetricRanking], height: float = 2.1
         columns in order of first appearance over the metrics, a panel of a region a metric did not score is hidden.
     """
     regions = list(dict.fromkeys(region for ranking in rankings for region in ranking.regions))
-    figure, flat = new_figure(len(rankings), len(regions), height=height * len(rankings) + 0.6,
+    figure, flat = new_figure(len(rankings), len(regions), height=height * len(rankings) + 0.45 + 0.15 * legend_rows,
                               width=max(COLUMN_WIDTH, 1.75 * len(regions)), sharex=True)
     panels = []
     for index, ranking in enumerate(rankings):
@@ -89,6 +93,13 @@ def metric_region_panels(rankings: Sequence[MetricRanking], height: float = 2.1
             axis.set_title(f"{region} — {ranking.metric}" if len(rankings) > 1 else region)
         panels.append({region: row[region] for region in ranking.regions})
     return figure, panels
+
+
+def legend_layout(labels: Sequence[str]) -> tuple[int, int]:
+    """(columns, rows) of a legend of ``labels`` that fits a column-wide figure: two columns of short labels,
+    one of long ones."""
+    columns = 1 if max((len(label) for label in labels), default=0) > _LONG_LABEL else 2
+    return columns, -(-len(labels) // columns)
 
 
 def row_label(row: dict, name: str, rows: Sequence[dict]) -> str:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from chronoscore.errors import ConfigError
 from chronoscore.figures.registry import figure
 from chronoscore.figures.style import FONT_SIZE, TIME_LABEL, figure_legend, model_colours, paper_style, style_axes
-from chronoscore.figures.sweep_results import metric_region_panels, rankings_by_metric, row_label
+from chronoscore.figures.sweep_results import legend_layout, metric_region_panels, rankings_by_metric, row_label
 
 __all__ = ["top_models_timecourse", "TOP_MODELS"]
 
@@ -61,8 +61,9 @@ def top_models_timecourse(sweep: str | os.PathLike, top: int = TOP_MODELS,
     every = [row for by_region in shown.values() for rows in by_region.values() for row in rows]
     labels = {row["cell"]: row_label(row, row["model"], every) for row in every}
     colours = model_colours(labels.values(), colours)
+    columns, rows = legend_layout(list(dict.fromkeys(labels.values())))
     with paper_style():
-        drawing, panels = metric_region_panels(rankings, height=2.3)
+        drawing, panels = metric_region_panels(rankings, height=2.3, legend_rows=rows)
         for ranking, row in zip(rankings, panels):
             for region, axis in row.items():
                 for cell in shown[ranking.metric][region]:
@@ -75,5 +76,5 @@ def top_models_timecourse(sweep: str | os.PathLike, top: int = TOP_MODELS,
                 style_axes(axis)
             next(iter(row.values())).set_ylabel(ranking.scale.ceiled_label)
         drawing.supxlabel(TIME_LABEL, fontsize=FONT_SIZE)
-        figure_legend(drawing, [axis for row in panels for axis in row.values()])
+        figure_legend(drawing, [axis for row in panels for axis in row.values()], columns=columns)
     return drawing
