@@ -58,8 +58,9 @@ def rankings_by_metric(sweep: str | os.PathLike) -> list[MetricRanking]:
     """
     rows = leaderboard_rows(sweep)
     if not rows:
-        raise NothingToDrawError(f"{sweep}: no cell of the sweep has finished with per-bin scores (time: per_bin) "
-                                 "yet; run chronoscore sweep to the end, or check chronoscore sweep status.")
+        raise NothingToDrawError(f"{sweep}: no cell of the sweep has finished with per-bin ceiled scores (time: "
+                                 "per_bin, a metric with a ceiling) yet; run chronoscore sweep to the end, or check "
+                                 "chronoscore sweep status.")
     metrics = dict.fromkeys(row["metric"] for ranked in rows.values() for row in ranked)
     rankings = []
     for metric in metrics:
