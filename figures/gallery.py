@@ -40,10 +40,11 @@ model keeps one colour in all figures (:func:`gallery_colours`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -170,9 +171,14 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
     return found
 
 
-def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[SkippedFigure]]:
-    """The registered figures ``inputs`` allow, and those they do not (naming the input that is missing)."""
+def plan_figures(inputs: ResultInputs, options: Mapping[str, Any] | None = None
+                 ) -> tuple[list[PlannedFigure], list[SkippedFigure]]:
+    """The registered figures ``inputs`` allow, and those they do not (naming the input that is missing).
+
+    ``options`` (e.g. ``{"top": 3}``) are handed to each figure that names them among its ``options``.
+    """
     colours = gallery_colours(inputs)
+    options = dict(options or {})
     planned: list[PlannedFigure] = []
     skipped: list[SkippedFigure] = []
     for spec in list_figures():
@@ -180,7 +186,8 @@ def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[Skippe
         if not paths:
             skipped.append(SkippedFigure(spec.name, f"no {_MISSING[spec.needs]} found"))
             continue
-        drawer = partial(spec.draw, colours=colours) if spec.colours else spec.draw
+        chosen = {name: options[name] for name in spec.options if name in options}
+        drawer = partial(spec.draw, colours=colours, **chosen) if spec.colours else partial(spec.draw, **chosen)
         if not spec.each:
             for metric, group in _by_metric(paths) if spec.needs == "scored_models" else [(None, paths)]:
                 name, caption = (spec.name, spec.caption) if metric is None else (f"{spec.name}_{metric}",

@@ -73,8 +73,11 @@ class FigureSpec:
     order : int
         Position among the figures of the same input kind (lower first, then by name); the built-in
         figures of scored models take 0, 1 and 2, and the default of 100 lists a new figure after them.
+    options : tuple of str
+        Keyword arguments of ``draw`` that ``chronoscore figures`` and ``report`` may set (e.g. ``top``,
+        from ``--top-models``); unset, ``draw``'s defaults hold.
     draw : callable
-        ``draw(inputs[, colours=...]) -> Figure``.
+        ``draw(inputs[, colours=...][, option=...]) -> Figure``.
     """
 
     name: str
@@ -84,6 +87,7 @@ class FigureSpec:
     colours: bool
     always_suffixed: bool
     order: int
+    options: tuple[str, ...]
     draw: Callable[..., Figure] = field(repr=False)
 
 
@@ -91,7 +95,8 @@ _FIGURES: dict[str, FigureSpec] = {}
 
 
 def figure(name: str, *, needs: str, caption: str, each: bool = False, colours: bool = False,
-           always_suffixed: bool = False, order: int = 100) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
+           always_suffixed: bool = False, order: int = 100, options: tuple[str, ...] = ()
+           ) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
     """Register the decorated drawing function as the figure ``name`` (see :class:`FigureSpec`).
 
     Raises
@@ -106,7 +111,7 @@ def figure(name: str, *, needs: str, caption: str, each: bool = False, colours: 
     def register(draw: Callable[..., Figure]) -> Callable[..., Figure]:
         if name in _FIGURES:
             raise ConfigError(f"a figure named {name!r} is registered already; choose another name.")
-        _FIGURES[name] = FigureSpec(name, needs, caption, each, colours, always_suffixed, order, draw)
+        _FIGURES[name] = FigureSpec(name, needs, caption, each, colours, always_suffixed, order, tuple(options), draw)
         return draw
 
     return register

@@ -16,9 +16,10 @@ import base64
 import datetime
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -59,10 +60,12 @@ class Report:
     skipped: list[SkippedFigure]
 
 
-def build_report(folders: Sequence[str | os.PathLike], title: str) -> tuple[str, list[str], list[SkippedFigure]]:
-    """The page's HTML for the inputs found in ``folders``, the names of its figures and the skipped ones."""
+def build_report(folders: Sequence[str | os.PathLike], title: str, figure_options: Mapping[str, Any] | None = None
+                 ) -> tuple[str, list[str], list[SkippedFigure]]:
+    """The page's HTML for the inputs found in ``folders``, the names of its figures and the skipped ones
+    (``figure_options`` as :func:`~chronoscore.figures.gallery.plan_figures` takes them)."""
     inputs = find_inputs(*folders)
-    planned, skipped = plan_figures(inputs)
+    planned, skipped = plan_figures(inputs, figure_options)
     figures, names = [], []
     for figure in planned:
         drawn = draw(figure)
@@ -96,7 +99,8 @@ def build_report(folders: Sequence[str | os.PathLike], title: str) -> tuple[str,
 
 
 def write_report(results_dir: str | os.PathLike, out_file: str | os.PathLike | None = None, *,
-                 include: Sequence[str | os.PathLike] = (), title: str | None = None) -> Report:
+                 include: Sequence[str | os.PathLike] = (), title: str | None = None,
+                 figure_options: Mapping[str, Any] | None = None) -> Report:
     """Write the page for ``results_dir`` (and any ``include`` folders or files searched as well).
 
     Parameters
@@ -110,11 +114,13 @@ def write_report(results_dir: str | os.PathLike, out_file: str | os.PathLike | N
         neural data and stimuli).
     title : str, optional
         Default ``chronoscore results: <folder name>``.
+    figure_options : mapping, optional
+        Keyword options of the figures that take them, e.g. ``{"top": 3}`` for ``top_models_timecourse``.
     """
     results_dir = Path(results_dir)
     out_file = Path(out_file) if out_file is not None else results_dir / REPORT_FILE
     page, names, skipped = build_report([results_dir, *map(Path, include)],
-                                        title or f"chronoscore results: {results_dir.resolve().name}")
+                                        title or f"chronoscore results: {results_dir.resolve().name}", figure_options)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(page, encoding="utf-8")
     return Report(out_file, names, skipped)

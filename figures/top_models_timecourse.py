@@ -27,8 +27,8 @@ TOP_MODELS = 5
 """How many of the leaderboard's best cells are drawn by default."""
 
 
-@figure("top_models_timecourse", needs="sweeps", each=True, colours=True,
-        caption="Ceiled score per time bin of the sweep's best models (the leaderboard's top 5 per region)")
+@figure("top_models_timecourse", needs="sweeps", each=True, colours=True, options=("top",),
+        caption="Ceiled score per time bin of the sweep's best models (the leaderboard's top k per region)")
 def top_models_timecourse(sweep: str | os.PathLike, top: int = TOP_MODELS,
                           colours: Mapping[str, str] | None = None) -> Figure:
     """Ceiled score per time bin of the ``top`` best cells of the sweep's leaderboard, per region.

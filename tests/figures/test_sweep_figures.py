@@ -118,6 +118,24 @@ def test_top_must_be_a_positive_count(sweep):
             top_models_timecourse(sweep, top=top)
 
 
+def test_the_commands_hand_top_models_to_the_figure(sweep, tmp_path, monkeypatch, capsys):
+    import chronoscore.figures.gallery as gallery
+
+    planned, _ = plan_figures(find_inputs(sweep), {"top": 1})
+    [top] = [item for item in planned if item.name == "top_models_timecourse"]
+    for axis in panels(draw(top)).values():
+        assert len(axis.get_lines()) == 1
+    seen = []
+    real = gallery.plan_figures
+    monkeypatch.setattr(gallery, "plan_figures", lambda inputs, options=None: seen.append(options) or real(inputs,
+                                                                                                          options))
+    assert main(["report", str(sweep), "--out", str(tmp_path / "report.html"), "--top-models", "2"]) == 0
+    assert main(["figures", str(sweep), "--out", str(tmp_path / "figures")]) == 0
+    assert seen == [{"top": 2}, {}]
+    assert main(["figures", str(sweep), "--out", str(tmp_path / "figures"), "--top-models", "0"]) == 2
+    assert "--top-models must be 1 or more, got 0" in capsys.readouterr().err
+
+
 def test_report_and_figures_of_a_sweep_draw_both_and_a_sweep_without_checkpoints_skips_one_with_a_note(
         sweep, tmp_path, capsys):
     assert main(["report", str(sweep), "--out", str(tmp_path / "report.html")]) == 0
