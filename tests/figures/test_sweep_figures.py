@@ -120,6 +120,7 @@ def test_top_must_be_a_positive_count(sweep):
 
 def test_the_commands_hand_top_models_to_the_figure(sweep, tmp_path, monkeypatch, capsys):
     import chronoscore.figures.gallery as gallery
+    import chronoscore.figures.report as report
 
     planned, _ = plan_figures(find_inputs(sweep), {"top": 1})
     [top] = [item for item in planned if item.name == "top_models_timecourse"]
@@ -127,8 +128,12 @@ def test_the_commands_hand_top_models_to_the_figure(sweep, tmp_path, monkeypatch
         assert len(axis.get_lines()) == 1
     seen = []
     real = gallery.plan_figures
-    monkeypatch.setattr(gallery, "plan_figures", lambda inputs, options=None: seen.append(options) or real(inputs,
-                                                                                                          options))
+    def spy(inputs, options=None):
+        seen.append(options)
+        return real(inputs, options)
+
+    monkeypatch.setattr(gallery, "plan_figures", spy)                  # the figures command imports it when run
+    monkeypatch.setattr(report, "plan_figures", spy)                   # the report module imported it already
     assert main(["report", str(sweep), "--out", str(tmp_path / "report.html"), "--top-models", "2"]) == 0
     assert main(["figures", str(sweep), "--out", str(tmp_path / "figures")]) == 0
     assert seen == [{"top": 2}, {}]
