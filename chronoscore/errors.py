@@ -14,6 +14,7 @@ __all__ = [
     "FitError",
     "MissingExtraError",
     "NotFittedError",
+    "NothingToDrawError",
     "StimulusMismatchError",
 ]
 
@@ -48,3 +49,8 @@ class NotFittedError(FitError, AttributeError):
 
 class MissingExtraError(ChronoscoreError, ImportError):
     """A feature needs an optional dependency that is not installed; the message names the pip extra."""
+
+
+class NothingToDrawError(ChronoscoreError, ValueError):
+    """Saved results are readable but hold nothing a figure draws (e.g. a sweep without a training run's
+    checkpoints); figure commands report the figure as not drawn, with the message."""

@@ -16,6 +16,7 @@ _EXPORTS = {
     "neural_overview": "chronoscore.figures.neural_overview",
     "pathfinder_accuracy": "chronoscore.figures.pathfinder_accuracy",
     "predictivity_bars": "chronoscore.figures.predictivity_bars",
+    "predictivity_over_checkpoints": "chronoscore.figures.predictivity_over_checkpoints",
     "predictivity_timecourse": "chronoscore.figures.predictivity_timecourse",
     "predictivity_vs_parameters": "chronoscore.figures.predictivity_vs_parameters",
     "write_report": "chronoscore.figures.report",
@@ -24,6 +25,7 @@ _EXPORTS = {
     "PALETTE": "chronoscore.figures.style",
     "model_colours": "chronoscore.figures.style",
     "save_figure": "chronoscore.figures.style",
+    "top_models_timecourse": "chronoscore.figures.top_models_timecourse",
     "training_curves": "chronoscore.figures.training_curves",
 }
 """Public name -> the module defining it (imported when the name is first used)."""

@@ -12,6 +12,8 @@ input (kind)                recognised by                               built-in
 scored model                a folder with ``scores_per_bin.nc`` or      ``predictivity_timecourse``,
                             ``scores.nc``                               ``predictivity_bars``,
                                                                         ``predictivity_vs_parameters``
+sweep                       ``sweep.json``                              ``predictivity_over_checkpoints``,
+                                                                        ``top_models_timecourse`` (each)
 step × bin scores           ``scores_matrix.nc``                        ``step_bin_heatmap_<folder>`` (each)
 scores against a brain RDM  ``scores_per_step.nc``                      ``rdm_similarity_over_steps`` (each)
 training run                ``metrics.csv``                             ``training_curves`` (all runs)
@@ -38,10 +40,11 @@ model keeps one colour in all figures (:func:`gallery_colours`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -51,6 +54,7 @@ from chronoscore.analyses.run_folder import (
     COMPARISON_FILE,
     PER_BIN_SCORES_FILE,
     SCORES_FILE,
+    SWEEP_PLAN_FILE,
     is_scored_model,
     read_model_info,
     scores_file,
@@ -75,6 +79,7 @@ STEP_SCORES_FILE = scores_file(".", RDM_TIME_MODE).name
 _FIXED_NAMES = (MATRIX_SCORES_FILE, STEP_SCORES_FILE, ASSEMBLY_FILE)
 _MISSING = {
     "scored_models": f"scored model ({PER_BIN_SCORES_FILE} or {SCORES_FILE})",
+    "sweeps": f"sweep folder ({SWEEP_PLAN_FILE})",
     "training_runs": f"training run ({METRICS_FILE})",
     "matrix_scores": MATRIX_SCORES_FILE,
     "step_scores": f"scores against a brain RDM ({STEP_SCORES_FILE})",
@@ -94,6 +99,7 @@ class ResultInputs:
     Attributes
     ----------
     scored_models : folders holding per-bin Scores
+    sweeps : folders holding ``sweep.json``
     matrix_scores : ``scores_matrix.nc`` files
     step_scores : ``scores_per_step.nc`` files
     training_runs : folders holding ``metrics.csv``
@@ -104,6 +110,7 @@ class ResultInputs:
     """
 
     scored_models: list[Path] = field(default_factory=list)
+    sweeps: list[Path] = field(default_factory=list)
     matrix_scores: list[Path] = field(default_factory=list)
     step_scores: list[Path] = field(default_factory=list)
     training_runs: list[Path] = field(default_factory=list)
@@ -149,6 +156,8 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
             files = set(names)
             if is_scored_model(files):
                 found.scored_models.append(directory)
+            if SWEEP_PLAN_FILE in files:
+                found.sweeps.append(directory)
             if MATRIX_SCORES_FILE in files:
                 found.matrix_scores.append(directory / MATRIX_SCORES_FILE)
             if STEP_SCORES_FILE in files:
@@ -162,9 +171,14 @@ def find_inputs(*folders: str | os.PathLike) -> ResultInputs:
     return found
 
 
-def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[SkippedFigure]]:
-    """The registered figures ``inputs`` allow, and those they do not (naming the input that is missing)."""
+def plan_figures(inputs: ResultInputs, options: Mapping[str, Any] | None = None
+                 ) -> tuple[list[PlannedFigure], list[SkippedFigure]]:
+    """The registered figures ``inputs`` allow, and those they do not (naming the input that is missing).
+
+    ``options`` (e.g. ``{"top": 3}``) are handed to each figure that names them among its ``options``.
+    """
     colours = gallery_colours(inputs)
+    options = dict(options or {})
     planned: list[PlannedFigure] = []
     skipped: list[SkippedFigure] = []
     for spec in list_figures():
@@ -172,7 +186,8 @@ def plan_figures(inputs: ResultInputs) -> tuple[list[PlannedFigure], list[Skippe
         if not paths:
             skipped.append(SkippedFigure(spec.name, f"no {_MISSING[spec.needs]} found"))
             continue
-        drawer = partial(spec.draw, colours=colours) if spec.colours else spec.draw
+        chosen = {name: options[name] for name in spec.options if name in options}
+        drawer = partial(spec.draw, colours=colours, **chosen) if spec.colours else partial(spec.draw, **chosen)
         if not spec.each:
             for metric, group in _by_metric(paths) if spec.needs == "scored_models" else [(None, paths)]:
                 name, caption = (spec.name, spec.caption) if metric is None else (f"{spec.name}_{metric}",

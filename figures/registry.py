@@ -7,6 +7,7 @@ folder by :func:`chronoscore.figures.gallery.find_inputs`:
 kind                   the drawing function is called with
 =====================  =====================================================
 ``scored_models``      the scored models' folders (a list)
+``sweeps``             one sweep folder (``sweep.json``, ``chronoscore sweep``)
 ``training_runs``      the training runs' folders (a list)
 ``matrix_scores``      one ``scores_matrix.nc`` file
 ``step_scores``        one ``scores_per_step.nc`` file (scores against a brain RDM)
@@ -18,7 +19,10 @@ kind                   the drawing function is called with
 =====================  =====================================================
 
 A figure of a list is drawn once from all the inputs; a figure of one file is
-drawn for each file found (``each=True``). ``chronoscore figures`` and
+drawn for each file found (``each=True``). A drawing function whose input holds
+nothing it draws (a sweep without a training run's checkpoints) raises
+:class:`~chronoscore.errors.NothingToDrawError`; the figure is then listed as
+not drawn, with the error's message. ``chronoscore figures`` and
 ``chronoscore report`` draw every registered figure whose inputs are there, so a
 new figure is one module in :mod:`chronoscore.figures`::
 
@@ -39,12 +43,12 @@ from chronoscore.plugins import import_submodules
 
 __all__ = ["INPUT_KINDS", "FigureSpec", "figure", "list_figures"]
 
-INPUT_KINDS = ("scored_models", "training_runs", "matrix_scores", "step_scores", "memory_tables",
+INPUT_KINDS = ("scored_models", "sweeps", "training_runs", "matrix_scores", "step_scores", "memory_tables",
                "pathfinder_tables", "lesion_tables", "stimulus_tables", "assemblies")
 """The kinds of saved input a figure can need, in the order figures are listed."""
 
 _NOT_FIGURES = frozenset({"gallery", "registry", "report", "style", "result_files", "markdown_html", "demo_figures",
-                          "score_scale"})
+                          "score_scale", "sweep_results"})
 """Modules of :mod:`chronoscore.figures` that draw no registered figure (not imported to find figures)."""
 
 
@@ -69,8 +73,11 @@ class FigureSpec:
     order : int
         Position among the figures of the same input kind (lower first, then by name); the built-in
         figures of scored models take 0, 1 and 2, and the default of 100 lists a new figure after them.
+    options : tuple of str
+        Keyword arguments of ``draw`` that ``chronoscore figures`` and ``report`` may set (e.g. ``top``,
+        from ``--top-models``); unset, ``draw``'s defaults hold.
     draw : callable
-        ``draw(inputs[, colours=...]) -> Figure``.
+        ``draw(inputs[, colours=...][, option=...]) -> Figure``.
     """
 
     name: str
@@ -80,6 +87,7 @@ class FigureSpec:
     colours: bool
     always_suffixed: bool
     order: int
+    options: tuple[str, ...]
     draw: Callable[..., Figure] = field(repr=False)
 
 
@@ -87,7 +95,8 @@ _FIGURES: dict[str, FigureSpec] = {}
 
 
 def figure(name: str, *, needs: str, caption: str, each: bool = False, colours: bool = False,
-           always_suffixed: bool = False, order: int = 100) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
+           always_suffixed: bool = False, order: int = 100, options: tuple[str, ...] = ()
+           ) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
     """Register the decorated drawing function as the figure ``name`` (see :class:`FigureSpec`).
 
     Raises
@@ -102,7 +111,7 @@ def figure(name: str, *, needs: str, caption: str, each: bool = False, colours: 
     def register(draw: Callable[..., Figure]) -> Callable[..., Figure]:
         if name in _FIGURES:
             raise ConfigError(f"a figure named {name!r} is registered already; choose another name.")
-        _FIGURES[name] = FigureSpec(name, needs, caption, each, colours, always_suffixed, order, draw)
+        _FIGURES[name] = FigureSpec(name, needs, caption, each, colours, always_suffixed, order, tuple(options), draw)
         return draw
 
     return register

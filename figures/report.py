@@ -3,7 +3,8 @@
 The page holds every figure the folder's inputs allow (see
 :mod:`chronoscore.figures.gallery`), each embedded as a base64 PNG, the
 figures that could not be drawn and why, a sweep's leaderboard (``leaderboard.md``), an overview of the scored
-models (per metric present: best and mean score per region), the comparisons (``comparison.md``),
+models (per metric present: best and mean score per region), the scores against a brain RDM per model step
+(``scores_per_step.nc``), the comparisons (``comparison.md``),
 each scored model's ``summary.md``, the training runs (``summary.json``) and
 the result tables (memory, Pathfinder and lesion tables, averaged over seeds).
 Styles are inline; the page loads nothing and links to nothing outside itself.
@@ -15,9 +16,10 @@ import base64
 import datetime
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +32,8 @@ from chronoscore.figures.markdown_html import markdown_to_html
 from chronoscore.figures.memory_vs_steps import MEMORY_SCHEMA
 from chronoscore.figures.pathfinder_accuracy import PATHFINDER_SCHEMA
 from chronoscore.figures.predictivity_bars import peak_and_mean
-from chronoscore.figures.result_files import mean_over_seeds, read_json_object, read_scored_model, read_table
+from chronoscore.figures.result_files import (mean_over_seeds, read_json_object, read_scored_model, read_step_scores,
+                                              read_table)
 from chronoscore.figures.score_scale import score_scale
 from chronoscore.figures.style import png_bytes
 
@@ -57,10 +60,12 @@ class Report:
     skipped: list[SkippedFigure]
 
 
-def build_report(folders: Sequence[str | os.PathLike], title: str) -> tuple[str, list[str], list[SkippedFigure]]:
-    """The page's HTML for the inputs found in ``folders``, the names of its figures and the skipped ones."""
+def build_report(folders: Sequence[str | os.PathLike], title: str, figure_options: Mapping[str, Any] | None = None
+                 ) -> tuple[str, list[str], list[SkippedFigure]]:
+    """The page's HTML for the inputs found in ``folders``, the names of its figures and the skipped ones
+    (``figure_options`` as :func:`~chronoscore.figures.gallery.plan_figures` takes them)."""
     inputs = find_inputs(*folders)
-    planned, skipped = plan_figures(inputs)
+    planned, skipped = plan_figures(inputs, figure_options)
     figures, names = [], []
     for figure in planned:
         drawn = draw(figure)
@@ -77,6 +82,7 @@ def build_report(folders: Sequence[str | os.PathLike], title: str) -> tuple[str,
                 ("Not drawn", _skipped_list(skipped)),
                 ("Leaderboard", _documents([Path(folder) / LEADERBOARD_FILE for folder in folders], folders, True)),
                 ("Scored models", _models_overview(inputs, folders)),
+                ("Scores against a brain RDM", _step_scores_tables(inputs, folders)),
                 ("Comparisons", _documents([comparison_files(folder)[1] for folder in inputs.comparisons], folders,
                                            True)),
                 ("Model summaries", _documents([folder / SUMMARY_FILE for folder in inputs.scored_models], folders,
@@ -93,7 +99,8 @@ def build_report(folders: Sequence[str | os.PathLike], title: str) -> tuple[str,
 
 
 def write_report(results_dir: str | os.PathLike, out_file: str | os.PathLike | None = None, *,
-                 include: Sequence[str | os.PathLike] = (), title: str | None = None) -> Report:
+                 include: Sequence[str | os.PathLike] = (), title: str | None = None,
+                 figure_options: Mapping[str, Any] | None = None) -> Report:
     """Write the page for ``results_dir`` (and any ``include`` folders or files searched as well).
 
     Parameters
@@ -107,11 +114,13 @@ def write_report(results_dir: str | os.PathLike, out_file: str | os.PathLike | N
         neural data and stimuli).
     title : str, optional
         Default ``chronoscore results: <folder name>``.
+    figure_options : mapping, optional
+        Keyword options of the figures that take them, e.g. ``{"top": 3}`` for ``top_models_timecourse``.
     """
     results_dir = Path(results_dir)
     out_file = Path(out_file) if out_file is not None else results_dir / REPORT_FILE
     page, names, skipped = build_report([results_dir, *map(Path, include)],
-                                        title or f"chronoscore results: {results_dir.resolve().name}")
+                                        title or f"chronoscore results: {results_dir.resolve().name}", figure_options)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(page, encoding="utf-8")
     return Report(out_file, names, skipped)
@@ -158,6 +167,33 @@ def _models_overview(inputs: ResultInputs, folders) -> str:
     table = (pd.DataFrame(rows).sort_values("metric", kind="stable").to_html(index=False, border=0)
              if rows else "")
     return table + "".join(f'<p class="skipped">{html.escape(problem)}</p>' for problem in problems)
+
+
+def _step_scores_tables(inputs: ResultInputs, folders) -> str:
+    """Per ``scores_per_step.nc``: a table of each area's score (± its error) at every model step, best marked."""
+    blocks = []
+    for path in inputs.step_scores:
+        heading = f"<h3>{html.escape(_shown(path, folders))}</h3>"
+        try:
+            scores = read_step_scores(path)
+            scale = score_scale(scores, str(path))
+        except ChronoscoreError as error:
+            blocks.append(heading + f'<p class="skipped">{html.escape(str(error))}</p>')
+            continue
+        values = scores["score"].transpose("area", "time_step").values
+        errors = scores["error"].transpose("area", "time_step").values
+        best = scale.best(values, axis=1)
+        table = pd.DataFrame({"model step": scores["time_step"].values})
+        if "time_ms" in scores.coords:
+            table["time (ms)"] = [f"{value:g}" for value in scores["time_ms"].values]
+        for index, area in enumerate(scores["area"].values):
+            table[str(area)] = [f"{value:.3f} ± {error:.3f}" + (" (best)" if step == best[index] else "")
+                                for step, (value, error) in enumerate(zip(values[index], errors[index]))]
+        caption = (f"<p>{html.escape(str(scores.attrs.get('model', '')))} against "
+                   f"{html.escape(str(scores.attrs.get('benchmark', 'the brain RDM')))}: {html.escape(scale.label)} "
+                   "per model step, ± its standard error.</p>")
+        blocks.append(heading + caption + table.to_html(index=False, border=0))
+    return "\n".join(blocks)
 
 
 def _documents(paths: list[Path], folders, open_: bool) -> str:

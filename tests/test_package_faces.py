@@ -35,12 +35,13 @@ FACES = {
         "recipe_path", "replace_claim_table", "run_claim"],
     "chronoscore.figures": [
         "PALETTE", "find_inputs", "lesion_effects", "memory_vs_steps", "model_colours", "neural_overview",
-        "pathfinder_accuracy", "plan_figures", "predictivity_bars", "predictivity_timecourse",
-        "predictivity_vs_parameters", "save_figure", "step_bin_heatmap", "stimulus_sheet", "training_curves",
-        "write_report"],
+        "pathfinder_accuracy", "plan_figures", "predictivity_bars", "predictivity_over_checkpoints",
+        "predictivity_timecourse", "predictivity_vs_parameters", "save_figure", "step_bin_heatmap", "stimulus_sheet",
+        "top_models_timecourse", "training_curves", "write_report"],
 }
 """Each face and its public names: those it exported when it imported its submodules eagerly, and the
-training data-source registry (``DataSource``, ``register_data_source``), ``extract`` and ``train`` added since;
+training data-source registry (``DataSource``, ``register_data_source``), ``extract``, ``train`` and the sweep
+figures (``predictivity_over_checkpoints``, ``top_models_timecourse``) added since;
 the claims' face no longer holds their command line (``add_parser``, ``main``: now ``chronoscore.cli``)."""
 
 

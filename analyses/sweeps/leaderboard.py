@@ -3,51 +3,108 @@
 Each row is one cell with per-bin Scores (``scores_per_bin.nc``): its model,
 checkpoint step (a training run's), metric and settings labels, parameter count,
 mean ceiled score over the bins that have one, and the ceiled score ± its error
-in each time bin. The error of a ceiled score is the score's standard error
-divided by the bin's ceiling (the ceiling taken as known; its own error is in
-the Scores' ``ceiling_error``). Bins below the ceiling floor read ``n/a``.
+in each time bin. Bins below the ceiling floor read ``n/a``. Cells of a metric
+that reports no ceiling (``procrustes``, a distance) have no ceiled score and are
+listed below the tables, unranked.
+
+The error of a ceiled score is the score's standard error over splits carried
+through the ceiling normalisation to first order, the ceiling taken as known (its
+own error is in the Scores' ``ceiling_error``): ``SE / ceiling`` for a metric
+whose ceiling is in the score's units (``score / ceiling``), and
+``2 |r| SE / ceiling`` for the regressions' ``r² / ceiling`` (``2 |r| SE /
+ceiling²`` for ``(r / ceiling)²``), that is ``2 |ceiled / r| SE`` in both
+conventions. The mean's error is the mean of its bins' errors: the bins are
+fitted on the same splits, so their errors are not independent, and the mean of
+the errors bounds the error of the mean.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
-from chronoscore.analyses.run_folder import CELL_FILE, LEADERBOARD_FILE, read_model_info, read_run_scores
+from chronoscore.analyses.comparability import metric_settings
+from chronoscore.analyses.run_folder import CELL_FILE, LEADERBOARD_FILE, scores_file
+from chronoscore.analyses.scored_model import ScoredModel, load_scored_model
 from chronoscore.analyses.sweeps.status import read_plan
+from chronoscore.neural_fit.metrics import get_metric
 
-__all__ = ["leaderboard_rows", "leaderboard_table", "write_leaderboard"]
+__all__ = ["leaderboard_rows", "leaderboard_table", "write_leaderboard", "ceiled_error", "unranked_cells"]
 
 
 def leaderboard_rows(sweep: str | os.PathLike) -> dict[str, list[dict]]:
-    """Region -> one dict per finished per-bin cell (``cell``, ``model``, ``checkpoint_step``, ``metric``,
-    ``settings``, ``parameters``, ``mean``, ``bins``: list of (bin label, ceiled score, error)), best mean first."""
-    sweep = Path(sweep)
+    """Region -> one dict per finished per-bin cell with ceiled scores, best mean first.
+
+    Each dict holds ``cell`` (its folder's name), ``model`` (the name in ``model.json``, e.g.
+    ``net@run#step200``), ``label`` (the model's label in the sweep file), ``run_folder`` (a training run's
+    folder, else None), ``checkpoint_step``, ``benchmark``, ``metric`` (the metric's registered name),
+    ``settings``, ``parameters``, ``mean`` and ``mean_error`` (over the bins with a ceiled score),
+    ``time_ms`` (each bin's centre) and ``bins``: a list of (bin label, ceiled score, error).
+    """
     regions: dict[str, list[dict]] = {}
+    for name, model, labels, metric in _finished_cells(sweep):
+        scores, info = model.scores, model.info
+        if "ceiled_score" not in scores:
+            continue
+        errors = ceiled_error(scores, get_metric(metric).squared_ceiling)
+        starts, ends = scores["time_bin_start"].values, scores["time_bin_end"].values
+        bins = [f"{start:g}-{end:g}" for start, end in zip(starts, ends)]
+        for region in map(str, scores["region"].values):
+            ceiled = scores["ceiled_score"].sel(region=region).values
+            error = errors.sel(region=region).values
+            present = np.isfinite(ceiled)
+            regions.setdefault(region, []).append({
+                "cell": name, "model": info.get("model", labels["model"]), "label": labels["model"],
+                "run_folder": info.get("run_folder"), "checkpoint_step": info.get("checkpoint_step"),
+                "benchmark": labels["benchmark"], "metric": metric, "settings": labels["settings"],
+                "parameters": info.get("parameters"),
+                "mean": float(np.mean(ceiled[present])) if present.any() else float("nan"),
+                "mean_error": float(np.mean(error[present])) if present.any() else float("nan"),
+                "time_ms": ((starts + ends) / 2).tolist(), "bins": list(zip(bins, ceiled.tolist(), error.tolist()))})
+    for rows in regions.values():
+        rows.sort(key=lambda row: -np.inf if np.isnan(row["mean"]) else row["mean"], reverse=True)
+    return regions
+
+
+def unranked_cells(sweep: str | os.PathLike) -> list[tuple[str, str]]:
+    """(cell, metric) of each finished per-bin cell whose metric reports no ceiling (e.g. ``procrustes``, a
+    distance), so it has no ceiled score to rank by."""
+    return [(name, metric) for name, model, _, metric in _finished_cells(sweep) if "ceiled_score" not in model.scores]
+
+
+def _finished_cells(sweep: str | os.PathLike) -> Iterator[tuple[str, ScoredModel, dict, str]]:
+    """(name, scored model, labels, metric name) of each finished cell with per-bin scores, in the plan's order."""
+    sweep = Path(sweep)
     for planned in read_plan(sweep):
         folder = sweep / planned["name"]
         if not (folder / CELL_FILE).is_file() or "per_bin" not in planned["labels"]["time"].split("+"):
             continue
-        scores = read_run_scores(folder, "per_bin")
-        info = read_model_info(folder)
+        model = load_scored_model(scores_file(folder, "per_bin"))
         labels = json.loads((folder / CELL_FILE).read_text())["labels"]
-        bins = [f"{start:g}-{end:g}" for start, end in zip(scores["time_bin_start"].values,
-                                                           scores["time_bin_end"].values)]
-        for region in map(str, scores["region"].values):
-            ceiled = scores["ceiled_score"].sel(region=region).values
-            error = scores["error"].sel(region=region).values / scores["ceiling"].sel(region=region).values
-            regions.setdefault(region, []).append({
-                "cell": planned["name"], "model": info.get("model", labels["model"]),
-                "checkpoint_step": info.get("checkpoint_step"), "metric": labels["metric"],
-                "settings": labels["settings"], "parameters": info.get("parameters"),
-                "mean": float(np.nanmean(ceiled)) if np.isfinite(ceiled).any() else float("nan"),
-                "bins": list(zip(bins, ceiled.tolist(), error.tolist()))})
-    for rows in regions.values():
-        rows.sort(key=lambda row: -np.inf if np.isnan(row["mean"]) else row["mean"], reverse=True)
-    return regions
+        yield planned["name"], model, labels, str(metric_settings(model).get("metric") or labels["metric"])
+
+
+def ceiled_error(scores: xr.Dataset, squared_ceiling: bool) -> xr.DataArray:
+    """The error of the ceiled score (dims of ``score``), see the module docstring.
+
+    Parameters
+    ----------
+    scores : xarray.Dataset
+        Scores with ``score``, ``error``, ``ceiling`` and ``ceiled_score``.
+    squared_ceiling : bool
+        Whether the metric's ceiling is of the squared score (the regressions).
+    """
+    score, ceiled, ceiling = xr.broadcast(scores["score"], scores["ceiled_score"], scores["ceiling"])
+    if squared_ceiling:
+        slope = 2 * np.abs(np.divide(ceiled.values, score.values, out=np.zeros(score.shape), where=score.values != 0))
+    else:
+        slope = 1 / ceiling.values
+    return (scores["error"] * score.copy(data=slope)).where(np.isfinite(ceiled))
 
 
 def leaderboard_table(sweep: str | os.PathLike) -> str:
@@ -66,6 +123,10 @@ def leaderboard_table(sweep: str | os.PathLike) -> str:
                       for _, value, error in row["bins"]]
             lines.append("| " + " | ".join(cells) + " |")
         sections.append("\n".join(lines))
+    unranked = unranked_cells(sweep)
+    if unranked:
+        sections.append("Not ranked (the metric reports no ceiling, so there is no ceiled score): "
+                        + ", ".join(f"{name} ({metric})" for name, metric in unranked) + ".")
     return "\n\n".join(sections) + "\n" if sections else "No finished cell with per-bin scores yet.\n"
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from chronoscore.cli.options import add_figure_options, figure_options
+
 __all__ = ["add_parser", "run"]
 
 
@@ -29,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, help="folder for the PNG and PDF files (default RESULTS_DIR/figures)")
     parser.add_argument("--include", type=Path, action="append", default=[], metavar="PATH",
                         help="another folder to search for inputs, e.g. a benchmark folder (repeatable)")
+    add_figure_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -39,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     folders = [args.results_dir, *args.include]
     out = args.out if args.out is not None else args.results_dir / "figures"
-    planned, skipped = plan_figures(find_inputs(*folders))
+    planned, skipped = plan_figures(find_inputs(*folders), figure_options(args))
     drawn = 0
     for figure in planned:
         result = draw(figure)

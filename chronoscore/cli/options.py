@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from chronoscore.neural_fit.settings import FitSettings
 
 __all__ = ["add_cache_options", "cache_option", "add_fit_options", "fit_settings", "add_init_seed_option",
-           "add_seed_alias", "refuse_ambiguous_seed", "add_time_mapping_option", "with_region_mappings"]
+           "add_seed_alias", "refuse_ambiguous_seed", "add_time_mapping_option", "with_region_mappings",
+           "add_figure_options", "figure_options"]
 
 
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
@@ -147,3 +148,25 @@ def with_region_mappings(settings: FitSettings, values: list[str]) -> FitSetting
         return settings
     given = dict(TimeMapping.parse_region(value) for value in values)
     return dataclasses.replace(settings, region_mappings={**settings.region_mappings, **given})
+
+
+def add_figure_options(parser: argparse.ArgumentParser) -> None:
+    """The options of figures that ``figures`` and ``report`` hand to the figures naming them."""
+    parser.add_argument("--top-models", type=int, metavar="K",
+                        help="models per region in top_models_timecourse, from the sweep leaderboard's first "
+                             "(default 5)")
+
+
+def figure_options(args: argparse.Namespace) -> dict:
+    """The figures' keyword options the command line set (``top`` from ``--top-models``).
+
+    Raises
+    ------
+    ConfigError
+        If ``--top-models`` is below 1.
+    """
+    if args.top_models is None:
+        return {}
+    if args.top_models < 1:
+        raise ConfigError(f"--top-models must be 1 or more, got {args.top_models}.")
+    return {"top": args.top_models}

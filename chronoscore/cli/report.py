@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from chronoscore.cli.options import add_figure_options, figure_options
+
 __all__ = ["add_parser", "run"]
 
 
@@ -27,6 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--include", type=Path, action="append", default=[], metavar="PATH",
                         help="another folder to search for inputs, e.g. a benchmark folder (repeatable)")
     parser.add_argument("--title", help="page title (default: after the folder's name)")
+    add_figure_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -34,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     """Write the page and print what it shows."""
     from chronoscore.figures.report import write_report
 
-    report = write_report(args.results_dir, args.out, include=args.include, title=args.title)
+    report = write_report(args.results_dir, args.out, include=args.include, title=args.title,
+                          figure_options=figure_options(args))
     for item in report.skipped:
         print(f"not drawn {item.name}: {item.reason}")
     print(f"report with {len(report.figures)} figure(s) written to {report.path}")

@@ -16,7 +16,8 @@ from chronoscore.figures.result_files import read_scored_model
 from .tiny_results import write_scored_model, write_tiny_assembly
 
 SCORE = np.array([[0.2, 0.4, 0.5, 0.45], [0.1, 0.2, 0.3, 0.25]])
-BUILT_IN_ORDER = ["predictivity_timecourse", "predictivity_bars", "predictivity_vs_parameters", "training_curves",
+BUILT_IN_ORDER = ["predictivity_timecourse", "predictivity_bars", "predictivity_vs_parameters",
+                  "predictivity_over_checkpoints", "top_models_timecourse", "training_curves",
                   "step_bin_heatmap", "rdm_similarity_over_steps", "memory_vs_steps", "pathfinder_accuracy",
                   "lesion_effects", "stimulus_sheet", "neural_overview"]
 

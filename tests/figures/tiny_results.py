@@ -73,11 +73,13 @@ def write_matrix(folder: Path, score: np.ndarray, name: str = "model") -> Path:
     return write_scores(scores_dataset(score, model=name), folder / "scores_matrix.nc")
 
 
-def write_step_scores(folder: Path, score: np.ndarray, name: str = "model") -> Path:
-    """``scores_per_step.nc`` (scores against a brain RDM) with RSA ``score`` (area, time_step)."""
+def write_step_scores(folder: Path, score: np.ndarray, name: str = "model", error: np.ndarray | None = None) -> Path:
+    """``scores_per_step.nc`` (scores against a brain RDM) with RSA ``score`` and ``error`` (default 0) on dims
+    (area, time_step)."""
     areas, steps = [f"area{index}" for index in range(score.shape[0])], np.arange(score.shape[1])
+    error = 0 * score if error is None else error
     dataset = xr.Dataset({"similarity": (("split", "area", "time_step"), score[None]),
-                          "score": (("area", "time_step"), score), "error": (("area", "time_step"), 0 * score)},
+                          "score": (("area", "time_step"), score), "error": (("area", "time_step"), error)},
                          coords={"area": areas, "time_step": steps, "time_ms": ("time_step", 10.0 * steps)},
                          attrs={"model": name, "metric_settings": json.dumps({"metric": "rsa"})})
     return write_scores(dataset, folder / "scores_per_step.nc")

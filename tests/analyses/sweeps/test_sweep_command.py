@@ -133,8 +133,11 @@ def test_the_leaderboard_ranks_the_cells_per_region_with_their_ceiled_scores_and
             scores = read_scores(sweep / row["cell"] / "scores_per_bin.nc").sel(region=region)
             expected = scores["ceiled_score"].values
             np.testing.assert_allclose([value for _, value, _ in row["bins"]], expected, equal_nan=True)
-            np.testing.assert_allclose([error for _, _, error in row["bins"]],
-                                       scores["error"].values / scores["ceiling"].values, equal_nan=True)
+            r, error, ceiling = scores["score"].values, scores["error"].values, scores["ceiling"].values
+            present = np.isfinite(expected)
+            np.testing.assert_allclose(expected[present], (r**2 / ceiling)[present], rtol=1e-10)   # r² / ceiling
+            np.testing.assert_allclose([error for _, _, error in row["bins"]],   # its error to first order in r
+                                       np.where(present, 2 * np.abs(r) * error / ceiling, np.nan), equal_nan=True)
             assert row["mean"] == pytest.approx(np.nanmean(expected))
             assert row["parameters"] > 0 and row["checkpoint_step"] is None
     table = (sweep / "leaderboard.md").read_text()
