@@ -11,13 +11,16 @@ Kernels are linear (``XXᵀ`` of the raw features, as Brain-Score) or RBF
 distance among the compared stimuli unless given.
 
 Each kernel (or squared-distance matrix) is made once per model step and neural
-bin over all stimuli and only subset per split.
+bin over all stimuli; a linear kernel's HSIC terms on a split are sums over the
+whole kernel weighted by the split's indicator (:func:`subset_cka`), an RBF
+kernel is subset per split (its width is the median of the split's distances).
 """
 
 from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -25,7 +28,7 @@ from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
 
-__all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_label", "cka_value"]
+__all__ = ["CKAOptions", "CkaSimilarity", "Kernel", "cka", "cka_label", "cka_value", "subset_cka"]
 
 KERNELS = ("linear", "rbf")
 
@@ -69,30 +72,68 @@ def cka_label(options: CKAOptions) -> str:
     return "CKA (0–1)" if options.kernel == "linear" else "CKA, RBF kernel (0–1)"
 
 
-def _hsic(k: np.ndarray, m: np.ndarray, debiased: bool) -> float:
-    """HSIC of two (n, n) kernels; the debiased estimator expects zero diagonals."""
-    n = k.shape[0]
-    if not debiased:
-        return float(np.sum(_centred(k) * _centred(m)))
-    k_rows, m_rows = k.sum(axis=1), m.sum(axis=1)
-    total = np.sum(k * m) + k_rows.sum() * m_rows.sum() / ((n - 1) * (n - 2)) - 2 * np.dot(k_rows, m_rows) / (n - 2)
-    return float(total / (n * (n - 3)))
+class Kernel:
+    """A kernel (Gram) matrix over all stimuli with what the HSIC of any subset of them needs.
 
+    Parameters
+    ----------
+    matrix : (N, N) array
+        Symmetric.
+    """
 
-def _centred(kernel: np.ndarray) -> np.ndarray:
-    """``H K H``: the kernel with its row and column means removed."""
-    rows = kernel.mean(axis=1)
-    return kernel - rows[:, None] - kernel.mean(axis=0)[None, :] + rows.mean()
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+        self.diagonal = np.diagonal(matrix).copy()
+
+    @cached_property
+    def squared(self) -> np.ndarray:
+        """(N, N) elementwise square, made once for every subset's self-similarity."""
+        return self.matrix * self.matrix
 
 
 def cka_value(k: np.ndarray, m: np.ndarray, debiased: bool = True) -> float:
     """CKA of two (n, n) kernels; NaN when a self-similarity is not positive (no shared variance to scale by)."""
-    if debiased:
-        k, m = k.copy(), m.copy()
-        np.fill_diagonal(k, 0.0)
-        np.fill_diagonal(m, 0.0)
-    scale = _hsic(k, k, debiased) * _hsic(m, m, debiased)
-    return _hsic(k, m, debiased) / np.sqrt(scale) if scale > 0 else float("nan")
+    return subset_cka(Kernel(np.asarray(k, dtype=np.float64)), Kernel(np.asarray(m, dtype=np.float64)),
+                      np.ones(len(k)), debiased)
+
+
+def subset_cka(k: Kernel, m: Kernel, weights: np.ndarray, debiased: bool) -> float:
+    """CKA of two kernels restricted to the stimuli where ``weights`` (N,) is 1 (0 elsewhere).
+
+    Every term is a sum over the subset taken from the whole kernels (no (n, n) copy
+    is made): with ``w`` the subset's indicator, ``K̃`` the subset's kernel (its
+    diagonal zeroed for the debiased estimator) and ``s = |subset|``,
+    ``tr(K̃ M̃) = wᵀ (K ∘ M) w`` (minus ``Σ_subset K_ii M_ii`` when debiased),
+    ``K̃ 1 = (K w − diag K) ∘ w`` (debiased; ``(K w) ∘ w`` plain), and
+
+    * plain: ``HSIC = tr(K̃ M̃) − 2/s · (K̃1)ᵀ(M̃1) + (1ᵀK̃1)(1ᵀM̃1) / s²``, which is
+      ``sum(HK̃H ∘ HM̃H)`` expanded;
+    * debiased: ``HSIC = [tr(K̃ M̃) + (1ᵀK̃1)(1ᵀM̃1) / ((s−1)(s−2)) − 2/(s−2) ·
+      (K̃1)ᵀ(M̃1)] / (s (s−3))``.
+    """
+    size = float(weights.sum())
+    rows = [(kernel.matrix @ weights - (kernel.diagonal if debiased else 0.0)) * weights for kernel in (k, m)]
+    totals = [float(row.sum()) for row in rows]
+
+    def hsic(trace: float, first: int, second: int) -> float:
+        if debiased:
+            return (trace + totals[first] * totals[second] / ((size - 1) * (size - 2))
+                    - 2 * float(rows[first] @ rows[second]) / (size - 2)) / (size * (size - 3))
+        return trace - 2 * float(rows[first] @ rows[second]) / size + totals[first] * totals[second] / size ** 2
+
+    def trace(first: Kernel, second: Kernel, square: np.ndarray | None) -> float:
+        total = float(weights @ (square @ weights)) if square is not None else _weighted_product_sum(
+            first.matrix, second.matrix, weights)
+        return total - float((first.diagonal * second.diagonal) @ weights) if debiased else total
+
+    scale = hsic(trace(k, k, k.squared), 0, 0) * hsic(trace(m, m, m.squared), 1, 1)
+    return hsic(trace(k, m, None), 0, 1) / np.sqrt(scale) if scale > 0 else float("nan")
+
+
+def _weighted_product_sum(a: np.ndarray, b: np.ndarray, weights: np.ndarray, block: int = 256) -> float:
+    """``wᵀ (A ∘ B) w`` for (N, N) ``a``, ``b``, a block of rows at a time (no (N, N) temporary)."""
+    return float(sum(weights[start:start + block] @ ((a[start:start + block] * b[start:start + block]) @ weights)
+                     for start in range(0, len(weights), block)))
 
 
 class CkaSimilarity:
@@ -105,8 +146,8 @@ class CkaSimilarity:
         self.min_stimuli = 4 if debiased else 3
         """The debiased estimator divides by n − 3."""
 
-    def prepare(self, patterns: np.ndarray, what: str) -> np.ndarray:
-        """The linear kernel (N, N), or for RBF the squared distances, of (N, D) ``patterns``.
+    def prepare(self, patterns: np.ndarray, what: str) -> Kernel | np.ndarray:
+        """The linear kernel (N, N) of (N, D) ``patterns``, or for RBF their squared distances (N, N).
 
         Raises
         ------
@@ -117,25 +158,31 @@ class CkaSimilarity:
         if not np.isfinite(values).all():
             raise DataFormatError(f"{what}: the responses hold NaN or infinite values; drop those stimuli or "
                                   "features first.")
-        gram = values @ values.T
+        centred = values - values.mean(axis=0)   # HSIC of any subset is unchanged by a shift of every pattern
+        gram = centred @ centred.T               # one symmetric product (BLAS syrk)
         if self.kernel == "linear":
-            return gram
+            return Kernel(gram)
         norms = np.diag(gram)
         return np.maximum(norms[:, None] + norms[None, :] - 2 * gram, 0.0)
 
-    def select(self, n: int, stimuli: np.ndarray) -> np.ndarray:
-        """Indices of the compared stimuli (a kernel is subset with them)."""
-        return np.ix_(stimuli, stimuli)
+    def select(self, n: int, stimuli: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The compared stimuli: their indices and their indicator (N,) over all stimuli."""
+        weights = np.zeros(n)
+        weights[stimuli] = 1.0
+        return np.asarray(stimuli), weights
 
-    def compare(self, model: np.ndarray, neural: np.ndarray, selector) -> float:
+    def compare(self, model: Kernel | np.ndarray, neural: Kernel | np.ndarray,
+                selector: tuple[np.ndarray, np.ndarray]) -> float:
         """CKA of the two kernels on the selected stimuli."""
-        return cka_value(self._kernel(model[selector]), self._kernel(neural[selector]), self.debiased)
-
-    def _kernel(self, prepared: np.ndarray) -> np.ndarray:
+        stimuli, weights = selector
         if self.kernel == "linear":
-            return prepared
-        sigma_squared = self.sigma ** 2 or float(np.median(prepared[prepared != 0]))
-        return np.exp(prepared * (-0.5 / sigma_squared))
+            return subset_cka(model, neural, weights, self.debiased)
+        subset = np.ix_(stimuli, stimuli)
+        return subset_cka(self._rbf(model[subset]), self._rbf(neural[subset]), np.ones(len(stimuli)), self.debiased)
+
+    def _rbf(self, squared_distances: np.ndarray) -> Kernel:
+        sigma_squared = self.sigma ** 2 or float(np.median(squared_distances[squared_distances != 0]))
+        return Kernel(np.exp(squared_distances * (-0.5 / sigma_squared)))
 
 
 @register_metric("cka", options=CKAOptions, label=cka_label)
