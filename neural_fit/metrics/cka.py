@@ -11,8 +11,8 @@ Kernels are linear (``XXᵀ`` of the raw features, as Brain-Score) or RBF
 distance among the compared stimuli unless given.
 
 Each kernel (or squared-distance matrix) is made once per model step and neural
-bin over all stimuli; a linear kernel's HSIC terms on a split are sums over the
-whole kernel weighted by the split's indicator (:func:`subset_cka`), an RBF
+bin over all stimuli; a linear kernel's HSIC terms on a split come from sums over
+the whole kernel (:mod:`chronoscore.neural_fit.hsic`), an RBF
 kernel is subset per split (its width is the median of the split's distances).
 """
 
@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.neural_fit.hsic import Kernel, subset_cka
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
 
-__all__ = ["CKAOptions", "CkaSimilarity", "Kernel", "cka", "cka_label", "cka_value", "subset_cka"]
+__all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_label"]
 
 KERNELS = ("linear", "rbf")
 
@@ -72,70 +72,6 @@ def cka_label(options: CKAOptions) -> str:
     return "CKA (0–1)" if options.kernel == "linear" else "CKA, RBF kernel (0–1)"
 
 
-class Kernel:
-    """A kernel (Gram) matrix over all stimuli with what the HSIC of any subset of them needs.
-
-    Parameters
-    ----------
-    matrix : (N, N) array
-        Symmetric.
-    """
-
-    def __init__(self, matrix: np.ndarray) -> None:
-        self.matrix = matrix
-        self.diagonal = np.diagonal(matrix).copy()
-
-    @cached_property
-    def squared(self) -> np.ndarray:
-        """(N, N) elementwise square, made once for every subset's self-similarity."""
-        return self.matrix * self.matrix
-
-
-def cka_value(k: np.ndarray, m: np.ndarray, debiased: bool = True) -> float:
-    """CKA of two (n, n) kernels; NaN when a self-similarity is not positive (no shared variance to scale by)."""
-    return subset_cka(Kernel(np.asarray(k, dtype=np.float64)), Kernel(np.asarray(m, dtype=np.float64)),
-                      np.ones(len(k)), debiased)
-
-
-def subset_cka(k: Kernel, m: Kernel, weights: np.ndarray, debiased: bool) -> float:
-    """CKA of two kernels restricted to the stimuli where ``weights`` (N,) is 1 (0 elsewhere).
-
-    Every term is a sum over the subset taken from the whole kernels (no (n, n) copy
-    is made): with ``w`` the subset's indicator, ``K̃`` the subset's kernel (its
-    diagonal zeroed for the debiased estimator) and ``s = |subset|``,
-    ``tr(K̃ M̃) = wᵀ (K ∘ M) w`` (minus ``Σ_subset K_ii M_ii`` when debiased),
-    ``K̃ 1 = (K w − diag K) ∘ w`` (debiased; ``(K w) ∘ w`` plain), and
-
-    * plain: ``HSIC = tr(K̃ M̃) − 2/s · (K̃1)ᵀ(M̃1) + (1ᵀK̃1)(1ᵀM̃1) / s²``, which is
-      ``sum(HK̃H ∘ HM̃H)`` expanded;
-    * debiased: ``HSIC = [tr(K̃ M̃) + (1ᵀK̃1)(1ᵀM̃1) / ((s−1)(s−2)) − 2/(s−2) ·
-      (K̃1)ᵀ(M̃1)] / (s (s−3))``.
-    """
-    size = float(weights.sum())
-    rows = [(kernel.matrix @ weights - (kernel.diagonal if debiased else 0.0)) * weights for kernel in (k, m)]
-    totals = [float(row.sum()) for row in rows]
-
-    def hsic(trace: float, first: int, second: int) -> float:
-        if debiased:
-            return (trace + totals[first] * totals[second] / ((size - 1) * (size - 2))
-                    - 2 * float(rows[first] @ rows[second]) / (size - 2)) / (size * (size - 3))
-        return trace - 2 * float(rows[first] @ rows[second]) / size + totals[first] * totals[second] / size ** 2
-
-    def trace(first: Kernel, second: Kernel, square: np.ndarray | None) -> float:
-        total = float(weights @ (square @ weights)) if square is not None else _weighted_product_sum(
-            first.matrix, second.matrix, weights)
-        return total - float((first.diagonal * second.diagonal) @ weights) if debiased else total
-
-    scale = hsic(trace(k, k, k.squared), 0, 0) * hsic(trace(m, m, m.squared), 1, 1)
-    return hsic(trace(k, m, None), 0, 1) / np.sqrt(scale) if scale > 0 else float("nan")
-
-
-def _weighted_product_sum(a: np.ndarray, b: np.ndarray, weights: np.ndarray, block: int = 256) -> float:
-    """``wᵀ (A ∘ B) w`` for (N, N) ``a``, ``b``, a block of rows at a time (no (N, N) temporary)."""
-    return float(sum(weights[start:start + block] @ ((a[start:start + block] * b[start:start + block]) @ weights)
-                     for start in range(0, len(weights), block)))
-
-
 class CkaSimilarity:
     """Kernels of one kind compared by CKA (see :class:`chronoscore.neural_fit.representational.Similarity`)."""
 
@@ -166,19 +102,20 @@ class CkaSimilarity:
         return np.maximum(norms[:, None] + norms[None, :] - 2 * gram, 0.0)
 
     def select(self, n: int, stimuli: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The compared stimuli: their indices and their indicator (N,) over all stimuli."""
-        weights = np.zeros(n)
-        weights[stimuli] = 1.0
-        return np.asarray(stimuli), weights
+        """The compared stimuli and the others among ``n``, as index arrays."""
+        stimuli = np.asarray(stimuli)
+        return stimuli, np.setdiff1d(np.arange(n), stimuli)
 
     def compare(self, model: Kernel | np.ndarray, neural: Kernel | np.ndarray,
                 selector: tuple[np.ndarray, np.ndarray]) -> float:
         """CKA of the two kernels on the selected stimuli."""
-        stimuli, weights = selector
+        stimuli, held = selector
         if self.kernel == "linear":
-            return subset_cka(model, neural, weights, self.debiased)
+            return subset_cka(model, neural, stimuli, held, self.debiased)
         subset = np.ix_(stimuli, stimuli)
-        return subset_cka(self._rbf(model[subset]), self._rbf(neural[subset]), np.ones(len(stimuli)), self.debiased)
+        everyone = np.arange(stimuli.size)
+        return subset_cka(self._rbf(model[subset]), self._rbf(neural[subset]), everyone, everyone[:0],
+                          self.debiased)
 
     def _rbf(self, squared_distances: np.ndarray) -> Kernel:
         sigma_squared = self.sigma ** 2 or float(np.median(squared_distances[squared_distances != 0]))
