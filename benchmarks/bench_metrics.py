@@ -6,7 +6,8 @@ synthetic features (stimuli × features) against one neural assembly (stimuli ×
 neuroids, one time bin) with 10 stratified shuffle splits (RSA and CKA compare
 the 90 % held-out stimuli; reverse PLS trains on 90 %). Prints a table and
 ends with one JSON line per metric: ``metric``, ``speedup``, ``max_abs_diff``
-(over the per-split values), ``brainscore_s``, ``chronoscore_s``.
+(over the per-split values), ``brainscore_s``, ``chronoscore_s`` and the
+machine's 1-minute load average when the run started and when it ended.
 
 Brain-Score's side runs in this process when ``brainscore_vision`` imports here,
 else with ``--brainscore-python`` (default: the repository's ``.venv-brainscore``).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -103,6 +105,7 @@ def brainscore_side(args: argparse.Namespace, features: xr.DataArray, neural: xr
 
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
+    load_at_start = os.getloadavg()[0]
     features, neural = make_data(args)
     if args.reference_only:
         save_reference(brainscore_side(args, features, neural), args.reference_only)
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     reference = brainscore_figures(lambda: brainscore_side(args, features, neural), __file__, sizes,
                                    args.brainscore_python)
     print(f"{args.stimuli} stimuli x {args.features} features x {args.neuroids} neuroids, 10 splits, one time bin")
-    print(f"{'metric':<8}{'Brain-Score (s)':>21}{'chronoscore (s)':>18}{'speed-up':>10}{'max |diff|':>12}")
+    print(f"{'metric':<12}{'Brain-Score (s)':>26}{'chronoscore (s)':>18}{'speed-up':>10}{'max |diff|':>12}")
     lines = []
     for name in args.metrics:
         expected, brainscore_s = reference[f"{name}_values"], reference[f"{name}_seconds"]
@@ -121,10 +124,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
                    "max_abs_diff": float(np.abs(ours - expected).max()), "brainscore_s": brainscore_s,
                    "chronoscore_s": chronoscore_s, "stimuli": args.stimuli, "features": args.features,
                    "neuroids": args.neuroids}
-        print(f"{name:<8}{BRAINSCORE_NAMES[name]:>12}{brainscore_s:>9.2f}{chronoscore_s:>18.2f}"
+        print(f"{name:<12}{BRAINSCORE_NAMES[name]:>16}{brainscore_s:>10.2f}{chronoscore_s:>18.2f}"
               f"{figures['speedup']:>9.1f}x{figures['max_abs_diff']:>12.1e}")
         lines.append(figures)
+    load_at_end = os.getloadavg()[0]
+    print(f"load average (1 min): {load_at_start:.2f} at the start, {load_at_end:.2f} at the end")
     for figures in lines:
+        figures.update(load_at_start=load_at_start, load_at_end=load_at_end)
         print(json.dumps(figures))
     return lines
 

@@ -24,7 +24,8 @@ import numpy as np
 from chronoscore.errors import ConfigError, DataFormatError
 
 __all__ = ["RdmKind", "Comparison", "RDM_KINDS", "COMPARISONS", "rdm", "upper_triangle", "pair_mask",
-           "kendall_tau_a", "compare_rdms", "compare_triangles", "PairSubset", "RankedTriangle", "sort_order", "untied_spearman"]
+           "kendall_tau_a", "compare_rdms", "compare_triangles", "PairSubset", "RankedTriangle", "sort_order",
+           "untied_spearman"]
 
 RdmKind = Literal["correlation", "euclidean"]
 Comparison = Literal["spearman", "kendall_tau_a", "pearson"]
