@@ -320,11 +320,12 @@ def untied_spearman(first: RankedTriangle, second: RankedTriangle, pairs: PairSu
     summed exactly in integers; NaN for fewer than two pairs.
     """
     kept = pairs.in_order(first)
-    ranks = np.cumsum(pairs.in_order(second), dtype=np.int64)[second.positions_of(first)[kept]]
+    counts = np.cumsum(pairs.in_order(second), dtype=_index_type(second.values.size))  # the smaller, the faster
+    ranks = counts[second.positions_of(first)[kept]]
     m = ranks.size
     if m < 2:
         return float("nan")
-    centred = 2 * ranks - (m + 1)
+    centred = 2 * ranks.astype(np.int64) - (m + 1)
     along = np.arange(1 - m, m, 2, dtype=np.int64)
     chunk = max(1, 2**62 // (m * m))   # each term is below m², so a chunk's int64 sum cannot overflow
     total = sum(int(np.dot(along[start:start + chunk], centred[start:start + chunk])) for start in range(0, m, chunk))
