@@ -24,6 +24,7 @@ __all__ = [
     "as_float64",
     "to_library_of",
     "to_numpy",
+    "to_bool_numpy",
     "zeros_like_batch",
     "swap_last",
     "permute",
@@ -66,6 +67,11 @@ def to_numpy(array: Array) -> np.ndarray:
     if is_torch(array):
         return array.detach().cpu().numpy()
     return np.asarray(array)
+
+
+def to_bool_numpy(array: Array) -> np.ndarray:
+    """Return ``array`` as a numpy bool array on the host."""
+    return to_numpy(array).astype(bool)
 
 
 def pinv(matrix: Array) -> Array:

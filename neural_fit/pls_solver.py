@@ -9,13 +9,14 @@ design. Writing ``C_k = X_kᵀ Y_k`` for the deflated cross-covariance, the fact
 used are (Wold's NIPALS as described by Wegelin 2000; Höskuldsson 1988):
 
 * NIPALS' x-weight iteration is a power iteration ``w ← C_k C_kᵀ w`` started at
-  column ``j0`` of ``C_k``; written in target space, ``v ← M_k v`` with
-  ``M_k = C_kᵀ C_k`` (q × q) and ``w = C_k v / ||C_k v||``, and the convergence
-  test needs only quadratic forms of ``M_k``. Iterations therefore cost q², not
-  n·p.
+  column ``j0`` of ``C_k``, run on the smaller side of ``C_k``
+  (:mod:`chronoscore.neural_fit.pls_power`): in target space ``v ← M_k v`` with
+  ``M_k = C_kᵀ C_k`` (q × q) and ``w = C_k v / ||C_k v||``, or with more targets
+  than features in feature space on ``N_k = C_k C_kᵀ`` (f × f). Iterations
+  therefore cost min(f, q)², not n·p.
 * With scores ``t = X_k w``, loadings ``p = X_kᵀ t / s``, ``c = Y_kᵀ t / s`` and
   ``s = tᵀt``, deflation of both blocks gives ``C_{k+1} = C_k − s p cᵀ`` and a
-  rank-two update of ``M``; also ``Y_kᵀ t = C_kᵀ w``, so Y is never revisited.
+  rank-two update of ``M`` (or ``N``); also ``Y_kᵀ t = C_kᵀ w``, so Y is never revisited.
 * ``X_k w = X_c w − T (Pᵀ w)`` and ``X_kᵀ t = X_cᵀ t − P (Tᵀ t)``: two passes over
   the design per component, shared by every problem (cross-validation splits,
   time bins) through one matrix product.
@@ -50,9 +51,11 @@ from chronoscore.neural_fit.arrays import (
     qr,
     stack,
     swap_last,
+    to_bool_numpy,
     to_library_of,
     zeros_like_batch,
 )
+from chronoscore.neural_fit.pls_power import feature_space_iteration, first_nonzero, target_space_iteration
 
 __all__ = ["PLSFactors", "fit_pls_problems", "prefer_kernel_form"]
 
@@ -132,7 +135,7 @@ def prefer_kernel_form(n_samples: int, n_features: int, n_targets: int, n_proble
 
     def cost(width: int) -> float:
         cross = 2.0 * n_samples * width * n_targets
-        gram = 2.0 * width * n_targets**2 * n_problems
+        gram = 2.0 * width * n_targets * min(width, n_targets) * n_problems
         passes = n_components * 4.0 * n_samples * width
         return cross + gram + passes
 
@@ -200,10 +203,6 @@ def fit_pls_problems(
     return state.finish(basis, offset)
 
 
-def _to_bool_numpy(a: Array) -> np.ndarray:
-    return a.cpu().numpy().astype(bool) if is_torch(a) else np.asarray(a, dtype=bool)
-
-
 @dataclass
 class _LockstepState:
     """Everything the NIPALS loop carries from one component to the next.
@@ -216,7 +215,9 @@ class _LockstepState:
     x_mean: Array        # (P, f) mean of each problem's training rows (of ``design``)
     y_mean: Array        # (P, q)
     cross: Array         # (P, f, q) cross-covariance C_0 of the centred training data
-    gram: Array          # (P, q, q) M_k = C_kᵀ C_k of the deflated cross-covariance
+    gram: Array          # (P, q, q) M_k = C_kᵀ C_k of the deflated cross-covariance, or in feature space
+                         # (P, f, f) N_k = C_k C_kᵀ
+    feature_space: bool  # whether the power iteration runs on N_k (fewer features than targets)
     scores: Array        # (P, n, k) x-scores T (zero outside training rows)
     weights: Array       # (P, f, k) W
     x_loadings: Array    # (P, f, k) P
@@ -246,7 +247,8 @@ class _LockstepState:
         scale = masks @ row_norms - masks.sum(1) * (x_mean * x_mean).sum(1)
         return cls(
             design=design, masks=masks, x_mean=x_mean, y_mean=y_mean, cross=cross,
-            gram=swap_last(cross) @ cross,
+            gram=cross @ swap_last(cross) if f < q else swap_last(cross) @ cross,
+            feature_space=f < q,
             scores=zeros_like_batch(design, (n_problems, n, n_components)),
             weights=zeros_like_batch(design, (n_problems, f, n_components)),
             x_loadings=zeros_like_batch(design, (n_problems, f, n_components)),
@@ -260,9 +262,12 @@ class _LockstepState:
     def extract_component(self, *, max_iter: int, tol: float) -> None:
         """Extract component ``self.component`` for every active problem."""
         k = self.component
-        v, n_iter = _power_iteration(self.gram, max_iter=max_iter, tol=tol)
-        direction = self._cross_times(v)                                # (P, f)
-        weights = direction / ((direction * direction).sum(1) ** 0.5 + _EPS)[:, None]
+        if self.feature_space:
+            weights, n_iter = feature_space_iteration(self.gram, self._start_weights(), max_iter=max_iter, tol=tol)
+        else:
+            v, n_iter = target_space_iteration(self.gram, max_iter=max_iter, tol=tol)
+            direction = self._cross_times(v)                            # (P, f)
+            weights = direction / ((direction * direction).sum(1) ** 0.5 + _EPS)[:, None]
         scores = self._scores(weights)                                  # (P, n)
         norm2 = (scores * scores).sum(1)                                # (P,)
         self._stop_exhausted_design(norm2)
@@ -272,9 +277,13 @@ class _LockstepState:
         norm2 = norm2 * keep
         safe = norm2 + (1.0 - keep)                                     # avoid 0/0 for stopped problems
         x_loadings = self._loadings(scores) / safe[:, None]             # (P, f)
-        both = self._cross_transpose_times(permute(stack([weights, x_loadings]), (1, 0, 2)))
-        y_loadings = both[:, 0] / safe[:, None]                        # Y_kᵀ t / s = C_kᵀ w / s
-        self._deflate_gram(x_loadings, y_loadings, both[:, 1], norm2)
+        if self.feature_space:
+            y_loadings = self._cross_transpose_times(weights[:, None, :])[:, 0] / safe[:, None]
+            self._deflate_gram(x_loadings, self._cross_times(y_loadings), y_loadings, norm2)   # C_k c
+        else:
+            both = self._cross_transpose_times(permute(stack([weights, x_loadings]), (1, 0, 2)))
+            y_loadings = both[:, 0] / safe[:, None]                    # Y_kᵀ t / s = C_kᵀ w / s
+            self._deflate_gram(y_loadings, both[:, 1], x_loadings, norm2)                    # C_kᵀ p
         self.norms[:, k] = norm2
         self.weights[:, :, k] = weights
         self.scores[:, :, k] = scores
@@ -322,12 +331,33 @@ class _LockstepState:
             product = product - along @ swap_last(self.y_loadings[:, :, :k])
         return product
 
-    def _deflate_gram(self, x_loadings: Array, y_loadings: Array, along: Array, norm2: Array) -> None:
-        """``M ← (C − s p cᵀ)ᵀ (C − s p cᵀ)`` as a rank-two update, given ``a = C_kᵀ p``."""
+    def _start_weights(self) -> Array:
+        """Column ``j0`` of ``C_k`` (its first non-zero one), normalised: NIPALS' first x-weight, (P, f).
+
+        The first column is tried for every problem; ``C_k`` is formed only for
+        the problems where it is zero (e.g. a model unit constant on the training stimuli).
+        """
+        k = self.component
+        deflation = self.x_loadings[:, :, :k] * self.norms[:, None, :k]                 # (P, f, k): P diag(s)
+        column = self.cross[:, :, 0] - (deflation @ self.y_loadings[:, 0, :k, None])[:, :, 0]
+        empty = np.flatnonzero(to_bool_numpy((column * column).sum(1) == 0))
+        if empty.size:
+            deflated = self.cross[empty] - deflation[empty] @ swap_last(self.y_loadings[empty, :, :k])
+            column[empty] = deflated[np.arange(empty.size), :, first_nonzero((deflated * deflated).sum(1))]
+        length = (column * column).sum(1) ** 0.5
+        return column / (length + (length == 0))[:, None]
+
+    def _deflate_gram(self, side: Array, along: Array, other: Array, norm2: Array) -> None:
+        """The iteration matrix after deflation ``C ← C − s p cᵀ``, as a rank-two update.
+
+        Target space: ``M ← (C − s p cᵀ)ᵀ (C − s p cᵀ)`` with ``side = c``,
+        ``along = C_kᵀ p``, ``other = p``; feature space: ``N ← (C − s p cᵀ)(C −
+        s p cᵀ)ᵀ`` with ``side = p``, ``along = C_k c``, ``other = c``.
+        """
         s = norm2[:, None, None]
-        pp = (x_loadings * x_loadings).sum(1)[:, None, None]
-        c_row, c_col = y_loadings[:, None, :], y_loadings[:, :, None]
-        # s (c aᵀ + a cᵀ) − s² (pᵀp) c cᵀ with three (P, q, q) temporaries; a cᵀ is (c aᵀ)ᵀ
+        pp = (other * other).sum(1)[:, None, None]
+        c_row, c_col = side[:, None, :], side[:, :, None]
+        # s (c aᵀ + a cᵀ) − s² (pᵀp) c cᵀ with three (P, d, d) temporaries; a cᵀ is (c aᵀ)ᵀ
         outer = c_col * along[:, None, :]
         update = outer + swap_last(outer)
         update *= s
@@ -340,7 +370,7 @@ class _LockstepState:
         """Stop problems whose deflated design has reached its numerical rank."""
         n, f = self.design.shape
         floor = (max(n, f) * _EPS) ** 2 * self.scale * 1e4
-        self.active &= ~_to_bool_numpy(norm2 <= floor)
+        self.active &= ~to_bool_numpy(norm2 <= floor)
 
     def finish(self, basis: Array | None, offset: Array) -> PLSFactors:
         """Turn the extracted weights and loadings into prediction factors."""
@@ -375,7 +405,7 @@ def _centred_cross_products(design: Array, Y: Array, masks: Array, x_mean: Array
     out = zeros_like_batch(design, (masks.shape[0], n_blocks, f, q))
     full = None
     for s in range(masks.shape[0]):
-        rows = _to_bool_numpy(masks[s] > 0.5)
+        rows = to_bool_numpy(masks[s] > 0.5)
         if 2 * rows.sum() >= n:
             if full is None:
                 full = design.T @ stacked                                 # (f, B·q)
@@ -385,69 +415,3 @@ def _centred_cross_products(design: Array, Y: Array, masks: Array, x_mean: Array
         out[s] = permute(raw.reshape(f, n_blocks, q), (1, 0, 2))          # (B, f, q)
         out[s] -= counts[s] * x_mean[s][None, :, None] * y_mean[s][:, None, :]
     return out
-
-
-def _power_iteration(gram: Array, *, max_iter: int, tol: float) -> tuple[Array, np.ndarray]:
-    """NIPALS' x-weight power iteration, run in target space for every problem.
-
-    With ``w = C v / ||C v||`` the x-weight change that scikit-learn tests is
-    ``||w_new − w||² = 2 − 2 v_newᵀ M v / sqrt(v_newᵀ M v_new · vᵀ M v)``, and
-    ``v_newᵀ M v = ||M v||`` when ``v_new = M v / ||M v||``: one product with
-    ``M`` per iteration, for the problems that are still iterating.
-
-    Parameters
-    ----------
-    gram : (P, q, q) array
-        ``M = Cᵀ C`` per problem. A problem whose ``M`` is zero (its design or
-        targets are constant) keeps the start vector; its component then has a
-        zero score and the problem stops.
-
-    Returns
-    -------
-    v : (P, q) array
-        Target-space vector with x-weight ``C v / ||C v||``.
-    n_iter : (P,) int array
-        Iterations used, counted as scikit-learn counts them.
-    """
-    n_problems, q = gram.shape[0], gram.shape[1]
-    column_norm2 = gram.diagonal(dim1=1, dim2=2) if is_torch(gram) else np.diagonal(gram, axis1=1, axis2=2)
-    v = zeros_like_batch(gram, (n_problems, q))
-    v[np.arange(n_problems), _first_nonzero(column_norm2)] = 1.0
-    n_iter = np.ones(n_problems, dtype=int)
-    running = np.flatnonzero(_to_bool_numpy(column_norm2.sum(1) > 0))   # a zero M (constant design) stays put
-    if q == 1 or not running.size:
-        return v, n_iter
-    # ``held``: the problems whose M is in the stack ``m``; ``alive``: which of them still iterate. Converged
-    # problems stay in the stack (their results unused) until at most half of it is alive, so that the stack
-    # is copied a bounded number of times instead of whenever one problem converges.
-    held = running
-    m, current = gram[held], v[held]
-    alive = np.ones(held.size, dtype=bool)
-    m_current = (m @ current[:, :, None])[:, :, 0]
-    current_norm2 = (current * m_current).sum(1)
-    for iteration in range(1, max_iter):
-        length = (m_current * m_current).sum(1) ** 0.5
-        new = m_current / length[:, None]
-        m_new = (m @ new[:, :, None])[:, :, 0]
-        new_norm2 = (new * m_new).sum(1)
-        change = 2.0 - 2.0 * length / (new_norm2 * current_norm2) ** 0.5
-        rows = np.flatnonzero(alive)
-        v[held[rows]] = new[rows]
-        n_iter[held[rows]] = iteration + 1
-        alive &= ~_to_bool_numpy(change < tol)
-        current, m_current, current_norm2 = new, m_new, new_norm2
-        if not alive.any():
-            break
-        if 2 * alive.sum() <= alive.size:
-            keep = np.flatnonzero(alive)
-            held, alive = held[keep], alive[keep]
-            m, current, m_current, current_norm2 = m[keep], current[keep], m_current[keep], current_norm2[keep]
-    return v, n_iter
-
-
-def _first_nonzero(column_norm2: Array) -> np.ndarray:
-    values = column_norm2.cpu().numpy() if is_torch(column_norm2) else np.asarray(column_norm2)
-    nonzero = values > 0
-    return np.where(nonzero.any(1), nonzero.argmax(1), 0)
-
-

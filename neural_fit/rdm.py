@@ -8,20 +8,24 @@ rank correlation (Brain-Score's choice), Kendall's tau-a, which does not reward
 a model for predicting ties it cannot know about (Nili et al. 2014), or Pearson r.
 
 :class:`RankedTriangle` ranks an RDM's triangle once; the ranks of any subset
-of stimuli (a cross-validation split) then follow in linear time, without a sort.
+of stimuli (a cross-validation split, :class:`PairSubset`) then follow in linear
+time, without a sort, and so does Spearman's ρ of two untied triangles on it
+(:func:`untied_spearman`).
 """
 
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from chronoscore.errors import ConfigError, DataFormatError
 
 __all__ = ["RdmKind", "Comparison", "RDM_KINDS", "COMPARISONS", "rdm", "upper_triangle", "pair_mask",
-           "kendall_tau_a", "compare_rdms", "compare_triangles", "RankedTriangle"]
+           "kendall_tau_a", "compare_rdms", "compare_triangles", "PairSubset", "RankedTriangle", "sort_order",
+           "untied_spearman"]
 
 RdmKind = Literal["correlation", "euclidean"]
 Comparison = Literal["spearman", "kendall_tau_a", "pearson"]
@@ -57,11 +61,13 @@ def rdm(features: np.ndarray, kind: RdmKind = "correlation") -> np.ndarray:
         distances = np.sqrt(np.maximum(distances, 0.0))
         np.fill_diagonal(distances, 0.0)
         return distances
-    centred = values - values.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(centred, axis=1)
+    unit = values - values.mean(axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", unit, unit))
     with np.errstate(invalid="ignore", divide="ignore"):
-        unit = centred / np.where(norms > 0, norms, np.nan)[:, None]
-    dissimilarity = 1.0 - np.clip(unit @ unit.T, -1.0, 1.0)
+        unit /= np.where(norms > 0, norms, np.nan)[:, None]
+    dissimilarity = unit @ unit.T   # one symmetric product (BLAS syrk); the rest in place
+    np.clip(dissimilarity, -1.0, 1.0, out=dissimilarity)
+    np.subtract(1.0, dissimilarity, out=dissimilarity)
     np.fill_diagonal(dissimilarity, np.where(norms > 0, 0.0, np.nan))
     return dissimilarity
 
@@ -82,9 +88,7 @@ def _above_diagonal(n: int) -> np.ndarray:
 
 def pair_mask(n: int, stimuli: np.ndarray) -> np.ndarray:
     """(N (N − 1) / 2,) bool: the pairs of an N-stimulus triangle whose two stimuli are both in ``stimuli``."""
-    keep = np.zeros(n, dtype=bool)
-    keep[stimuli] = True
-    return upper_triangle(keep[:, None] & keep[None, :])
+    return PairSubset(n, stimuli).mask
 
 
 def kendall_tau_a(x: np.ndarray, y: np.ndarray) -> float:
@@ -196,6 +200,32 @@ def _ranks_in_order(sorted_values: np.ndarray, order: np.ndarray, size: int) -> 
     return ranks
 
 
+class PairSubset:
+    """The pairs of a subset of N stimuli: a selector of RDM triangle entries, reused for every comparison on them.
+
+    Parameters
+    ----------
+    n : int
+        Stimuli of the whole RDM.
+    stimuli : (m,) int array
+        The subset.
+    """
+
+    def __init__(self, n: int, stimuli: np.ndarray) -> None:
+        self.keep = np.zeros(n, dtype=bool)
+        self.keep[stimuli] = True
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """(N (N − 1) / 2,) bool: the triangle's pairs whose two stimuli are in the subset (:func:`pair_mask`)."""
+        return upper_triangle(self.keep[:, None] & self.keep[None, :])
+
+    def in_order(self, triangle: RankedTriangle) -> np.ndarray:
+        """The same mask taken along ``triangle``'s sorted order (``mask[triangle.order]``), from its stimulus pairs."""
+        rows, columns = triangle.sorted_pairs
+        return self.keep[rows] & self.keep[columns]
+
+
 class RankedTriangle:
     """An RDM's upper triangle, sorted once (when first ranked), whose subsets are ranked in linear time.
 
@@ -214,33 +244,101 @@ class RankedTriangle:
 
     def __init__(self, matrix: np.ndarray) -> None:
         self.values = upper_triangle(matrix)
+        self.n = matrix.shape[0]
+        self._positions_in: WeakKeyDictionary[RankedTriangle, np.ndarray] = WeakKeyDictionary()
 
     @cached_property
     def order(self) -> np.ndarray:
         """Indices that sort the triangle."""
-        return np.argsort(self.values)
+        return sort_order(self.values)
 
     @cached_property
-    def _position(self) -> np.ndarray | None:
-        """Each value's place in :attr:`order` (``order``'s inverse), or None if the triangle has ties."""
+    def tied(self) -> bool:
+        """Whether two entries of the triangle are equal."""
         ordered = self.values[self.order]
-        if (ordered[1:] == ordered[:-1]).any():
-            return None
-        position = np.empty(self.values.size, dtype=np.int32 if self.values.size < 2**31 else np.int64)
+        return bool((ordered[1:] == ordered[:-1]).any())
+
+    @cached_property
+    def _position(self) -> np.ndarray:
+        """Each value's place in :attr:`order` (``order``'s inverse)."""
+        position = np.empty(self.values.size, dtype=_index_type(self.values.size))
         position[self.order] = np.arange(self.values.size)
         return position
+
+    @cached_property
+    def sorted_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The two stimuli (row, column) of each triangle entry, in :attr:`order`."""
+        rows, columns = _triangle_pairs(self.n)
+        return rows[self.order], columns[self.order]
+
+    def positions_of(self, other: RankedTriangle) -> np.ndarray:
+        """Where each entry of ``other``'s sorted order lies in this one's (``_position[other.order]``), made once."""
+        if other not in self._positions_in:
+            self._positions_in[other] = self._position[other.order]
+        return self._positions_in[other]
 
     def subset_ranks(self, pairs: np.ndarray) -> np.ndarray:
         """Average ranks of the values at ``pairs`` (bool mask from :func:`pair_mask`), in triangle order;
         equal to ``scipy.stats.rankdata(self.values[pairs])``."""
-        if self._position is not None:
+        if not self.tied:
             return np.cumsum(pairs[self.order], dtype=self._position.dtype)[self._position[pairs]].astype(np.float64)
         kept = self.order[pairs[self.order]]           # the subset's pairs, in sorted order
         within = np.cumsum(pairs) - 1                  # each kept pair's index within the subset
         return _ranks_in_order(self.values[kept], within[kept], int(within[-1]) + 1)
 
-    def compare(self, other: RankedTriangle, pairs: np.ndarray, method: Comparison) -> float:
+    def compare(self, other: RankedTriangle, pairs: PairSubset, method: Comparison) -> float:
         """:func:`compare_triangles` of this and ``other`` restricted to ``pairs``."""
         if method == "spearman":
-            return _pearson(self.subset_ranks(pairs), other.subset_ranks(pairs))
-        return compare_triangles(self.values[pairs], other.values[pairs], method)
+            if not (self.tied or other.tied) and self.values.size < 2**31:   # m² terms must fit int64
+                return untied_spearman(self, other, pairs)
+            return _pearson(self.subset_ranks(pairs.mask), other.subset_ranks(pairs.mask))
+        return compare_triangles(self.values[pairs.mask], other.values[pairs.mask], method)
+
+
+def sort_order(values: np.ndarray) -> np.ndarray:
+    """Indices that sort finite float64 ``values`` ascending (equal values in any order).
+
+    Each value's bits, with those of negative values' magnitude flipped, form an
+    int64 key in the values' order (``-0.0`` just below ``0.0``); the keys are
+    radix-sorted (torch's CPU sort of integers), several times faster than a
+    comparison sort of the floats.
+    """
+    import torch
+
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    keys = bits ^ ((bits >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))
+    return torch.sort(torch.from_numpy(keys), stable=True).indices.numpy()
+
+
+def untied_spearman(first: RankedTriangle, second: RankedTriangle, pairs: PairSubset) -> float:
+    """Spearman ρ of two triangles without ties, restricted to ``pairs``, from their orders alone.
+
+    The subset's ranks in ``first`` are 1..m along its sorted order; those in
+    ``second`` are a cumulative count along its own order, looked up through the
+    positions of ``first``'s entries there. Without ties, ρ is the correlation of
+    two permutations of 1..m: ``Σ (2a − m − 1)(2b − m − 1) / (m (m² − 1) / 3)``,
+    summed exactly in integers; NaN for fewer than two pairs.
+    """
+    kept = pairs.in_order(first)
+    counts = np.cumsum(pairs.in_order(second), dtype=_index_type(second.values.size))  # the smaller, the faster
+    ranks = counts[second.positions_of(first)[kept]]
+    m = ranks.size
+    if m < 2:
+        return float("nan")
+    centred = 2 * ranks.astype(np.int64) - (m + 1)
+    along = np.arange(1 - m, m, 2, dtype=np.int64)
+    chunk = max(1, 2**62 // (m * m))   # each term is below m², so a chunk's int64 sum cannot overflow
+    total = sum(int(np.dot(along[start:start + chunk], centred[start:start + chunk])) for start in range(0, m, chunk))
+    return total / (m * (m * m - 1) // 3)
+
+
+@lru_cache(maxsize=2)
+def _triangle_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column stimulus of each entry of an N-stimulus upper triangle, row by row (smallest int type)."""
+    rows, columns = np.triu_indices(n, k=1)
+    kind = np.int16 if n < 2**15 else np.int32
+    return rows.astype(kind), columns.astype(kind)
+
+
+def _index_type(size: int) -> type:
+    return np.int32 if size < 2**31 else np.int64

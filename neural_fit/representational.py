@@ -31,8 +31,10 @@ ceiling``, NaN below the settings' ``ceiling_floor``) and ``ceiling_below_floor`
 from __future__ import annotations
 
 import dataclasses
+import os
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import numpy as np
@@ -257,25 +259,43 @@ class _SimilarityRegion:
 
     def values(self, mode: TimeMode, steps: np.ndarray, splits: list[Split], n_time_steps: int) -> np.ndarray:
         """See :class:`RegionScorer`."""
-        compare = self.compare
         tests = [self.similarity.select(self.design.shape[1], test) for _, test in splits]
         if mode == "matrix":
             values = np.full((len(tests), n_time_steps, len(self.neural)), np.nan)
-            for t in range(self.design.shape[0]):
-                for b, neural in enumerate(self.neural):
-                    values[:, t, b] = [compare(self.model(t), neural, test) for test in tests]
+            comparisons = [(self.model(t), neural, test) for t in range(self.design.shape[0])
+                           for neural in self.neural for test in tests]
+            values[:, :self.design.shape[0]] = np.moveaxis(np.reshape(
+                self._compare_all(comparisons), (self.design.shape[0], len(self.neural), len(tests))), 2, 0)
             return values
-        values = np.empty((len(tests), len(self.neural)))
+        comparisons = []
         for s, test in enumerate(tests):
             if mode == "shared":
                 joined = np.concatenate([self.design[step] for step in steps[s]], axis=1)
                 shared = None if _same_for_every_stimulus(joined) else self.similarity.prepare(
                     joined, f"model features for region {self.name}, steps {steps[s].tolist()}")
-                values[s] = [compare(shared, neural, test) for neural in self.neural]
+                comparisons += [(shared, neural, test) for neural in self.neural]
             else:
-                values[s] = [compare(self.model(step), neural, test)
-                             for step, neural in zip(steps[s], self.neural, strict=True)]
-        return values
+                comparisons += [(self.model(step), neural, test)
+                                for step, neural in zip(steps[s], self.neural, strict=True)]
+        return np.reshape(self._compare_all(comparisons), (len(tests), len(self.neural)))
+
+    def _compare_all(self, comparisons: list[tuple[Any, Any, Any]]) -> list[float]:
+        """:meth:`compare` of each (model, neural, selector), every matrix already prepared.
+
+        The first comparison of each pair of matrices runs alone (it fills what the
+        matrices keep for every subset, e.g. an RDM's sorted order); the others
+        run on a pool of threads, as numpy releases the GIL in the gathers and
+        sums a comparison is made of.
+        """
+        results: dict[int, float] = {}
+        first_of_pair = {(id(model), id(neural)): index for index, (model, neural, _) in
+                         reversed(list(enumerate(comparisons)))}
+        for index in first_of_pair.values():
+            results[index] = self.compare(*comparisons[index])
+        rest = [index for index in range(len(comparisons)) if index not in results]
+        with ThreadPoolExecutor(max_workers=_COMPARISON_THREADS) as pool:
+            results.update(zip(rest, pool.map(lambda index: self.compare(*comparisons[index]), rest)))
+        return [results[index] for index in range(len(comparisons))]
 
     def best_steps(self, splits: list[Split]) -> np.ndarray:
         """See :class:`RegionScorer`."""
@@ -287,6 +307,10 @@ class _SimilarityRegion:
             values = values if self.similarity.larger_is_closer else -values
             chosen[s] = np.argmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
         return chosen
+
+
+_COMPARISON_THREADS = min(4, os.cpu_count() or 1)
+"""Threads comparing matrices on different splits at once."""
 
 
 class UninformativeStepWarning(UserWarning):

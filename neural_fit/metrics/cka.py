@@ -11,7 +11,9 @@ Kernels are linear (``XXᵀ`` of the raw features, as Brain-Score) or RBF
 distance among the compared stimuli unless given.
 
 Each kernel (or squared-distance matrix) is made once per model step and neural
-bin over all stimuli and only subset per split.
+bin over all stimuli; a linear kernel's HSIC terms on a split come from sums over
+the whole kernel (:mod:`chronoscore.neural_fit.hsic`), an RBF
+kernel is subset per split (its width is the median of the split's distances).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.neural_fit.hsic import Kernel, subset_cka
 from chronoscore.neural_fit.metrics._registry import register_metric
 from chronoscore.neural_fit.representational import SimilarityEvaluator, representational_scores
 
-__all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_label", "cka_value"]
+__all__ = ["CKAOptions", "CkaSimilarity", "cka", "cka_label"]
 
 KERNELS = ("linear", "rbf")
 
@@ -69,32 +72,6 @@ def cka_label(options: CKAOptions) -> str:
     return "CKA (0–1)" if options.kernel == "linear" else "CKA, RBF kernel (0–1)"
 
 
-def _hsic(k: np.ndarray, m: np.ndarray, debiased: bool) -> float:
-    """HSIC of two (n, n) kernels; the debiased estimator expects zero diagonals."""
-    n = k.shape[0]
-    if not debiased:
-        return float(np.sum(_centred(k) * _centred(m)))
-    k_rows, m_rows = k.sum(axis=1), m.sum(axis=1)
-    total = np.sum(k * m) + k_rows.sum() * m_rows.sum() / ((n - 1) * (n - 2)) - 2 * np.dot(k_rows, m_rows) / (n - 2)
-    return float(total / (n * (n - 3)))
-
-
-def _centred(kernel: np.ndarray) -> np.ndarray:
-    """``H K H``: the kernel with its row and column means removed."""
-    rows = kernel.mean(axis=1)
-    return kernel - rows[:, None] - kernel.mean(axis=0)[None, :] + rows.mean()
-
-
-def cka_value(k: np.ndarray, m: np.ndarray, debiased: bool = True) -> float:
-    """CKA of two (n, n) kernels; NaN when a self-similarity is not positive (no shared variance to scale by)."""
-    if debiased:
-        k, m = k.copy(), m.copy()
-        np.fill_diagonal(k, 0.0)
-        np.fill_diagonal(m, 0.0)
-    scale = _hsic(k, k, debiased) * _hsic(m, m, debiased)
-    return _hsic(k, m, debiased) / np.sqrt(scale) if scale > 0 else float("nan")
-
-
 class CkaSimilarity:
     """Kernels of one kind compared by CKA (see :class:`chronoscore.neural_fit.representational.Similarity`)."""
 
@@ -105,8 +82,8 @@ class CkaSimilarity:
         self.min_stimuli = 4 if debiased else 3
         """The debiased estimator divides by n − 3."""
 
-    def prepare(self, patterns: np.ndarray, what: str) -> np.ndarray:
-        """The linear kernel (N, N), or for RBF the squared distances, of (N, D) ``patterns``.
+    def prepare(self, patterns: np.ndarray, what: str) -> Kernel | np.ndarray:
+        """The linear kernel (N, N) of (N, D) ``patterns``, or for RBF their squared distances (N, N).
 
         Raises
         ------
@@ -117,25 +94,32 @@ class CkaSimilarity:
         if not np.isfinite(values).all():
             raise DataFormatError(f"{what}: the responses hold NaN or infinite values; drop those stimuli or "
                                   "features first.")
-        gram = values @ values.T
+        centred = values - values.mean(axis=0)   # HSIC of any subset is unchanged by a shift of every pattern
+        gram = centred @ centred.T               # one symmetric product (BLAS syrk)
         if self.kernel == "linear":
-            return gram
+            return Kernel(gram)
         norms = np.diag(gram)
         return np.maximum(norms[:, None] + norms[None, :] - 2 * gram, 0.0)
 
-    def select(self, n: int, stimuli: np.ndarray) -> np.ndarray:
-        """Indices of the compared stimuli (a kernel is subset with them)."""
-        return np.ix_(stimuli, stimuli)
+    def select(self, n: int, stimuli: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The compared stimuli and the others among ``n``, as index arrays."""
+        stimuli = np.asarray(stimuli)
+        return stimuli, np.setdiff1d(np.arange(n), stimuli)
 
-    def compare(self, model: np.ndarray, neural: np.ndarray, selector) -> float:
+    def compare(self, model: Kernel | np.ndarray, neural: Kernel | np.ndarray,
+                selector: tuple[np.ndarray, np.ndarray]) -> float:
         """CKA of the two kernels on the selected stimuli."""
-        return cka_value(self._kernel(model[selector]), self._kernel(neural[selector]), self.debiased)
-
-    def _kernel(self, prepared: np.ndarray) -> np.ndarray:
+        stimuli, held = selector
         if self.kernel == "linear":
-            return prepared
-        sigma_squared = self.sigma ** 2 or float(np.median(prepared[prepared != 0]))
-        return np.exp(prepared * (-0.5 / sigma_squared))
+            return subset_cka(model, neural, stimuli, held, self.debiased)
+        subset = np.ix_(stimuli, stimuli)
+        everyone = np.arange(stimuli.size)
+        return subset_cka(self._rbf(model[subset]), self._rbf(neural[subset]), everyone, everyone[:0],
+                          self.debiased)
+
+    def _rbf(self, squared_distances: np.ndarray) -> Kernel:
+        sigma_squared = self.sigma ** 2 or float(np.median(squared_distances[squared_distances != 0]))
+        return Kernel(np.exp(squared_distances * (-0.5 / sigma_squared)))
 
 
 @register_metric("cka", options=CKAOptions, label=cka_label)

@@ -23,8 +23,8 @@ import xarray as xr
 
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.metrics._registry import register_metric
-from chronoscore.neural_fit.rdm import (COMPARISONS, RDM_KINDS, Comparison, RankedTriangle, RdmKind, compare_rdms,
-                                        pair_mask, rdm)
+from chronoscore.neural_fit.rdm import (COMPARISONS, RDM_KINDS, Comparison, PairSubset, RankedTriangle, RdmKind,
+                                        compare_rdms, rdm)
 from chronoscore.neural_fit.crossnobis import crossnobis_rdm
 from chronoscore.neural_fit.features import feature_steps, step_times
 from chronoscore.neural_fit.representational import (SimilarityEvaluator, UninformativeStepWarning,
@@ -127,11 +127,11 @@ class RdmSimilarity:
         """The crossnobis RDM of (N, M, q) repeated ``trials``."""
         return RankedTriangle(crossnobis_rdm(trials, self.noise_shrinkage, what))
 
-    def select(self, n: int, stimuli: np.ndarray) -> np.ndarray:
-        """The pairs of ``stimuli`` among ``n`` (a mask over the triangle)."""
-        return pair_mask(n, stimuli)
+    def select(self, n: int, stimuli: np.ndarray) -> PairSubset:
+        """The pairs of ``stimuli`` among ``n``."""
+        return PairSubset(n, stimuli)
 
-    def compare(self, model: RankedTriangle, neural: RankedTriangle, pairs: np.ndarray) -> float:
+    def compare(self, model: RankedTriangle, neural: RankedTriangle, pairs: PairSubset) -> float:
         """The two RDMs compared over ``pairs``."""
         return model.compare(neural, pairs, self.comparison)
 

@@ -7,6 +7,7 @@ import pytest
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
 from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.neural_fit.hsic import Kernel, subset_cka
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.scoring import neural_predictivity
 from chronoscore.neural_fit.representational import UninformativeStepWarning
@@ -65,6 +66,22 @@ def test_cka_equals_the_definition_on_every_split(kernel, debiased, sigma, time)
             else:
                 expected = reference_cka(x[1 - b][test], y[test, :, b], kernel, debiased, sigma)
                 assert scores["similarity"].values[s, 0, b] == pytest.approx(expected, abs=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("debiased", [True, False])
+def test_cka_on_a_subset_from_the_whole_kernels_equals_the_definition_on_the_subset(seed, debiased):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 40))
+    x = rng.normal(size=(n, int(rng.integers(2, 50)))) + rng.normal(size=3)[seed % 3] * 5
+    y = x[:, :1] * rng.normal() + rng.normal(size=(n, int(rng.integers(1, 20))))
+    subset = rng.choice(n, size=int(rng.integers(5, n + 1)), replace=False)  # most stimuli, or few
+    held = np.setdiff1d(np.arange(n), subset)
+    k, m = Kernel(x @ x.T), Kernel(y @ y.T)
+
+    for _ in range(2):  # the second time from the sums kept over the whole kernels
+        value = subset_cka(k, m, subset, held, debiased)
+        assert value == pytest.approx(reference_cka(x[subset], y[subset], "linear", debiased), abs=1e-10)
 
 
 def test_the_ceiling_is_the_spearman_brown_corrected_split_half_cka():

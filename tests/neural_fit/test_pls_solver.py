@@ -31,6 +31,32 @@ def test_every_split_and_block_equals_its_own_fit(kernel, seed, n, p, q, blocks,
             assert list(factors.n_iter[problem]) == list(reference.n_iter_)
 
 
+@pytest.mark.parametrize("seed,n,p,q,blocks,splits", [(5, 60, 4, 40, 2, 3), (6, 90, 12, 150, 1, 4)])
+def test_more_targets_than_features_iterate_in_feature_space_and_equal_scikit_learn(seed, n, p, q, blocks, splits):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p)) + 0.5
+    Y = rng.normal(size=(blocks, n, q)) + (X @ rng.normal(size=(p, q)))[None] * 0.3
+    Y[:, :, 0] = 0.0  # a silent model unit: NIPALS starts from the next column
+    masks = rng.random((splits, n)) < 0.8
+    n_components = min(p, 6)
+
+    factors = fit_pls_problems(X, Y, masks, n_components=n_components)
+    torch_factors = fit_pls_problems(torch.tensor(X), torch.tensor(Y), torch.tensor(masks), n_components=n_components)
+
+    assert factors.rotations.shape[1] < factors.y_loadings.shape[1], "the iteration should run in feature space"
+    for s in range(splits):
+        held_out = X[~masks[s]]
+        for b in range(blocks):
+            reference = SklearnPLS(n_components, scale=False).fit(X[masks[s]], Y[b][masks[s]])
+            problem = s * blocks + b
+            working = factors.working_rows(held_out)
+            np.testing.assert_allclose(factors.predict_working(working, problem), reference.predict(held_out),
+                                       atol=1e-9)
+            assert list(factors.n_iter[problem]) == list(reference.n_iter_)
+    np.testing.assert_array_equal(np.asarray(torch_factors.n_iter), factors.n_iter)
+    np.testing.assert_allclose(torch_factors.coefficients()[0].numpy(), factors.coefficients()[0], atol=1e-10)
+
+
 def test_torch_and_numpy_agree():
     rng = np.random.default_rng(2)
     X, Y = rng.normal(size=(60, 40)), rng.normal(size=(60, 5))

@@ -13,7 +13,8 @@ from chronoscore.cli import main
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.netcdf_io import write_assembly
-from chronoscore.neural_fit.rdm import RankedTriangle, compare_rdms, kendall_tau_a, pair_mask, rdm, upper_triangle
+from chronoscore.neural_fit.rdm import (PairSubset, RankedTriangle, compare_rdms, kendall_tau_a, pair_mask, rdm,
+                                        sort_order, untied_spearman, upper_triangle)
 from chronoscore.neural_fit.results_io import read_scores, write_features
 from chronoscore.neural_fit.scoring import neural_predictivity, score_time_modes
 from chronoscore.neural_fit.settings import FitSettings
@@ -85,9 +86,9 @@ def test_a_constant_pattern_has_no_correlation_rdm():
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("tied", [True, False])
-def test_subset_ranks_equal_rankdata_of_the_subset(seed, tied):
+@pytest.mark.parametrize("n", [4, 25, 90])
+def test_subset_ranks_equal_rankdata_of_the_subset(seed, tied, n):
     rng = np.random.default_rng(seed)
-    n = 25
     matrix = np.round(rng.random((n, n)), 1 if tied else 12)
     matrix = matrix + matrix.T
     np.fill_diagonal(matrix, 0)
@@ -98,6 +99,63 @@ def test_subset_ranks_equal_rankdata_of_the_subset(seed, tied):
     triangle = RankedTriangle(matrix)
     np.testing.assert_array_equal(triangle.values[pairs], expected_values)
     np.testing.assert_array_equal(triangle.subset_ranks(pairs), rankdata(expected_values))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("size", [1, 2, 57, 5000])
+def test_sort_order_sorts_like_numpy(seed, size):
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(size) * 10.0 ** rng.integers(-300, 300, size)
+    values[rng.random(size) < 0.1] = 0.0
+    values[rng.random(size) < 0.1] = -0.0
+    values[rng.random(size) < 0.1] = values[-1]  # ties
+    values[rng.random(size) < 0.05] = 5e-324 * rng.choice([-1, 1])  # subnormal
+    order = sort_order(values)
+    assert sorted(order.tolist()) == list(range(size))
+    np.testing.assert_array_equal(values[order], np.sort(values))
+
+
+def random_rdm(rng, n, decimals):
+    matrix = np.round(rng.random((n, n)), decimals)
+    matrix = matrix + matrix.T
+    np.fill_diagonal(matrix, 0)
+    return matrix
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("n", [3, 9, 40, 130])
+def test_spearman_of_a_subset_from_the_whole_orders_equals_scipy(seed, n):
+    rng = np.random.default_rng(seed)
+    first, second = random_rdm(rng, n, 15), random_rdm(rng, n, 15)
+    second = second + 0.5 * first  # correlated
+    stimuli = rng.choice(n, size=int(rng.integers(3, n + 1)), replace=False)
+    kept = np.sort(stimuli)
+    rows, columns = np.triu_indices(len(kept), 1)
+    expected = spearmanr(first[np.ix_(kept, kept)][rows, columns], second[np.ix_(kept, kept)][rows, columns])
+    a, b = RankedTriangle(first), RankedTriangle(second)
+    pairs = PairSubset(n, stimuli)
+
+    assert not (a.tied or b.tied)
+    np.testing.assert_array_equal(pairs.in_order(a), pairs.mask[a.order])
+    for _ in range(2):  # the second time through the positions kept from the first
+        assert untied_spearman(a, b, pairs) == pytest.approx(expected.statistic, abs=1e-12)
+        assert untied_spearman(b, a, pairs) == pytest.approx(expected.statistic, abs=1e-12)
+    assert untied_spearman(a, a, pairs) == 1.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_spearman_of_tied_triangles_takes_average_ranks(seed):
+    rng = np.random.default_rng(seed)
+    n = 30
+    first, second = random_rdm(rng, n, 1), random_rdm(rng, n, 12)
+    stimuli = rng.choice(n, size=20, replace=False)
+    kept = np.sort(stimuli)
+    rows, columns = np.triu_indices(len(kept), 1)
+    expected = spearmanr(first[np.ix_(kept, kept)][rows, columns], second[np.ix_(kept, kept)][rows, columns])
+    a, b = RankedTriangle(first), RankedTriangle(second)
+    assert a.tied and not b.tied
+    assert a.compare(b, PairSubset(n, stimuli), "spearman") == pytest.approx(expected.statistic, abs=1e-12)
+    assert b.compare(a, PairSubset(n, stimuli), "spearman") == pytest.approx(expected.statistic, abs=1e-12)
 
 
 def test_compare_rdms_uses_the_upper_triangle():
