@@ -4,8 +4,9 @@ Drawn for a sweep folder (``chronoscore sweep``) whose models include a training
 run scored at several checkpoints (``run: FOLDER`` with ``checkpoints: all``,
 ``every N``, ...). Each point is one finished cell: x is the checkpoint's
 training step (``checkpoint_step`` in the cell's ``model.json``), y its mean
-ceiled score over the time bins that have one, with the mean of those bins'
-errors as error bar (see :mod:`chronoscore.analyses.sweeps.leaderboard`). A
+ceiled score over the time bins with a usable ceiling (a bin without a score
+there counts as 0), with the mean of those bins' errors as error bar (see
+:mod:`chronoscore.analyses.sweeps.leaderboard`). A
 line joins the checkpoints of one run on one benchmark with one metric and
 settings. Reads saved results only, through the leaderboard's rows.
 """

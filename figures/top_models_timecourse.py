@@ -1,8 +1,8 @@
 """The time course of a sweep's best models: ceiled score per time bin of the leaderboard's top k, per region.
 
 Drawn for a sweep folder (``chronoscore sweep``): in each region (and metric),
-the k cells ranked first by the leaderboard (mean ceiled score over the bins,
-:mod:`chronoscore.analyses.sweeps.leaderboard`), each a line of its ceiled score
+the k cells ranked first by the leaderboard (mean ceiled score over the bins
+with a usable ceiling, :mod:`chronoscore.analyses.sweeps.leaderboard`), each a line of its ceiled score
 per time bin with a band of ± its error, labelled with the model's name (a
 training run's checkpoint: ``model@run#stepN``). Bins below the ceiling floor
 are gaps. Reads saved results only, through the leaderboard's rows.

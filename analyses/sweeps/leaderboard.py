@@ -2,8 +2,14 @@
 
 Each row is one cell with per-bin Scores (``scores_per_bin.nc``): its model,
 checkpoint step (a training run's), metric and settings labels, parameter count,
-mean ceiled score over the bins that have one, and the ceiled score ± its error
-in each time bin. Bins below the ceiling floor read ``n/a``. Cells of a metric
+mean ceiled score, and the ceiled score ± its error in each time bin. Bins whose
+ceiling is below the floor (or missing) read ``n/a`` and are left out of every
+cell's mean alike. A bin with a usable ceiling where the cell has no score reads
+``undefined`` and counts as 0 in its mean: its correlation is undefined because
+the model's predictions do not vary over the stimuli (e.g. an area the image has
+not reached yet, or that it has left, gives every stimulus the same features),
+and a model that predicts nothing in a bin must not rank above one that predicts
+a little there; averaging such a cell over its other bins alone would. Cells of a metric
 that reports no ceiling (``procrustes``, a distance) have no ceiled score and are
 listed below the tables, unranked.
 
@@ -43,8 +49,10 @@ def leaderboard_rows(sweep: str | os.PathLike) -> dict[str, list[dict]]:
     Each dict holds ``cell`` (its folder's name), ``model`` (the name in ``model.json``, e.g.
     ``net@run#step200``), ``label`` (the model's label in the sweep file), ``run_folder`` (a training run's
     folder, else None), ``checkpoint_step``, ``benchmark``, ``metric`` (the metric's registered name),
-    ``settings``, ``parameters``, ``mean`` and ``mean_error`` (over the bins with a ceiled score),
-    ``time_ms`` (each bin's centre) and ``bins``: a list of (bin label, ceiled score, error).
+    ``settings``, ``parameters``, ``mean`` and ``mean_error`` (over the bins with a usable ceiling, a
+    missing score counted as 0), ``undefined_bins`` (how many such bins have no score), ``usable`` (per bin,
+    whether its ceiling is usable), ``time_ms`` (each bin's centre) and ``bins``: a list of (bin label,
+    ceiled score, error).
     """
     regions: dict[str, list[dict]] = {}
     for name, model, labels, metric in _finished_cells(sweep):
@@ -57,18 +65,34 @@ def leaderboard_rows(sweep: str | os.PathLike) -> dict[str, list[dict]]:
         for region in map(str, scores["region"].values):
             ceiled = scores["ceiled_score"].sel(region=region).values
             error = errors.sel(region=region).values
-            present = np.isfinite(ceiled)
+            usable = _usable_ceiling(scores, region)
             regions.setdefault(region, []).append({
                 "cell": name, "model": info.get("model", labels["model"]), "label": labels["model"],
                 "run_folder": info.get("run_folder"), "checkpoint_step": info.get("checkpoint_step"),
                 "benchmark": labels["benchmark"], "metric": metric, "settings": labels["settings"],
                 "parameters": info.get("parameters"),
-                "mean": float(np.mean(ceiled[present])) if present.any() else float("nan"),
-                "mean_error": float(np.mean(error[present])) if present.any() else float("nan"),
+                "mean": _mean_over(ceiled, usable), "mean_error": _mean_over(error, usable),
+                "undefined_bins": int(np.sum(usable & ~np.isfinite(ceiled))), "usable": usable.tolist(),
                 "time_ms": ((starts + ends) / 2).tolist(), "bins": list(zip(bins, ceiled.tolist(), error.tolist()))})
     for rows in regions.values():
         rows.sort(key=lambda row: -np.inf if np.isnan(row["mean"]) else row["mean"], reverse=True)
     return regions
+
+
+def _usable_ceiling(scores: xr.Dataset, region: str) -> np.ndarray:
+    """(time_bin,) whether the bin's ceiling exists and is not below the floor."""
+    ceiling = scores["ceiling"].sel(region=region).values
+    usable = np.isfinite(ceiling)
+    if "ceiling_below_floor" in scores:
+        usable &= ~scores["ceiling_below_floor"].sel(region=region).values.astype(bool)
+    elif "ceiling_floor" in scores.attrs:
+        usable &= ceiling >= float(scores.attrs["ceiling_floor"])
+    return usable
+
+
+def _mean_over(values: np.ndarray, usable: np.ndarray) -> float:
+    """Mean of (time_bin,) ``values`` over the usable bins, a missing value counted as 0 (NaN without a usable bin)."""
+    return float(np.mean(np.nan_to_num(values[usable], nan=0.0))) if usable.any() else float("nan")
 
 
 def unranked_cells(sweep: str | os.PathLike) -> list[tuple[str, str]]:
@@ -119,8 +143,7 @@ def leaderboard_table(sweep: str | os.PathLike) -> str:
             cells = [str(rank), row["model"], "" if row["checkpoint_step"] is None else str(row["checkpoint_step"]),
                      row["metric"], row["settings"] or "-",
                      "?" if row["parameters"] is None else f"{row['parameters']:,}", _number(row["mean"])]
-            cells += [f"{_number(value)} ± {_number(error)}" if np.isfinite(value) else "n/a"
-                      for _, value, error in row["bins"]]
+            cells += [_bin_cell(value, error, usable) for (_, value, error), usable in zip(row["bins"], row["usable"])]
             lines.append("| " + " | ".join(cells) + " |")
         sections.append("\n".join(lines))
     unranked = unranked_cells(sweep)
@@ -135,6 +158,13 @@ def write_leaderboard(sweep: str | os.PathLike) -> Path:
     path = Path(sweep) / LEADERBOARD_FILE
     path.write_text(leaderboard_table(sweep), encoding="utf-8")
     return path
+
+
+def _bin_cell(value: float, error: float, usable: bool) -> str:
+    """One bin's table entry: ``score ± error``, ``undefined`` (no score where the ceiling is usable) or ``n/a``."""
+    if np.isfinite(value):
+        return f"{_number(value)} ± {_number(error)}"
+    return "undefined" if usable else "n/a"
 
 
 def _number(value: float) -> str:

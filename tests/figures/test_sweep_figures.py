@@ -57,6 +57,13 @@ def ceiled_by_hand(scores, region):
     return ceiled, np.where(np.isfinite(ceiled), 2 * np.abs(r) * error / ceiling, np.nan)
 
 
+def mean_by_hand(scores, region, values):
+    """Mean of per-bin ``values`` over the bins with a usable ceiling (the others left out), a missing value as 0."""
+    ceiling = scores["ceiling"].sel(region=region).values
+    usable = np.isfinite(ceiling) & ~scores["ceiling_below_floor"].sel(region=region).values
+    return np.mean(np.where(np.isfinite(values), values, 0.0)[usable])
+
+
 def panels(figure):
     return {axis.get_title(): axis for axis in figure.axes if axis.get_visible() and axis.get_title()}
 
@@ -74,10 +81,9 @@ def test_the_checkpoint_figure_plots_each_checkpoint_s_mean_ceiled_score_at_its_
         steps, means, errors = [], [], []
         for scores, info in sorted(checkpoints.values(), key=lambda cell: cell[1]["checkpoint_step"]):
             ceiled, error = ceiled_by_hand(scores, region)
-            present = np.isfinite(ceiled)
             steps.append(info["checkpoint_step"])
-            means.append(ceiled[present].mean())
-            errors.append(error[present].mean())
+            means.append(mean_by_hand(scores, region, ceiled))
+            errors.append(mean_by_hand(scores, region, error))
         data = line.lines[0]
         np.testing.assert_array_equal(np.asarray(data.get_xdata(), dtype=float), steps)
         np.testing.assert_allclose(np.asarray(data.get_ydata(), dtype=float), means, rtol=1e-10)
@@ -91,8 +97,9 @@ def test_the_top_models_figure_draws_the_leaderboard_s_best_cells_in_order_with_
     figure = top_models_timecourse(sweep, top=2)
     for region, axis in panels(figure).items():
         by_hand = {name: ceiled_by_hand(scores, region) for name, (scores, _) in cells.items()}
-        ranked = sorted(by_hand, key=lambda name: np.nanmean(by_hand[name][0]), reverse=True)
-        assert len(ranked) == 4 and len({np.nanmean(by_hand[name][0]) for name in ranked}) == 4
+        means = {name: mean_by_hand(cells[name][0], region, by_hand[name][0]) for name in by_hand}
+        ranked = sorted(by_hand, key=lambda name: means[name], reverse=True)
+        assert len(ranked) == 4 and len(set(means.values())) == 4
         lines = axis.get_lines()
         assert [line.get_label() for line in lines] == [cells[name][1]["model"] for name in ranked[:2]]
         for line, band, name in zip(lines, axis.collections, ranked[:2]):

@@ -41,11 +41,14 @@ def test_a_ceiling_in_the_score_s_units_divides_its_error():
     np.testing.assert_allclose(error, np.where(CEILING >= 0.1, SE / CEILING, np.nan), rtol=1e-12, equal_nan=True)
 
 
-def write_cell(sweep, name, metric, ceiling):
+def write_cell(sweep, name, metric, ceiling, score=((0.3, 0.5), (0.2, 0.4)), below_floor=None):
     """A finished per-bin cell of ``metric`` (with a ceiling, or none) in a sweep folder; return its plan entry."""
     labels = {"model": name, "checkpoint": "", "benchmark": "tiny", "metric": metric, "time": "per_bin",
               "settings": ""}
-    scores = scores_dataset(np.array([[0.3, 0.5], [0.2, 0.4]]), ceiling=ceiling, model=name)
+    scores = scores_dataset(np.array(score, dtype=float), ceiling=ceiling, model=name)
+    if below_floor is not None:
+        scores["ceiling_below_floor"] = (("region", "time_bin"), np.array(below_floor))
+        scores["ceiled_score"] = scores["ceiled_score"].where(~scores["ceiling_below_floor"])
     scores.attrs["metric_settings"] = json.dumps({"metric": metric})
     write_scores(scores, sweep / name / "scores_per_bin.nc")
     write_model_info(sweep / name, model=name, parameters=10)
@@ -64,3 +67,22 @@ def test_a_metric_without_a_ceiling_is_listed_below_the_tables_not_ranked(tmp_pa
     assert "| 1 | net_pls |  | pls | - | 10 | 0.340 |" in table                # V4: mean of 0.3²/0.5 and 0.5²/0.5
     assert table.rstrip().endswith("Not ranked (the metric reports no ceiling, so there is no ceiled score): "
                                    "net_procrustes (procrustes).")
+
+
+def test_a_bin_without_a_score_counts_as_zero_where_the_ceiling_is_usable_and_is_left_out_where_it_is_not(tmp_path):
+    ceiling = np.array([[0.5, 0.5, 0.05], [0.5, 0.5, 0.5]])
+    below = ceiling < 0.1                                            # the last V4 bin is below the floor for both
+    steady = [[0.3, 0.3, 0.3], [0.2, 0.2, 0.2]]
+    silent_first = [[np.nan, 0.4, 0.3], [0.2, 0.2, 0.2]]            # its features carry nothing in V4's first bin
+    plan = [write_cell(tmp_path, "steady", "pls", ceiling, steady, below),
+            write_cell(tmp_path, "silent_first", "pls", ceiling, silent_first, below)]
+    (tmp_path / "sweep.json").write_text(json.dumps({"cells": plan}))
+    v4 = {row["cell"]: row for row in leaderboard_rows(tmp_path)["V4"]}
+    assert v4["steady"]["mean"] == pytest.approx((0.3**2 / 0.5 + 0.3**2 / 0.5) / 2)     # the n/a bin left out
+    assert v4["silent_first"]["mean"] == pytest.approx((0.0 + 0.4**2 / 0.5) / 2)        # 0.16 < 0.18 (0.32 if
+    # the undefined bin were left out, which would rank it first)
+    assert (v4["steady"]["undefined_bins"], v4["silent_first"]["undefined_bins"]) == (0, 1)
+    assert [row["cell"] for row in leaderboard_rows(tmp_path)["V4"]] == ["steady", "silent_first"]
+    table = leaderboard_table(tmp_path)
+    assert "| 2 | silent_first |  | pls | - | 10 | 0.160 | undefined | 0.320 ± " in table
+    assert table.count("| n/a |") == 2                                 # V4's last bin, one per cell
