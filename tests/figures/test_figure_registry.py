@@ -91,3 +91,16 @@ def test_registration_refuses_an_unknown_input_and_a_taken_name(own_registry):
         figure("raster", needs="spike_trains", caption="")
     with pytest.raises(ConfigError, match="'neural_overview' is registered already"):
         figure("neural_overview", needs="assemblies", caption="")(lambda path: Figure())
+
+
+def test_figures_list_prints_every_registered_figure_with_its_input_and_caption(peak_count_figure, capsys):
+    assert main(["figures", "--list"]) == 0
+    rows = [line.split(maxsplit=2) for line in capsys.readouterr().out.splitlines()]
+    assert [row[0] for row in rows] == BUILT_IN_ORDER[:3] + ["peak_bins"] + BUILT_IN_ORDER[3:]
+    assert rows[3][1:] == ["scored_models", "Time bin of peak predictivity per model"]
+    assert rows[-1][1] == "assemblies"
+
+
+def test_figures_without_a_results_folder_or_list_says_what_it_needs(capsys):
+    assert main(["figures"]) == 2
+    assert capsys.readouterr().err.startswith("chronoscore: error: figures needs RESULTS_DIR")
