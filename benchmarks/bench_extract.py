@@ -99,7 +99,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
-from brainscore_side import BRAINSCORE_PYTHON
+from brainscore_side import BRAINSCORE_PYTHON, require_brainscore_python
 from PIL import Image
 
 LAYERS = {
@@ -397,10 +397,7 @@ def part_python(name: str, brainscore_python: Path) -> Path:
     """The Python that runs a part: Brain-Score's part in the environment that has Brain-Score."""
     if name != "brainscore" or find_spec("brainscore_vision") is not None:
         return Path(sys.executable)
-    if not brainscore_python.exists():
-        raise SystemExit(f"Brain-Score is not importable here and {brainscore_python} does not exist; run "
-                         "`make install-brainscore` or pass --brainscore-python PATH.")
-    return brainscore_python
+    return require_brainscore_python(brainscore_python)
 
 
 def run_part(name: str, argv: list[str], folder: Path) -> dict:

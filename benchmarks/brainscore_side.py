@@ -40,14 +40,20 @@ def brainscore_figures(here: Callable[[], dict], script: str, argv: Sequence[str
     """
     if find_spec("brainscore_vision") is not None:
         return here()
-    if not python.exists():
-        raise SystemExit(f"Brain-Score is not importable here and {python} does not exist; run "
-                         "`make install-brainscore` or pass --brainscore-python PATH.")
+    require_brainscore_python(python)
     with tempfile.TemporaryDirectory() as folder:
         result = Path(folder) / "brainscore.npz"
         subprocess.run([str(python), script, *argv, "--reference-only", str(result)], check=True)
         with np.load(result) as stored:
             return {key: (stored[key].item() if stored[key].ndim == 0 else stored[key]) for key in stored.files}
+
+
+def require_brainscore_python(python: Path) -> Path:
+    """``python`` if it exists; else exit saying how to make the Brain-Score environment."""
+    if not python.exists():
+        raise SystemExit(f"Brain-Score is not importable here and {python} does not exist; run "
+                         "`make install-brainscore` or pass --brainscore-python PATH.")
+    return python
 
 
 def save_reference(figures: dict, path: Path) -> None:

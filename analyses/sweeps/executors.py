@@ -144,11 +144,7 @@ def _local_submitter(folder: Path, parallel: int):
             while waiting and len(running) < parallel:
                 call = waiting.pop(0)
                 running[executor.submit(*call)] = call
-            finished = [job for job in running if job.done()]
-            for job in finished:
-                yield _outcome(job, running.pop(job))
-            if not finished:
-                time.sleep(_POLL_SECONDS)
+            yield from _finished_outcomes(running)
     return submit
 
 
@@ -162,12 +158,17 @@ def _slurm_submitter(folder: Path, parallel: int, parameters: dict[str, Any]):
         columns = list(zip(*(call[1:] for call in calls)))
         running = dict(zip(executor.map_array(function, *columns), calls))
         while running:
-            finished = [job for job in running if job.done()]
-            for job in finished:
-                yield _outcome(job, running.pop(job))
-            if not finished:
-                time.sleep(_POLL_SECONDS)
+            yield from _finished_outcomes(running)
     return submit
+
+
+def _finished_outcomes(running: dict):
+    """Remove the finished jobs from ``running`` (job -> call) and yield their outcomes; wait a poll if none were."""
+    finished = [job for job in running if job.done()]
+    for job in finished:
+        yield _outcome(job, running.pop(job))
+    if not finished:
+        time.sleep(_POLL_SECONDS)
 
 
 def _outcome(job: submitit.Job, call: tuple) -> dict[str, Any]:
