@@ -5,7 +5,7 @@ module) with a few ``key=value`` overrides and the fixed CSV fields that name it
 (e.g. ``model=hgru, path_length=14``). A *scale* shrinks every recipe with more
 overrides (``tiny``: seconds, for tests; ``small``: the README numbers, minutes on
 a 2-core CPU; the recipes themselves are the ``small`` settings, but for the claims
-that need a trained hGRU, whose ``small`` scale trains on path length 3; ``rsm_reber`` also
+built on a trained hGRU, whose ``small`` scale trains on path length 6; ``rsm_reber`` also
 has ``release``, the authors' full length on a GPU) and says how many
 held-out images or strings to score and which seeds to train. A claim may score
 each trained recurrent model at several step counts (``test_steps``). Adding a
@@ -131,11 +131,10 @@ _PATHFINDER_FF = "claim_pathfinder_ff_large_kernels.yaml"
 _PATHFINDER_TINY = Scale(("data.train_n=4", "steps=2", "batch_size=4"),
                          heldout_n=4, seeds=(0,))
 _PATH_LENGTHS = (6, 9, 14)
-_SHORT_PATHS = Scale(("data.options.path_length=3", "steps=800", "checkpoint_every=200"), heldout_n=300,
-                     seeds=(0, 1))
-"""The ``small`` scale of the claims that need a trained hGRU: path length 3, which the CPU-sized
-hGRU learns in a few hundred steps (held-out 0.97 after 400), while at 6, 9 and 14 it stays at
-chance through 2,000 steps (README, "Reproduced claims")."""
+_PATH_LENGTH_6 = Scale(("data.options.path_length=6",), heldout_n=300, seeds=(0, 1))
+"""The ``small`` scale of the claims built on a trained hGRU (lesions, C-RBP against BPTT): path length 6,
+the longest the CPU-sized hGRU (15 x 15 horizontal kernels, 2,000 steps) learns here; the intact hGRU of
+``hgru_lesions`` is then ``hgru_pathfinder``'s path-length-6 run (README, "Reproduced claims")."""
 
 
 def _pathfinder_arms() -> tuple[Arm, ...]:
@@ -178,7 +177,7 @@ CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
         task="images",
         columns=("model", "variant", "accuracy", "seed"),
         arms=_lesion_arms(),
-        scales={"tiny": _PATHFINDER_TINY, "small": _SHORT_PATHS},
+        scales={"tiny": _PATHFINDER_TINY, "small": _PATH_LENGTH_6},
     ),
     Claim(
         name="convrnn_cells",
@@ -219,7 +218,7 @@ CLAIMS: dict[str, Claim] = {claim.name: claim for claim in (
         arms=tuple(Arm(_CRBP, {"model": "hgru", "algorithm": algorithm, "train_steps": steps},
                        (f"algorithm={algorithm}", f"model.kwargs.n_steps={steps}"))
                    for algorithm, steps in _CRBP_ARMS),
-        scales={"tiny": _PATHFINDER_TINY, "small": _SHORT_PATHS},
+        scales={"tiny": _PATHFINDER_TINY, "small": _PATH_LENGTH_6},
         test_steps=(6, 12, 24, 48),
     ),
 )}
