@@ -23,7 +23,7 @@ def content_hash(data: xr.DataArray) -> str:
     """
     digest = hashlib.sha256()
     digest.update(repr(data.dims).encode())
-    digest.update(np.ascontiguousarray(data.values).tobytes())
+    digest.update(np.ascontiguousarray(data.values))   # its bytes, read in place
     for name in sorted(data.coords):
         coord = data.coords[name]
         digest.update(name.encode())

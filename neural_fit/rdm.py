@@ -15,8 +15,9 @@ time, without a sort, and so does Spearman's ρ of two untied triangles on it
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
-from typing import Literal
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -25,12 +26,28 @@ from chronoscore.errors import ConfigError, DataFormatError
 
 __all__ = ["RdmKind", "Comparison", "RDM_KINDS", "COMPARISONS", "rdm", "upper_triangle", "pair_mask",
            "kendall_tau_a", "compare_rdms", "compare_triangles", "PairSubset", "RankedTriangle", "sort_order",
-           "untied_spearman"]
+           "untied_spearman", "MaskCounts"]
 
 RdmKind = Literal["correlation", "euclidean"]
 Comparison = Literal["spearman", "kendall_tau_a", "pearson"]
 RDM_KINDS: tuple[str, ...] = ("correlation", "euclidean")
 COMPARISONS: tuple[str, ...] = ("spearman", "kendall_tau_a", "pearson")
+
+
+class _made_once:
+    """A property made on first use and kept on the instance, as ``functools.cached_property`` but without
+    its lock shared by all instances (Python < 3.12), so that threads make it for different instances at
+    once (two threads making it for one instance both get the same value)."""
+
+    def __init__(self, make: Callable) -> None:
+        self.make, self.name, self.__doc__ = make, make.__name__, make.__doc__
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = self.make(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 def rdm(features: np.ndarray, kind: RdmKind = "correlation") -> np.ndarray:
@@ -212,18 +229,48 @@ class PairSubset:
     """
 
     def __init__(self, n: int, stimuli: np.ndarray) -> None:
+        self.n = n
         self.keep = np.zeros(n, dtype=bool)
         self.keep[stimuli] = True
+        self._counts: WeakKeyDictionary[RankedTriangle, MaskCounts] = WeakKeyDictionary()
 
-    @cached_property
+    @_made_once
     def mask(self) -> np.ndarray:
         """(N (N − 1) / 2,) bool: the triangle's pairs whose two stimuli are in the subset (:func:`pair_mask`)."""
         return upper_triangle(self.keep[:, None] & self.keep[None, :])
 
+    @_made_once
+    def dropped_pairs(self) -> np.ndarray | None:
+        """Triangle indices of the pairs with a stimulus outside the subset (a pair of two such stimuli twice);
+        None when these would be more than a third of all pairs."""
+        dropped = np.flatnonzero(~self.keep)
+        if 3 * dropped.size * (self.n - 1) > self.n * (self.n - 1) // 2:
+            return None
+        others = np.arange(self.n)[None, :]
+        low, high = np.minimum(dropped[:, None], others), np.maximum(dropped[:, None], others)
+        indices = low * (2 * self.n - low - 1) // 2 + (high - low - 1)   # row-major place of (low, high), low < high
+        return indices[low != high]
+
+    def counts(self, triangle: RankedTriangle) -> MaskCounts:
+        """The :class:`MaskCounts` of :meth:`in_order` of ``triangle``, made once per triangle."""
+        if triangle not in self._counts:
+            self._counts[triangle] = MaskCounts(self.in_order(triangle))
+        return self._counts[triangle]
+
     def in_order(self, triangle: RankedTriangle) -> np.ndarray:
-        """The same mask taken along ``triangle``'s sorted order (``mask[triangle.order]``), from its stimulus pairs."""
-        rows, columns = triangle.sorted_pairs
-        return self.keep[rows] & self.keep[columns]
+        """The same mask taken along ``triangle``'s sorted order (``mask[triangle.order]``).
+
+        When few stimuli are left out (e.g. a split comparing 90 % of them), the pairs
+        they touch are cleared from an all-true mask at their sorted places; otherwise
+        the mask is read off the sorted order's stimulus pairs.
+        """
+        dropped = self.dropped_pairs
+        if dropped is None:
+            rows, columns = triangle.sorted_pairs
+            return self.keep[rows] & self.keep[columns]
+        kept = np.ones(triangle.values.size, dtype=bool)
+        kept[triangle.position[dropped]] = False
+        return kept
 
 
 class RankedTriangle:
@@ -247,49 +294,65 @@ class RankedTriangle:
         self.n = matrix.shape[0]
         self._positions_in: WeakKeyDictionary[RankedTriangle, np.ndarray] = WeakKeyDictionary()
 
-    @cached_property
+    @_made_once
+    def _sorted(self) -> _Sorted:
+        """The triangle's :class:`_Sorted`."""
+        return _sorted(self.values)
+
+    @property
     def order(self) -> np.ndarray:
         """Indices that sort the triangle."""
-        return sort_order(self.values)
+        return self._sorted.order
 
-    @cached_property
-    def tied(self) -> bool:
-        """Whether two entries of the triangle are equal."""
-        ordered = self.values[self.order]
-        return bool((ordered[1:] == ordered[:-1]).any())
-
-    @cached_property
-    def _position(self) -> np.ndarray:
+    @property
+    def position(self) -> np.ndarray:
         """Each value's place in :attr:`order` (``order``'s inverse)."""
-        position = np.empty(self.values.size, dtype=_index_type(self.values.size))
-        position[self.order] = np.arange(self.values.size)
-        return position
+        return self._sorted.position
 
-    @cached_property
+    @_made_once
+    def tied(self) -> bool:
+        """Whether two entries of the triangle are equal (neighbouring sorted keys, or both zeros)."""
+        keys = self._sorted.keys
+        negative_zero, positive_zero = np.searchsorted(keys, [_NEGATIVE_ZERO_KEY, 0])
+        both_zeros = negative_zero < keys.size and keys[negative_zero] == _NEGATIVE_ZERO_KEY and \
+            positive_zero < keys.size and keys[positive_zero] == 0
+        return bool(both_zeros or (keys[1:] == keys[:-1]).any())
+
+    @_made_once
     def sorted_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """The two stimuli (row, column) of each triangle entry, in :attr:`order`."""
         rows, columns = _triangle_pairs(self.n)
         return rows[self.order], columns[self.order]
 
     def positions_of(self, other: RankedTriangle) -> np.ndarray:
-        """Where each entry of ``other``'s sorted order lies in this one's (``_position[other.order]``), made once."""
+        """Where each entry of ``other``'s sorted order lies in this one's (``position[other.order]``), made once."""
         if other not in self._positions_in:
-            self._positions_in[other] = self._position[other.order]
+            self._positions_in[other] = self.position[other.order]
         return self._positions_in[other]
 
     def subset_ranks(self, pairs: np.ndarray) -> np.ndarray:
         """Average ranks of the values at ``pairs`` (bool mask from :func:`pair_mask`), in triangle order;
         equal to ``scipy.stats.rankdata(self.values[pairs])``."""
         if not self.tied:
-            return np.cumsum(pairs[self.order], dtype=self._position.dtype)[self._position[pairs]].astype(np.float64)
+            return MaskCounts(pairs[self.order]).at(self.position[pairs]).astype(np.float64)
         kept = self.order[pairs[self.order]]           # the subset's pairs, in sorted order
         within = np.cumsum(pairs) - 1                  # each kept pair's index within the subset
         return _ranks_in_order(self.values[kept], within[kept], int(within[-1]) + 1)
 
+    def warm(self, other: RankedTriangle) -> None:
+        """Make what Spearman comparisons with ``other`` on any subset share, before they run on several
+        threads: both sorts, their ties and the positions of this triangle's entries in ``other``'s order."""
+        if self._untied_with(other):
+            other.positions_of(self)
+
+    def _untied_with(self, other: RankedTriangle) -> bool:
+        """Whether Spearman with ``other`` takes :func:`untied_spearman`."""
+        return not (self.tied or other.tied) and self.values.size < 2**31   # m² terms must fit int64
+
     def compare(self, other: RankedTriangle, pairs: PairSubset, method: Comparison) -> float:
         """:func:`compare_triangles` of this and ``other`` restricted to ``pairs``."""
         if method == "spearman":
-            if not (self.tied or other.tied) and self.values.size < 2**31:   # m² terms must fit int64
+            if self._untied_with(other):
                 return untied_spearman(self, other, pairs)
             return _pearson(self.subset_ranks(pairs.mask), other.subset_ranks(pairs.mask))
         return compare_triangles(self.values[pairs.mask], other.values[pairs.mask], method)
@@ -303,12 +366,38 @@ def sort_order(values: np.ndarray) -> np.ndarray:
     radix-sorted (torch's CPU sort of integers), several times faster than a
     comparison sort of the floats.
     """
+    return _sorted_keys(values)[0]
+
+
+def _sorted_keys(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, keys in that order) of :func:`sort_order`."""
     import torch
 
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
     keys = bits ^ ((bits >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))
-    return torch.sort(torch.from_numpy(keys), stable=True).indices.numpy()
+    ordered = torch.sort(torch.from_numpy(keys), stable=True)
+    return ordered.indices.numpy(), ordered.values.numpy()
 
+
+class _Sorted(NamedTuple):
+    """A triangle's sort: ``order`` (indices that sort it), ``keys`` (:func:`sort_order`'s keys in that order)
+    and ``position`` (each value's place in ``order``)."""
+
+    order: np.ndarray
+    keys: np.ndarray
+    position: np.ndarray
+
+
+def _sorted(values: np.ndarray) -> _Sorted:
+    """The :class:`_Sorted` of (M,) finite ``values``."""
+    order, keys = _sorted_keys(values)
+    position = np.empty(values.size, dtype=_index_type(values.size))
+    position[order] = np.arange(values.size, dtype=position.dtype)
+    return _Sorted(order, keys, position)
+
+
+_NEGATIVE_ZERO_KEY = -1
+"""The sort key of ``-0.0`` (equal to ``0.0``, whose key is 0)."""
 
 def untied_spearman(first: RankedTriangle, second: RankedTriangle, pairs: PairSubset) -> float:
     """Spearman ρ of two triangles without ties, restricted to ``pairs``, from their orders alone.
@@ -316,20 +405,59 @@ def untied_spearman(first: RankedTriangle, second: RankedTriangle, pairs: PairSu
     The subset's ranks in ``first`` are 1..m along its sorted order; those in
     ``second`` are a cumulative count along its own order, looked up through the
     positions of ``first``'s entries there. Without ties, ρ is the correlation of
-    two permutations of 1..m: ``Σ (2a − m − 1)(2b − m − 1) / (m (m² − 1) / 3)``,
-    summed exactly in integers; NaN for fewer than two pairs.
+    two permutations of 1..m: ``Σ (2a − m − 1)(2b − m − 1) / (m (m² − 1) / 3)``.
+    As the centred ``2a − m − 1`` sum to zero, the numerator is ``2 Σ (2a − m − 1) b``,
+    summed exactly in integers. NaN for fewer than two pairs.
     """
     kept = pairs.in_order(first)
-    counts = np.cumsum(pairs.in_order(second), dtype=_index_type(second.values.size))  # the smaller, the faster
-    ranks = counts[second.positions_of(first)[kept]]
+    ranks = pairs.counts(second).at(np.compress(kept, second.positions_of(first)))
     m = ranks.size
     if m < 2:
         return float("nan")
-    centred = 2 * ranks.astype(np.int64) - (m + 1)
     along = np.arange(1 - m, m, 2, dtype=np.int64)
     chunk = max(1, 2**62 // (m * m))   # each term is below m², so a chunk's int64 sum cannot overflow
-    total = sum(int(np.dot(along[start:start + chunk], centred[start:start + chunk])) for start in range(0, m, chunk))
-    return total / (m * (m * m - 1) // 3)
+    total = sum(int(np.dot(along[start:start + chunk], ranks[start:start + chunk])) for start in range(0, m, chunk))
+    return 2 * total / (m * (m * m - 1) // 3)
+
+
+class MaskCounts:
+    """How many entries of a bool mask are true up to and including any place: ``np.cumsum(mask)[places]``.
+
+    Parameters
+    ----------
+    mask : (M,) bool array
+
+    Notes
+    -----
+    With numpy's ``bitwise_count`` (numpy >= 2), the mask is kept packed in
+    64-bit words (M / 8 bytes) with the count of the words before each: a
+    place's count is its word's count plus the bits of its word up to it, and
+    the random look-ups stay in cache, where a cumulative count of M entries
+    (4 M bytes) would not. Older numpy keeps the cumulative count.
+    """
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self._cumulative: np.ndarray | None = None
+        if not hasattr(np, "bitwise_count"):
+            self._cumulative = np.cumsum(mask, dtype=_index_type(mask.size))
+            return
+        packed = np.packbits(mask, bitorder="little")
+        words = np.zeros(-(-packed.size // 8) * 8, dtype=np.uint8)
+        words[:packed.size] = packed
+        self._words = words.view(np.uint64)
+        self._before = np.zeros(self._words.size, dtype=_index_type(mask.size))
+        np.cumsum(np.bitwise_count(self._words[:-1]), out=self._before[1:])
+
+    def at(self, places: np.ndarray) -> np.ndarray:
+        """(K,) counts at (K,) int ``places`` (indices into the mask, in any order)."""
+        if self._cumulative is not None:
+            return self._cumulative[places]
+        word = places >> 6
+        return self._before[word] + np.bitwise_count(self._words[word] & _UP_TO_BIT[places & 63])
+
+
+_UP_TO_BIT = np.array([(2 << bit) - 1 for bit in range(63)] + [2**64 - 1], dtype=np.uint64)
+"""Word masks of bits 0..k, for k = 0..63."""
 
 
 @lru_cache(maxsize=2)

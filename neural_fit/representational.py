@@ -73,6 +73,10 @@ class Similarity(Protocol):
     def compare(self, model: Any, neural: Any, selector: Any) -> float:
         """Similarity of two prepared matrices on the selected stimuli."""
 
+    # Optional: ``warm(model, neural, selectors) -> None`` fills, before comparisons of the pair on the
+    # given selectors run on several threads at once, what those comparisons share (each would
+    # otherwise make it itself).
+
 
 class RegionScorer(Protocol):
     """A metric's scoring of one region's model design (T', n, p) and neural responses (n, q, B)."""
@@ -138,6 +142,7 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
     dict of time mode to xarray.Dataset
         See the module docstring.
     """
+    provenance = _BACKGROUND.submit(provenance_attrs, features, neural, settings.to_json(), settings.random_state)
     averaged = average_repetitions(neural)
     stimuli = averaged["stimulus_id"].values
     trials = _trials(neural, stimuli) if getattr(evaluator, "from_trials", False) else None
@@ -177,7 +182,7 @@ def representational_scores(features: xr.DataArray | Mapping[str, xr.DataArray],
             for mode in time_modes:
                 per_mode[mode].append(scorer.values(mode, region_steps, chosen_splits, len(time_step)))
                 bar.update(1)
-    provenance = provenance_attrs(features, neural, settings.to_json(), settings.random_state)
+    provenance = provenance.result()
     described = "; ".join(f"{region}: {mappings[region].describe()}" for region in regions)
     results = {}
     for mode in time_modes:
@@ -282,20 +287,21 @@ class _SimilarityRegion:
     def _compare_all(self, comparisons: list[tuple[Any, Any, Any]]) -> list[float]:
         """:meth:`compare` of each (model, neural, selector), every matrix already prepared.
 
-        The first comparison of each pair of matrices runs alone (it fills what the
-        matrices keep for every subset, e.g. an RDM's sorted order); the others
-        run on a pool of threads, as numpy releases the GIL in the gathers and
-        sums a comparison is made of.
+        The similarity's optional ``warm(model, neural, selectors)`` first fills what a
+        pair of matrices keeps for every subset (e.g. an RDM's sorted order); then all
+        comparisons run on a pool of threads, as numpy releases the GIL in the gathers
+        and sums a comparison is made of.
         """
-        results: dict[int, float] = {}
-        first_of_pair = {(id(model), id(neural)): index for index, (model, neural, _) in
-                         reversed(list(enumerate(comparisons)))}
-        for index in first_of_pair.values():
-            results[index] = self.compare(*comparisons[index])
-        rest = [index for index in range(len(comparisons)) if index not in results]
+        warm = getattr(self.similarity, "warm", None)
+        if warm is not None:
+            selectors: dict[tuple[int, int], list] = {}
+            for model, neural, selector in comparisons:
+                if model is not None:
+                    selectors.setdefault((id(model), id(neural)), [model, neural, []])[2].append(selector)
+            for model, neural, chosen in selectors.values():
+                warm(model, neural, chosen)
         with ThreadPoolExecutor(max_workers=_COMPARISON_THREADS) as pool:
-            results.update(zip(rest, pool.map(lambda index: self.compare(*comparisons[index]), rest)))
-        return [results[index] for index in range(len(comparisons))]
+            return list(pool.map(lambda comparison: self.compare(*comparison), comparisons))
 
     def best_steps(self, splits: list[Split]) -> np.ndarray:
         """See :class:`RegionScorer`."""
@@ -312,13 +318,18 @@ class _SimilarityRegion:
 _COMPARISON_THREADS = min(4, os.cpu_count() or 1)
 """Threads comparing matrices on different splits at once."""
 
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance")
+"""Hashes the inputs for the scores' provenance while they are scored."""
+
 
 class UninformativeStepWarning(UserWarning):
     """A model step whose features are the same for every stimulus: its similarities are NaN."""
 
 
 def _same_for_every_stimulus(patterns: np.ndarray) -> bool:
-    """Whether every row of (N, D) ``patterns`` is the same."""
+    """Whether every row of (N, D) ``patterns`` is the same (the second row decides most cases at once)."""
+    if len(patterns) > 1 and not np.array_equal(patterns[1], patterns[0]):
+        return False
     return bool(np.all(patterns == patterns[:1]))
 
 

@@ -117,6 +117,14 @@ class CkaSimilarity:
         return subset_cka(self._rbf(model[subset]), self._rbf(neural[subset]), everyone, everyone[:0],
                           self.debiased)
 
+    def warm(self, model: Kernel | np.ndarray, neural: Kernel | np.ndarray,
+             selectors: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Make the kernels' product row sums, once for every split that holds out fewer stimuli than it
+        compares (linear kernels)."""
+        if self.kernel == "linear" and any(held.size < stimuli.size for stimuli, held in selectors):
+            for kernel, other in ((model, neural), (model, model), (neural, neural)):
+                kernel.product_row_sums(other)
+
     def _rbf(self, squared_distances: np.ndarray) -> Kernel:
         sigma_squared = self.sigma ** 2 or float(np.median(squared_distances[squared_distances != 0]))
         return Kernel(np.exp(squared_distances * (-0.5 / sigma_squared)))

@@ -135,6 +135,11 @@ class RdmSimilarity:
         """The two RDMs compared over ``pairs``."""
         return model.compare(neural, pairs, self.comparison)
 
+    def warm(self, model: RankedTriangle, neural: RankedTriangle, selectors: list[PairSubset]) -> None:
+        """Make what the Spearman comparisons of the pair share (:meth:`RankedTriangle.warm`)."""
+        if self.comparison == "spearman":
+            model.warm(neural)
+
 
 @register_metric("rsa", options=RSAOptions, label=rsa_label)
 def rsa(features, neural, settings, options: RSAOptions, **run) -> dict:

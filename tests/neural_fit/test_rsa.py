@@ -13,8 +13,8 @@ from chronoscore.cli import main
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.netcdf_io import write_assembly
-from chronoscore.neural_fit.rdm import (PairSubset, RankedTriangle, compare_rdms, kendall_tau_a, pair_mask, rdm,
-                                        sort_order, untied_spearman, upper_triangle)
+from chronoscore.neural_fit.rdm import (PairSubset, RankedTriangle, MaskCounts, compare_rdms, kendall_tau_a,
+                                        pair_mask, rdm, sort_order, untied_spearman, upper_triangle)
 from chronoscore.neural_fit.results_io import read_scores, write_features
 from chronoscore.neural_fit.scoring import neural_predictivity, score_time_modes
 from chronoscore.neural_fit.settings import FitSettings
@@ -141,6 +141,44 @@ def test_spearman_of_a_subset_from_the_whole_orders_equals_scipy(seed, n):
         assert untied_spearman(a, b, pairs) == pytest.approx(expected.statistic, abs=1e-12)
         assert untied_spearman(b, a, pairs) == pytest.approx(expected.statistic, abs=1e-12)
     assert untied_spearman(a, a, pairs) == 1.0
+
+
+@pytest.mark.parametrize("n", [7, 40, 131])
+@pytest.mark.parametrize("left_out", [0, 1, "a sixth", "most"])
+def test_a_subset_s_sorted_mask_is_the_same_from_left_out_pairs_and_from_kept_pairs(n, left_out):
+    rng = np.random.default_rng(n)
+    a = RankedTriangle(random_rdm(rng, n, 15))
+    count = {"a sixth": n // 6, "most": n - 3}.get(left_out, left_out)
+    pairs = PairSubset(n, np.setdiff1d(np.arange(n), rng.choice(n, size=count, replace=False)))
+    # up to a sixth of the stimuli left out (a third of the pairs touched) take the left-out path
+    assert (pairs.dropped_pairs is None) == (left_out == "most")
+    if pairs.dropped_pairs is not None:
+        assert set(pairs.dropped_pairs.tolist()) == set(np.flatnonzero(~pairs.mask).tolist())
+    np.testing.assert_array_equal(pairs.in_order(a), pairs.mask[a.order])
+
+
+@pytest.mark.parametrize("size", [1, 63, 64, 65, 1000, 4099])
+@pytest.mark.parametrize("packed", [True, False])
+def test_mask_counts_at_any_place_are_its_cumulative_count(size, packed, monkeypatch):
+    if not packed:   # numpy < 2 has no bitwise_count: the cumulative count is taken
+        monkeypatch.delattr(np, "bitwise_count", raising=False)
+    elif not hasattr(np, "bitwise_count"):
+        pytest.skip("numpy < 2 has no bitwise_count")
+    rng = np.random.default_rng(size)
+    mask = rng.random(size) < rng.random()
+    places = rng.integers(0, size, 3 * size).astype(np.int32)
+    places[:2] = [0, size - 1]
+    np.testing.assert_array_equal(MaskCounts(mask).at(places), np.cumsum(mask)[places])
+    np.testing.assert_array_equal(MaskCounts(np.ones(size, dtype=bool)).at(places), places + 1)
+
+
+@pytest.mark.parametrize("zeros", [(0.0,), (-0.0,), (0.0, -0.0), (0.0, 0.0)])
+def test_a_triangle_is_tied_when_two_entries_are_equal_zeros_of_either_sign_included(zeros):
+    rng = np.random.default_rng(0)
+    matrix = random_rdm(rng, 6, 15) - 0.5   # 15 distinct entries of both signs
+    rows, columns = np.triu_indices(6, 1)
+    matrix[rows[:len(zeros)], columns[:len(zeros)]] = zeros
+    assert RankedTriangle(matrix).tied == (len(zeros) == 2)
 
 
 @pytest.mark.parametrize("seed", range(4))
