@@ -309,14 +309,10 @@ class RankedTriangle:
         """Each value's place in :attr:`order` (``order``'s inverse)."""
         return self._sorted.position
 
-    @_made_once
+    @property
     def tied(self) -> bool:
-        """Whether two entries of the triangle are equal (neighbouring sorted keys, or both zeros)."""
-        keys = self._sorted.keys
-        negative_zero, positive_zero = np.searchsorted(keys, [_NEGATIVE_ZERO_KEY, 0])
-        both_zeros = negative_zero < keys.size and keys[negative_zero] == _NEGATIVE_ZERO_KEY and \
-            positive_zero < keys.size and keys[positive_zero] == 0
-        return bool(both_zeros or (keys[1:] == keys[:-1]).any())
+        """Whether two entries of the triangle are equal."""
+        return self._sorted.tied
 
     @_made_once
     def sorted_pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -380,20 +376,24 @@ def _sorted_keys(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Sorted(NamedTuple):
-    """A triangle's sort: ``order`` (indices that sort it), ``keys`` (:func:`sort_order`'s keys in that order)
-    and ``position`` (each value's place in ``order``)."""
+    """A triangle's sort: ``order`` (indices that sort it), ``position`` (each value's place in ``order``)
+    and whether two of its values are equal (``tied``)."""
 
     order: np.ndarray
-    keys: np.ndarray
     position: np.ndarray
+    tied: bool
 
 
 def _sorted(values: np.ndarray) -> _Sorted:
-    """The :class:`_Sorted` of (M,) finite ``values``."""
+    """The :class:`_Sorted` of (M,) finite ``values``; ties are read off the sorted keys (equal neighbours,
+    or ``-0.0`` beside ``0.0``)."""
     order, keys = _sorted_keys(values)
     position = np.empty(values.size, dtype=_index_type(values.size))
     position[order] = np.arange(values.size, dtype=position.dtype)
-    return _Sorted(order, keys, position)
+    negative_zero, positive_zero = np.searchsorted(keys, [_NEGATIVE_ZERO_KEY, 0])
+    both_zeros = negative_zero < keys.size and keys[negative_zero] == _NEGATIVE_ZERO_KEY and \
+        positive_zero < keys.size and keys[positive_zero] == 0
+    return _Sorted(order, position, bool(both_zeros or (keys[1:] == keys[:-1]).any()))
 
 
 _NEGATIVE_ZERO_KEY = -1
