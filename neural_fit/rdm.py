@@ -341,6 +341,10 @@ class RankedTriangle:
         if self._untied_with(other):
             other.positions_of(self)
 
+    def release(self, other: RankedTriangle) -> None:
+        """Drop the positions :meth:`warm` placed (20 MB at 3200 stimuli; the sorts stay)."""
+        other._positions_in.pop(self, None)
+
     def _untied_with(self, other: RankedTriangle) -> bool:
         """Whether Spearman with ``other`` takes :func:`untied_spearman`."""
         return not (self.tied or other.tied) and self.values.size < 2**31   # m² terms must fit int64

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,9 +74,9 @@ class Similarity(Protocol):
     def compare(self, model: Any, neural: Any, selector: Any) -> float:
         """Similarity of two prepared matrices on the selected stimuli."""
 
-    # Optional: ``warm(model, neural, selectors) -> None`` fills, before comparisons of the pair on the
+    # Optional: ``warm(model, neural, selectors) -> None`` makes, before the pair's comparisons on the
     # given selectors run on several threads at once, what those comparisons share (each would
-    # otherwise make it itself).
+    # otherwise make it itself), and ``release(model, neural) -> None`` drops it after the last.
 
 
 class RegionScorer(Protocol):
@@ -285,23 +286,20 @@ class _SimilarityRegion:
         return np.reshape(self._compare_all(comparisons), (len(tests), len(self.neural)))
 
     def _compare_all(self, comparisons: list[tuple[Any, Any, Any]]) -> list[float]:
-        """:meth:`compare` of each (model, neural, selector), every matrix already prepared.
+        """:meth:`compare` of each (model, neural, selector), every matrix already prepared, on a pool of
+        threads (numpy releases the GIL in the gathers and sums a comparison is made of); see
+        :class:`_SharedPerPair` for what a pair of matrices shares across its comparisons."""
+        shared = _SharedPerPair(self.similarity, comparisons)
 
-        The similarity's optional ``warm(model, neural, selectors)`` first fills what a
-        pair of matrices keeps for every subset (e.g. an RDM's sorted order); then all
-        comparisons run on a pool of threads, as numpy releases the GIL in the gathers
-        and sums a comparison is made of.
-        """
-        warm = getattr(self.similarity, "warm", None)
-        if warm is not None:
-            selectors: dict[tuple[int, int], list] = {}
-            for model, neural, selector in comparisons:
-                if model is not None:
-                    selectors.setdefault((id(model), id(neural)), [model, neural, []])[2].append(selector)
-            for model, neural, chosen in selectors.values():
-                warm(model, neural, chosen)
+        def run(comparison: tuple[Any, Any, Any]) -> float:
+            model, neural, _ = comparison
+            shared.before(model, neural)
+            value = self.compare(*comparison)
+            shared.after(model, neural)
+            return value
+
         with ThreadPoolExecutor(max_workers=_COMPARISON_THREADS) as pool:
-            return list(pool.map(lambda comparison: self.compare(*comparison), comparisons))
+            return list(pool.map(run, comparisons))
 
     def best_steps(self, splits: list[Split]) -> np.ndarray:
         """See :class:`RegionScorer`."""
@@ -313,6 +311,49 @@ class _SimilarityRegion:
             values = values if self.similarity.larger_is_closer else -values
             chosen[s] = np.argmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
         return chosen
+
+
+class _SharedPerPair:
+    """Makes what the comparisons of a pair of matrices share before the first of them runs, and drops it
+    after the last has run, through the similarity's optional ``warm(model, neural, selectors)`` and
+    ``release(model, neural)``.
+
+    Only pairs whose comparisons are under way keep their shared state: when each pair's comparisons
+    come together in the list (as in ``matrix`` mode), a few at a time, however many pairs there are.
+    """
+
+    def __init__(self, similarity: Similarity, comparisons: list[tuple[Any, Any, Any]]) -> None:
+        self.warm = getattr(similarity, "warm", None)
+        self.release = getattr(similarity, "release", None)
+        self.selectors: dict[tuple[int, int], list] = {}
+        for model, neural, selector in comparisons:
+            if model is not None:
+                self.selectors.setdefault((id(model), id(neural)), []).append(selector)
+        self.left = {key: len(chosen) for key, chosen in self.selectors.items()}
+        self.warming = {key: threading.Lock() for key in self.selectors}
+        self.warmed: set[tuple[int, int]] = set()
+        self.counting = threading.Lock()
+
+    def before(self, model: Any, neural: Any) -> None:
+        """Warm the pair if no comparison of it has yet (a second thread waits for the first to finish)."""
+        key = (id(model), id(neural))
+        if model is None or self.warm is None:
+            return
+        with self.warming[key]:
+            if key not in self.warmed:
+                self.warm(model, neural, self.selectors[key])
+                self.warmed.add(key)
+
+    def after(self, model: Any, neural: Any) -> None:
+        """Count one comparison of the pair done; release the pair after its last."""
+        if model is None:
+            return
+        key = (id(model), id(neural))
+        with self.counting:
+            self.left[key] -= 1
+            last = self.left[key] == 0
+        if last and self.release is not None:
+            self.release(model, neural)
 
 
 _COMPARISON_THREADS = min(4, os.cpu_count() or 1)

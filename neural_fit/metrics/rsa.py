@@ -140,6 +140,10 @@ class RdmSimilarity:
         if self.comparison == "spearman":
             model.warm(neural)
 
+    def release(self, model: RankedTriangle, neural: RankedTriangle) -> None:
+        """Drop what :meth:`warm` made for the pair (the sorts stay with each triangle)."""
+        model.release(neural)
+
 
 @register_metric("rsa", options=RSAOptions, label=rsa_label)
 def rsa(features, neural, settings, options: RSAOptions, **run) -> dict:

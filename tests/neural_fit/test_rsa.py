@@ -13,8 +13,10 @@ from chronoscore.cli import main
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.netcdf_io import write_assembly
-from chronoscore.neural_fit.rdm import (PairSubset, RankedTriangle, MaskCounts, compare_rdms, kendall_tau_a,
+from chronoscore.neural_fit.metrics.rsa import RdmSimilarity
+from chronoscore.neural_fit.rdm import (MaskCounts, PairSubset, RankedTriangle, compare_rdms, kendall_tau_a,
                                         pair_mask, rdm, sort_order, untied_spearman, upper_triangle)
+from chronoscore.neural_fit.representational import SimilarityEvaluator
 from chronoscore.neural_fit.results_io import read_scores, write_features
 from chronoscore.neural_fit.scoring import neural_predictivity, score_time_modes
 from chronoscore.neural_fit.settings import FitSettings
@@ -368,3 +370,19 @@ def test_the_fit_command_runs_rsa(tmp_path):
                                    progress=False)
     np.testing.assert_allclose(read_scores(tmp_path / "scores.nc")["similarity"].values,
                                expected["similarity"].values, atol=1e-12)
+
+
+def test_a_pair_keeps_its_shared_positions_only_while_its_comparisons_run():
+    rng = np.random.default_rng(3)
+    n, steps, bins = 30, 3, 2
+    design, responses = rng.standard_normal((steps, n, 6)), rng.standard_normal((n, 5, bins))
+    region = SimilarityEvaluator(RdmSimilarity("correlation", "spearman")).region(design, responses, "IT")
+    splits = [(np.arange(3), np.arange(3, n)), (np.arange(25, n), np.arange(25))]
+    values = region.values("matrix", np.zeros((len(splits), bins), dtype=int), splits, steps)
+    assert all(len(neural._positions_in) == 0 for neural in region.neural)
+    for s, (_, test) in enumerate(splits):
+        rows, columns = np.triu_indices(len(test), 1)
+        for t in range(steps):
+            for b in range(bins):
+                expected = spearmanr(rdm(design[t][test])[rows, columns], rdm(responses[test, :, b])[rows, columns])
+                assert values[s, t, b] == pytest.approx(expected.statistic, abs=1e-12)
