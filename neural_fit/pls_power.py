@@ -111,14 +111,15 @@ def _iterate(matrix: Array, vectors: Array, running: np.ndarray, *, max_iter: in
         m_new = (m @ new[:, :, None])[:, :, 0]
         if target_space:
             new_norm2 = (new * m_new).sum(1)
-            change = 2.0 - 2.0 * length / (new_norm2 * current_norm2) ** 0.5
+            with np.errstate(invalid="ignore"):   # NaN where M is rounding noise (past the design's rank)
+                change = 2.0 - 2.0 * length / (new_norm2 * current_norm2) ** 0.5
         else:
             new_norm2 = current_norm2
             change = ((new - current) ** 2).sum(1)
         rows = np.flatnonzero(alive)
         vectors[held[rows]] = new[rows]
         n_iter[held[rows]] = iteration + 1
-        alive &= ~to_bool_numpy(change < tol)
+        alive &= to_bool_numpy(change >= tol)   # a NaN change stops too: nothing is left to converge to
         current, m_current, current_norm2 = new, m_new, new_norm2
         if not alive.any():
             break
