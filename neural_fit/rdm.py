@@ -297,7 +297,7 @@ class RankedTriangle:
     @_made_once
     def _sorted(self) -> _Sorted:
         """The triangle's :class:`_Sorted`."""
-        return _sorted(self.values)
+        return _sort_triangle(self.values)
 
     @property
     def order(self) -> np.ndarray:
@@ -388,7 +388,7 @@ class _Sorted(NamedTuple):
     tied: bool
 
 
-def _sorted(values: np.ndarray) -> _Sorted:
+def _sort_triangle(values: np.ndarray) -> _Sorted:
     """The :class:`_Sorted` of (M,) finite ``values``; ties are read off the sorted keys (equal neighbours,
     or ``-0.0`` beside ``0.0``)."""
     order, keys = _sorted_keys(values)

@@ -336,9 +336,9 @@ class _SharedPerPair:
 
     def before(self, model: Any, neural: Any) -> None:
         """Warm the pair if no comparison of it has yet (a second thread waits for the first to finish)."""
-        key = (id(model), id(neural))
         if model is None or self.warm is None:
             return
+        key = (id(model), id(neural))
         with self.warming[key]:
             if key not in self.warmed:
                 self.warm(model, neural, self.selectors[key])
