@@ -103,9 +103,17 @@ def start_runtime(requested_device: str | None) -> Runtime:
                    owns_process_group=owns)
 
 
-def stop_runtime(runtime: Runtime) -> None:
-    """Leave the process group if this run started it."""
+def stop_runtime(runtime: Runtime, completed: bool) -> None:
+    """Leave the process group if this run started it.
+
+    After a run that ``completed`` on this rank, every rank first meets at a
+    barrier, so that no process tears its connections down while a peer is still
+    finishing its last writes (Gloo can abort a peer that is closed on mid-way).
+    After a failure there is no barrier: the other ranks may never arrive.
+    """
     if runtime.owns_process_group and dist.is_initialized():
+        if completed:
+            dist.barrier()
         dist.destroy_process_group()
 
 

@@ -101,9 +101,12 @@ def train(recipe: Recipe | str | os.PathLike, out_dir: str | os.PathLike, resume
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     runtime = start_runtime(recipe.device)
     try:
-        return _Run(recipe, Path(out_dir), runtime, resume, progress).run()
-    finally:
-        stop_runtime(runtime)
+        result = _Run(recipe, Path(out_dir), runtime, resume, progress).run()
+    except BaseException:
+        stop_runtime(runtime, completed=False)
+        raise
+    stop_runtime(runtime, completed=True)
+    return result
 
 
 class _Run:

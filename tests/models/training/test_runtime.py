@@ -4,11 +4,13 @@ import math
 
 import pytest
 import torch
+import torch.distributed as dist
 
 from chronoscore.errors import ConfigError
 from chronoscore.models.training import train
 from chronoscore.models.training import trainer as trainer_module
-from chronoscore.models.training.runtime import autocast, autocast_dtype, choose_device, start_runtime
+from chronoscore.models.training.runtime import (Runtime, autocast, autocast_dtype, choose_device, start_runtime,
+                                                 stop_runtime)
 
 from .tiny_recipes import tiny_recipe
 
@@ -80,3 +82,15 @@ def test_training_on_cuda_uses_bf16_autocast(tmp_path):
     summary = train(tiny_recipe("device=null", steps=2), tmp_path, progress=False)
     assert summary["device"].startswith("cuda") and summary["precision"] == "bf16"
     assert math.isfinite(summary["train"]["loss"])
+
+
+@pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(), reason="needs torch.distributed with Gloo")
+@pytest.mark.parametrize("completed, barriers", [(True, 1), (False, 0)])
+def test_a_completed_run_meets_its_peers_before_leaving_the_group(completed, barriers, tmp_path, monkeypatch):
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    met = []
+    original_barrier = dist.barrier
+    monkeypatch.setattr(dist, "barrier", lambda *args, **kwargs: met.append(original_barrier(*args, **kwargs)))
+    stop_runtime(Runtime(device=torch.device("cpu"), owns_process_group=True), completed=completed)
+    assert len(met) == barriers
+    assert not dist.is_initialized()
