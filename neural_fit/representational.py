@@ -267,12 +267,7 @@ class _SimilarityRegion:
         """See :class:`RegionScorer`."""
         tests = [self.similarity.select(self.design.shape[1], test) for _, test in splits]
         if mode == "matrix":
-            values = np.full((len(tests), n_time_steps, len(self.neural)), np.nan)
-            comparisons = [(self.model(t), neural, test) for t in range(self.design.shape[0])
-                           for neural in self.neural for test in tests]
-            values[:, :self.design.shape[0]] = np.moveaxis(np.reshape(
-                self._compare_all(comparisons), (self.design.shape[0], len(self.neural), len(tests))), 2, 0)
-            return values
+            return self._matrix_values(tests, set(np.unique(steps).tolist()), n_time_steps)
         comparisons = []
         for s, test in enumerate(tests):
             if mode == "shared":
@@ -284,6 +279,23 @@ class _SimilarityRegion:
                 comparisons += [(self.model(step), neural, test)
                                 for step, neural in zip(steps[s], self.neural, strict=True)]
         return np.reshape(self._compare_all(comparisons), (len(tests), len(self.neural)))
+
+    def _matrix_values(self, tests: list[Any], mapped_steps: set[int], n_time_steps: int) -> np.ndarray:
+        """(S, T, B) similarities of every model step with every bin, one step at a time: a step's matrix is
+        made, compared on every split and dropped, unless it is one of ``mapped_steps`` (which the other
+        time modes use), so that only a few model matrices are held at once, not T (each 100 MB for an
+        RDM of 3200 stimuli)."""
+        values = np.full((len(tests), n_time_steps, len(self.neural)), np.nan)
+        for t in range(self.design.shape[0]):
+            values[:, t] = self._step_values(t, tests)
+            if t not in mapped_steps:
+                del self._model[t]
+        return values
+
+    def _step_values(self, step: int, tests: list[Any]) -> np.ndarray:
+        """(S, B) similarities of the model at ``step`` with every bin on every split."""
+        comparisons = [(self.model(step), neural, test) for neural in self.neural for test in tests]
+        return np.reshape(self._compare_all(comparisons), (len(self.neural), len(tests))).T
 
     def _compare_all(self, comparisons: list[tuple[Any, Any, Any]]) -> list[float]:
         """:meth:`compare` of each (model, neural, selector), every matrix already prepared, on a pool of
@@ -319,7 +331,8 @@ class _SharedPerPair:
     ``release(model, neural)``.
 
     Only pairs whose comparisons are under way keep their shared state: when each pair's comparisons
-    come together in the list (as in ``matrix`` mode), a few at a time, however many pairs there are.
+    come together in the list (as in ``matrix`` mode, one model step's pairs at a time), a few at a time,
+    however many pairs there are.
     """
 
     def __init__(self, similarity: Similarity, comparisons: list[tuple[Any, Any, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 import dataclasses
 import itertools
+import weakref
 
 import numpy as np
 import pytest
@@ -380,6 +381,41 @@ def test_a_pair_keeps_its_shared_positions_only_while_its_comparisons_run():
     splits = [(np.arange(3), np.arange(3, n)), (np.arange(25, n), np.arange(25))]
     values = region.values("matrix", np.zeros((len(splits), bins), dtype=int), splits, steps)
     assert all(len(neural._positions_in) == 0 for neural in region.neural)
+    for s, (_, test) in enumerate(splits):
+        rows, columns = np.triu_indices(len(test), 1)
+        for t in range(steps):
+            for b in range(bins):
+                expected = spearmanr(rdm(design[t][test])[rows, columns], rdm(responses[test, :, b])[rows, columns])
+                assert values[s, t, b] == pytest.approx(expected.statistic, abs=1e-12)
+
+
+def test_matrix_mode_holds_one_unmapped_model_step_at_a_time():
+    rng = np.random.default_rng(4)
+    n, steps, bins = 24, 6, 2
+    design, responses = rng.standard_normal((steps, n, 5)), rng.standard_normal((n, 4, bins))
+    similarity = RdmSimilarity("correlation", "spearman")
+    made, most_alive = [], []
+    prepare, compare = similarity.prepare, similarity.compare
+
+    def recording_prepare(patterns, what):
+        prepared = prepare(patterns, what)
+        if what.startswith("model"):
+            made.append(weakref.ref(prepared))
+        return prepared
+
+    def counting_compare(model, neural, pairs):
+        most_alive.append(sum(reference() is not None for reference in made))
+        return compare(model, neural, pairs)
+
+    similarity.prepare, similarity.compare = recording_prepare, counting_compare
+    region = SimilarityEvaluator(similarity).region(design, responses, "IT")
+    splits = [(np.arange(4), np.arange(4, n)), (np.arange(20, n), np.arange(20))]
+    mapped = np.array([[1, 4], [1, 4]])
+    region.values("per_bin", mapped, splits, steps)
+    values = region.values("matrix", mapped, splits, steps)
+    assert len(made) == steps
+    assert max(most_alive) <= 3   # the two mapped steps, kept for the other modes, and the step being compared
+    assert sorted(region._model) == [1, 4]
     for s, (_, test) in enumerate(splits):
         rows, columns = np.triu_indices(len(test), 1)
         for t in range(steps):
