@@ -5,6 +5,7 @@ import json
 import pytest
 
 from chronoscore.analyses.sweeps.grid import expand_grid, load_sweep
+from chronoscore.analyses.sweeps import provenance
 from chronoscore.analyses.sweeps.provenance import provenance_hash
 from chronoscore.errors import ConfigError
 
@@ -99,3 +100,27 @@ def test_the_provenance_hash_follows_the_arguments_and_the_input_files_contents(
     assert provenance_hash(same) == first != provenance_hash(other_arguments)
     weights.write_bytes(b"second")
     assert provenance_hash(cell) != first
+
+
+def test_the_provenance_hash_follows_chronoscores_own_files(tmp_path, monkeypatch, request):
+    request.addfinalizer(provenance.code_sha256.cache_clear)
+    package = tmp_path / "package"
+    (package / "weights").mkdir(parents=True)
+    (package / "model.py").write_text("WIDTH = 1\n")
+    (package / "weights" / "small.pt").write_bytes(b"weights")
+    monkeypatch.setattr(provenance, "_package_roots", lambda: [("chronoscore.models", package)])
+    [cell] = expand_grid({"models": ["ff_shallow"], "benchmarks": ["simulated"]})
+
+    def fresh_hash() -> str:
+        provenance.code_sha256.cache_clear()
+        return provenance_hash(cell)
+
+    first = fresh_hash()
+    assert fresh_hash() == first
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "model.cpython-311.pyc").write_bytes(b"compiled")
+    assert fresh_hash() == first
+    (package / "model.py").write_text("WIDTH = 20\n")
+    changed_code = fresh_hash()
+    (package / "weights" / "small.pt").write_bytes(b"trained further")
+    assert len({first, changed_code, fresh_hash()}) == 3
