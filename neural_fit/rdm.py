@@ -23,9 +23,10 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from chronoscore.errors import ConfigError, DataFormatError
+from chronoscore.neural_fit.value_order import sorted_order
 
 __all__ = ["RdmKind", "Comparison", "RDM_KINDS", "COMPARISONS", "rdm", "upper_triangle", "pair_mask",
-           "kendall_tau_a", "compare_rdms", "compare_triangles", "PairSubset", "RankedTriangle", "sort_order",
+           "kendall_tau_a", "compare_rdms", "compare_triangles", "PairSubset", "RankedTriangle",
            "untied_spearman", "MaskCounts"]
 
 RdmKind = Literal["correlation", "euclidean"]
@@ -358,27 +359,6 @@ class RankedTriangle:
         return compare_triangles(self.values[pairs.mask], other.values[pairs.mask], method)
 
 
-def sort_order(values: np.ndarray) -> np.ndarray:
-    """Indices that sort finite float64 ``values`` ascending (equal values in any order).
-
-    Each value's bits, with those of negative values' magnitude flipped, form an
-    int64 key in the values' order (``-0.0`` just below ``0.0``); the keys are
-    radix-sorted (torch's CPU sort of integers), several times faster than a
-    comparison sort of the floats.
-    """
-    return _sorted_keys(values)[0]
-
-
-def _sorted_keys(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(order, keys in that order) of :func:`sort_order`."""
-    import torch
-
-    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
-    keys = bits ^ ((bits >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))
-    ordered = torch.sort(torch.from_numpy(keys), stable=True)
-    return ordered.indices.numpy(), ordered.values.numpy()
-
-
 class _Sorted(NamedTuple):
     """A triangle's sort: ``order`` (indices that sort it), ``position`` (each value's place in ``order``)
     and whether two of its values are equal (``tied``)."""
@@ -389,19 +369,12 @@ class _Sorted(NamedTuple):
 
 
 def _sort_triangle(values: np.ndarray) -> _Sorted:
-    """The :class:`_Sorted` of (M,) finite ``values``; ties are read off the sorted keys (equal neighbours,
-    or ``-0.0`` beside ``0.0``)."""
-    order, keys = _sorted_keys(values)
+    """The :class:`_Sorted` of (M,) finite ``values`` (:func:`chronoscore.neural_fit.value_order.sorted_order`)."""
+    order, tied = sorted_order(values)
     position = np.empty(values.size, dtype=_index_type(values.size))
     position[order] = np.arange(values.size, dtype=position.dtype)
-    negative_zero, positive_zero = np.searchsorted(keys, [_NEGATIVE_ZERO_KEY, 0])
-    both_zeros = negative_zero < keys.size and keys[negative_zero] == _NEGATIVE_ZERO_KEY and \
-        positive_zero < keys.size and keys[positive_zero] == 0
-    return _Sorted(order, position, bool(both_zeros or (keys[1:] == keys[:-1]).any()))
+    return _Sorted(order, position, tied)
 
-
-_NEGATIVE_ZERO_KEY = -1
-"""The sort key of ``-0.0`` (equal to ``0.0``, whose key is 0)."""
 
 def untied_spearman(first: RankedTriangle, second: RankedTriangle, pairs: PairSubset) -> float:
     """Spearman ρ of two triangles without ties, restricted to ``pairs``, from their orders alone.
@@ -434,10 +407,11 @@ class MaskCounts:
     Notes
     -----
     With numpy's ``bitwise_count`` (numpy >= 2), the mask is kept packed in
-    64-bit words (M / 8 bytes) with the count of the words before each: a
+    32-bit words (M / 8 bytes) with the count of the words before each: a
     place's count is its word's count plus the bits of its word up to it, and
     the random look-ups stay in cache, where a cumulative count of M entries
-    (4 M bytes) would not. Older numpy keeps the cumulative count.
+    (4 M bytes) would not. 32-bit words halve the memory the look-ups stream
+    through against 64-bit ones. Older numpy keeps the cumulative count.
     """
 
     def __init__(self, mask: np.ndarray) -> None:
@@ -446,9 +420,9 @@ class MaskCounts:
             self._cumulative = np.cumsum(mask, dtype=_index_type(mask.size))
             return
         packed = np.packbits(mask, bitorder="little")
-        words = np.zeros(-(-packed.size // 8) * 8, dtype=np.uint8)
+        words = np.zeros(-(-packed.size // 4) * 4, dtype=np.uint8)
         words[:packed.size] = packed
-        self._words = words.view(np.uint64)
+        self._words = words.view(np.uint32)
         self._before = np.zeros(self._words.size, dtype=_index_type(mask.size))
         np.cumsum(np.bitwise_count(self._words[:-1]), out=self._before[1:])
 
@@ -456,12 +430,16 @@ class MaskCounts:
         """(K,) counts at (K,) int ``places`` (indices into the mask, in any order)."""
         if self._cumulative is not None:
             return self._cumulative[places]
-        word = places >> 6
-        return self._before[word] + np.bitwise_count(self._words[word] & _UP_TO_BIT[places & 63])
+        word = np.right_shift(places, 5)
+        bits = self._words.take(word)
+        bits &= _UP_TO_BIT.take(np.bitwise_and(places, 31))
+        counts = self._before.take(word)
+        counts += np.bitwise_count(bits)
+        return counts
 
 
-_UP_TO_BIT = np.array([(2 << bit) - 1 for bit in range(63)] + [2**64 - 1], dtype=np.uint64)
-"""Word masks of bits 0..k, for k = 0..63."""
+_UP_TO_BIT = np.array([(2 << bit) - 1 for bit in range(32)], dtype=np.uint32)
+"""Word masks of bits 0..k, for k = 0..31."""
 
 
 @lru_cache(maxsize=2)
