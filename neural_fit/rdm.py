@@ -385,16 +385,27 @@ def untied_spearman(first: RankedTriangle, second: RankedTriangle, pairs: PairSu
     two permutations of 1..m: ``Σ (2a − m − 1)(2b − m − 1) / (m (m² − 1) / 3)``.
     As the centred ``2a − m − 1`` sum to zero, the numerator is ``2 Σ (2a − m − 1) b``,
     summed exactly in integers. NaN for fewer than two pairs.
+
+    The sum runs over blocks of ``first``'s order (64 K entries), so that each
+    block's look-ups and products stay in cache.
     """
     kept = pairs.in_order(first)
-    ranks = pairs.counts(second).at(np.compress(kept, second.positions_of(first)))
-    m = ranks.size
+    m = int(np.count_nonzero(kept))
     if m < 2:
         return float("nan")
-    along = np.arange(1 - m, m, 2, dtype=np.int64)
-    chunk = max(1, 2**62 // (m * m))   # each term is below m², so a chunk's int64 sum cannot overflow
-    total = sum(int(np.dot(along[start:start + chunk], ranks[start:start + chunk])) for start in range(0, m, chunk))
+    counts, positions = pairs.counts(second), second.positions_of(first)
+    block = min(_SPEARMAN_BLOCK, max(1, 2**62 // (m * m)))   # each term is below m²: a block's int64 sum fits
+    total, done = 0, 0
+    for start in range(0, kept.size, block):
+        ranks = counts.at(np.compress(kept[start:start + block], positions[start:start + block]))
+        along = np.arange(1 - m + 2 * done, 1 - m + 2 * (done + ranks.size), 2, dtype=np.int64)
+        total += int(np.dot(along, ranks))
+        done += ranks.size
     return 2 * total / (m * (m * m - 1) // 3)
+
+
+_SPEARMAN_BLOCK = 1 << 16
+"""Entries of a triangle's order that :func:`untied_spearman` sums at a time."""
 
 
 class MaskCounts:

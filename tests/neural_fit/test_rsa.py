@@ -14,6 +14,7 @@ from chronoscore.cli import main
 from chronoscore.errors import ConfigError, DataFormatError
 from chronoscore.neural_fit.assembly import average_repetitions
 from chronoscore.neural_fit.netcdf_io import write_assembly
+from chronoscore.neural_fit import rdm as rdm_module
 from chronoscore.neural_fit.metrics.rsa import RdmSimilarity
 from chronoscore.neural_fit.rdm import (MaskCounts, PairSubset, RankedTriangle, compare_rdms, kendall_tau_a,
                                         pair_mask, rdm, untied_spearman, upper_triangle)
@@ -113,7 +114,10 @@ def random_rdm(rng, n, decimals):
 
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("n", [3, 9, 40, 130])
-def test_spearman_of_a_subset_from_the_whole_orders_equals_scipy(seed, n):
+@pytest.mark.parametrize("block", [5, 64, None])
+def test_spearman_of_a_subset_from_the_whole_orders_equals_scipy(seed, n, block, monkeypatch):
+    if block is not None:   # sums over many blocks of the order
+        monkeypatch.setattr(rdm_module, "_SPEARMAN_BLOCK", block)
     rng = np.random.default_rng(seed)
     first, second = random_rdm(rng, n, 15), random_rdm(rng, n, 15)
     second = second + 0.5 * first  # correlated
