@@ -101,7 +101,8 @@ def upper_triangle(matrix: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=4)
 def _above_diagonal(n: int) -> np.ndarray:
     """(N, N) bool, True above the diagonal (boolean indexing walks it row by row)."""
-    return np.triu(np.ones((n, n), dtype=bool), k=1)
+    stimuli = np.arange(n)
+    return stimuli[:, None] < stimuli[None, :]
 
 
 def pair_mask(n: int, stimuli: np.ndarray) -> np.ndarray:
