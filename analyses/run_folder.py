@@ -17,7 +17,8 @@ so each name below is spelled once::
     SWEEP/leaderboard.md        per region, the cells' ceiled scores per time bin
     SWEEP/<cell>/               one cell: a scoring run (as RUN above) with
         cell.json               its provenance (arguments, input files' SHA-256,
-                                version, hash), written last, moved in whole
+                                version, chronoscore's own files' SHA-256, hash),
+                                written last, moved in whole
     SWEEP/.sweep/               the sweep's work: locks/<cell>.lock (held while a
                                 cell runs), partial/<cell>.<id>/ (a cell being
                                 written), failed/<cell>.json (its last error and
