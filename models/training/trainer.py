@@ -90,6 +90,11 @@ def train(recipe: Recipe | str | os.PathLike, out_dir: str | os.PathLike, resume
     dict
         See ``summary.json``: steps, final train and validation loss and accuracy,
         best and last checkpoint, throughput, device, precision, recipe, versions.
+        ``training_seconds`` and ``training_cpu_seconds`` add up every session of a
+        resumed run (up to the checkpoint it resumed from);
+        ``training_seconds_this_session``, ``steps_per_second`` and
+        ``images_per_second`` are this session's. ``elapsed_seconds`` in
+        ``metrics.csv`` counts the same way as ``training_seconds``.
 
     Raises
     ------
@@ -138,6 +143,7 @@ class _Run:
         self.context = StepContext(scale=self.scaler.scale, autocast=partial(autocast, runtime.device, self.dtype),
                                    apply_update=self._apply_update if within else None)
         self.step, self.resumed_from, self.last_lr, self.started = 0, None, recipe.optimiser.lr, 0.0
+        self.seconds_before = self.cpu_seconds_before = 0.0   # training time of earlier sessions (resumed)
         self.last_metrics: dict[str, dict[str, float] | None] = {"train": None, "val": None}
         if resume:
             self._restore()
@@ -192,6 +198,13 @@ class _Run:
                           stacklevel=3)
         restore_rng_state(states[self.runtime.rank % len(states)])
         self.step = self.resumed_from = int(payload["step"])
+        if "training_seconds" in payload:
+            self.seconds_before = float(payload["training_seconds"])
+            self.cpu_seconds_before = float(payload["training_cpu_seconds"])
+        else:
+            warnings.warn(f"the checkpoint of step {self.step} does not record how long training took before it "
+                          "(written by an older chronoscore); training_seconds will count this session only.",
+                          RuntimeWarning, stacklevel=3)
         self.last_metrics = dict(payload["metrics"])
         self.last_lr = self.optimiser.param_groups[0]["lr"]
 
@@ -204,8 +217,9 @@ class _Run:
                    disable=not (self.progress and self.runtime.is_main), dynamic_ncols=True)
         window, interval = RunningMetrics(self.runtime.device), RunningMetrics(self.runtime.device)
         extras = RunningMeans(self.algorithm.extras, self.runtime.device)
-        start_step, cpu_started = self.step, time.process_time()
-        self.started = window_start = time.perf_counter()
+        start_step = self.step
+        self.cpu_started, self.started = time.process_time(), time.perf_counter()
+        window_start = self.started
         try:
             while self.step < self.total_steps:
                 epoch, first_batch = divmod(self.step, self.steps_per_epoch)
@@ -224,7 +238,7 @@ class _Run:
                         interval.reset()
                     if last:
                         break
-            seconds, cpu_seconds = time.perf_counter() - self.started, time.process_time() - cpu_started
+            seconds, cpu_seconds = time.perf_counter() - self.started, time.process_time() - self.cpu_started
         finally:
             bar.close()
             if log is not None:
@@ -287,7 +301,7 @@ class _Run:
         if log is not None:
             log.write(step=self.step, epoch=round(self.step / self.steps_per_epoch, 4), phase="train", loss=loss,
                       accuracy=accuracy, lr=self.last_lr, images_per_second=speed,
-                      elapsed_seconds=round(time.perf_counter() - self.started, 3), **extra_means)
+                      elapsed_seconds=round(self._elapsed(), 3), **extra_means)
 
     def _checkpoint(self, interval: RunningMetrics, log: MetricsLog | None, bar: tqdm) -> None:
         if self.data.val is not None:
@@ -296,7 +310,7 @@ class _Run:
             metric, value, higher_is_better = "val_accuracy", accuracy, True
             if log is not None:
                 log.write(step=self.step, epoch=round(self.step / self.steps_per_epoch, 4), phase="val", loss=loss,
-                          accuracy=accuracy, elapsed_seconds=round(time.perf_counter() - self.started, 3))
+                          accuracy=accuracy, elapsed_seconds=round(self._elapsed(), 3))
         else:
             metric, value, higher_is_better = "train_loss", interval.collect(self.runtime)[0], False
         rng_states = gather_objects(capture_rng_state(), self.runtime)
@@ -306,12 +320,18 @@ class _Run:
             "model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
             "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(), "rng": rng_states,
             "step": self.step, "metrics": self.last_metrics, "recipe": self.recipe.to_dict(),
+            "training_seconds": self._elapsed(),
+            "training_cpu_seconds": self.cpu_seconds_before + time.process_time() - self.cpu_started,
             "classes": list(self.data.classes), "world_size": self.runtime.world_size,
             "chronoscore_version": chronoscore.__version__, "torch_version": str(torch.__version__),
         }
         path = self.store.save(payload, self.step, metric, value, higher_is_better)
         if self.progress:
             bar.write(f"checkpoint {path} ({metric} {value:.4f})", file=sys.stderr)
+
+    def _elapsed(self) -> float:
+        """Seconds of training so far, earlier sessions of a resumed run included."""
+        return self.seconds_before + time.perf_counter() - self.started
 
     def _evaluate(self) -> tuple[float, float]:
         """Validation loss and accuracy over all processes (each evaluates its own share)."""
@@ -344,7 +364,9 @@ class _Run:
                 "file": str(self.store.folder / BEST_NAME), "step": best.step, "metric": best.metric,
                 "value": best.value},
             "resumed_from_step": self.resumed_from, "steps_this_session": steps_done,
-            "training_seconds": seconds, "training_cpu_seconds": cpu_seconds,
+            "training_seconds": self.seconds_before + seconds,
+            "training_cpu_seconds": self.cpu_seconds_before + cpu_seconds,
+            "training_seconds_this_session": seconds,
             "steps_per_second": steps_done / seconds if steps_done and seconds > 0 else None,
             "images_per_second": steps_done * self.recipe.batch_size / seconds if steps_done and seconds > 0
             else None,

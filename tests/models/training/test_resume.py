@@ -13,6 +13,7 @@ import torch
 
 from chronoscore.errors import ConfigError
 from chronoscore.models.training import save_recipe, train
+from chronoscore.models.training.checkpoints import CheckpointStore
 
 from .tiny_recipes import assert_same_weights, state_of, tiny_recipe
 
@@ -128,3 +129,36 @@ def test_resume_may_change_logging_and_checkpoint_cadence(tmp_path):
         train(tiny_recipe(steps=4, checkpoint_every=1, keep_last=3, log_every=2), tmp_path / "copy", resume=True,
               progress=False)
     assert_same_weights(state_of(checkpoint(tmp_path / "copy", 4)), state_of(checkpoint(tmp_path / "straight", 4)))
+
+
+def test_a_resumed_run_counts_the_training_time_of_its_earlier_sessions(tmp_path):
+    recipe = tiny_recipe(steps=8, checkpoint_every=4, log_every=2)
+    straight = train(recipe, tmp_path / "straight", progress=False)
+    assert straight["training_seconds"] == straight["training_seconds_this_session"] > 0
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "straight", copy)
+    (copy / "summary.json").unlink()
+    checkpoint(copy, 8).unlink()
+    index = copy / "checkpoints" / "index.json"
+    entries = json.loads(index.read_text())
+    entries["checkpoints"] = [entry for entry in entries["checkpoints"] if entry["step"] != 8]
+    index.write_text(json.dumps(entries))
+    saved = torch.load(checkpoint(copy, 4), weights_only=False)
+    before, cpu_before = saved["training_seconds"], saved["training_cpu_seconds"]
+    assert 0 < before < straight["training_seconds"]
+
+    resumed = train(recipe, copy, resume=True, progress=False)
+    assert resumed["training_seconds"] == pytest.approx(before + resumed["training_seconds_this_session"])
+    assert resumed["training_cpu_seconds"] > cpu_before
+    elapsed = [float(line.split(",")[-1]) for line in (copy / "metrics.csv").read_text().splitlines()[1:]]
+    assert elapsed == sorted(elapsed) and elapsed[-1] > before
+
+
+def test_resuming_a_checkpoint_without_its_training_time_warns(tmp_path):
+    recipe = tiny_recipe(steps=4, checkpoint_every=2)
+    train(recipe, tmp_path, progress=False)
+    payload = torch.load(checkpoint(tmp_path, 4), weights_only=False)
+    del payload["training_seconds"], payload["training_cpu_seconds"]
+    CheckpointStore(tmp_path / "checkpoints").save(payload, 4)   # as an older version wrote it
+    with pytest.warns(RuntimeWarning, match="does not record how long training took"):
+        train(recipe, tmp_path, resume=True, progress=False)
