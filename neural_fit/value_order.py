@@ -54,8 +54,8 @@ def sorted_order(values: np.ndarray) -> tuple[np.ndarray, bool]:
         return np.arange(values.size), False
     low, high = float(values.min()), float(values.max())
     width = high - low
-    scale = _BUCKETS / width if width > 0 else math.inf
-    if not (math.isfinite(scale) and scale > 0):
+    scale = _BUCKETS / width if width > 0 else math.inf   # inf: a constant or subnormal range; 0: an overflowing one
+    if not 0 < scale < math.inf:
         return _bit_key_order(values)
     buckets = np.subtract(values, low)
     buckets *= scale

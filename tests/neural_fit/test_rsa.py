@@ -363,6 +363,16 @@ def test_the_fit_command_runs_rsa(tmp_path):
                                expected["similarity"].values, atol=1e-12)
 
 
+def assert_spearman_of_every_step_and_bin(values, design, responses, splits):
+    """``values`` (S, T, B) are scipy's Spearman ρ of each step's and each bin's RDM on each split's test stimuli."""
+    for s, (_, test) in enumerate(splits):
+        rows, columns = np.triu_indices(len(test), 1)
+        for t in range(design.shape[0]):
+            for b in range(responses.shape[-1]):
+                expected = spearmanr(rdm(design[t][test])[rows, columns], rdm(responses[test, :, b])[rows, columns])
+                assert values[s, t, b] == pytest.approx(expected.statistic, abs=1e-12)
+
+
 def test_a_pair_keeps_its_shared_positions_only_while_its_comparisons_run():
     rng = np.random.default_rng(3)
     n, steps, bins = 30, 3, 2
@@ -371,12 +381,7 @@ def test_a_pair_keeps_its_shared_positions_only_while_its_comparisons_run():
     splits = [(np.arange(3), np.arange(3, n)), (np.arange(25, n), np.arange(25))]
     values = region.values("matrix", np.zeros((len(splits), bins), dtype=int), splits, steps)
     assert all(len(neural._positions_in) == 0 for neural in region.neural)
-    for s, (_, test) in enumerate(splits):
-        rows, columns = np.triu_indices(len(test), 1)
-        for t in range(steps):
-            for b in range(bins):
-                expected = spearmanr(rdm(design[t][test])[rows, columns], rdm(responses[test, :, b])[rows, columns])
-                assert values[s, t, b] == pytest.approx(expected.statistic, abs=1e-12)
+    assert_spearman_of_every_step_and_bin(values, design, responses, splits)
 
 
 def test_matrix_mode_holds_one_unmapped_model_step_at_a_time():
@@ -406,9 +411,4 @@ def test_matrix_mode_holds_one_unmapped_model_step_at_a_time():
     assert len(made) == steps
     assert max(most_alive) <= 3   # the two mapped steps, kept for the other modes, and the step being compared
     assert sorted(region._model) == [1, 4]
-    for s, (_, test) in enumerate(splits):
-        rows, columns = np.triu_indices(len(test), 1)
-        for t in range(steps):
-            for b in range(bins):
-                expected = spearmanr(rdm(design[t][test])[rows, columns], rdm(responses[test, :, b])[rows, columns])
-                assert values[s, t, b] == pytest.approx(expected.statistic, abs=1e-12)
+    assert_spearman_of_every_step_and_bin(values, design, responses, splits)
