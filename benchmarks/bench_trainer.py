@@ -31,12 +31,14 @@ several threads). The JSON line carries ``steps_per_s`` (fast path, all threads)
 ``reference_steps_per_s`` (plain computation on one thread, the code and setting this
 benchmark measured before the fast path), their ``ratio`` (medians), the ratio at equal
 thread counts (``same_threads_ratio``) and on one thread per CPU second
-(``one_thread_cpu_ratio``). ``--orientations 4
---kernel-size 7`` (the default) is the CPU-sized model of the Pathfinder claims;
-``--orientations 12 --kernel-size 15`` the paper's.
+(``one_thread_cpu_ratio``). ``--orientations 4`` with the default ``--kernel-size``
+(15) is the CPU-sized hGRU of the Pathfinder claims; ``--orientations 12`` the paper's.
+``--model ff_large_kernels`` compares its feedforward control the same way (``fast``:
+its 5 convolutions through the checked FFT; default kernel 9, the claims' size).
 
 Run: ``python benchmarks/bench_trainer.py [--model convrnn_shallow_rgc --width 0.125 --steps 100 --batch 32]``,
-``python benchmarks/bench_trainer.py --model hgru --steps 10 --repeats 3``
+``python benchmarks/bench_trainer.py --model hgru --steps 10 --repeats 3``,
+``python benchmarks/bench_trainer.py --model ff_large_kernels --steps 10 --repeats 3``
 """
 
 from __future__ import annotations
@@ -66,18 +68,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--images", type=int, default=768, help="training images")
     parser.add_argument("--repeats", type=int, default=4, help="runs of each, alternating")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--orientations", type=int, default=4, help="hgru: Gabor orientations (2n + 1 channels)")
-    parser.add_argument("--kernel-size", type=int, default=7, help="hgru: side of the horizontal kernels")
+    parser.add_argument("--orientations", type=int, default=4,
+                        help="hgru, ff_large_kernels: Gabor orientations (2n + 1 channels)")
+    parser.add_argument("--kernel-size", type=int, default=None,
+                        help="hgru, ff_large_kernels: kernel side (default: the claims', 15 and 9)")
     parser.add_argument("--all-threads", type=int, default=os.cpu_count() or 1,
-                        help="hgru: the thread count of the runs on all cores (default: this machine's cores)")
-    return parser.parse_args(argv)
+                        help="hgru, ff_large_kernels: the thread count of the runs on all cores "
+                             "(default: this machine's cores)")
+    args = parser.parse_args(argv)
+    if args.kernel_size is None:
+        args.kernel_size = _CLAIM_KERNEL_SIZES.get(args.model, 15)
+    return args
 
 
-def hgru_recipe(args: argparse.Namespace, fast: bool) -> Recipe:
+_CLAIM_KERNEL_SIZES = {"hgru": 15, "ff_large_kernels": 9}
+"""Kernel sides of the Pathfinder claims' recipes, compared with and without the fast path."""
+
+
+def fast_path_recipe(args: argparse.Namespace, fast: bool) -> Recipe:
     kwargs = {"input_size": 48, "n_classes": 2, "n_orientations": args.orientations,
               "kernel_size": args.kernel_size, "readout_pooled_norm": False, "fast": fast}
     return load_recipe({
-        "model": {"name": "hgru", "kwargs": kwargs},
+        "model": {"name": args.model, "kwargs": kwargs},
         "data": {"generator": "pathfinder", "options": {"path_length": 3}, "train_n": args.images,
                  "generated_size": 48, "image_size": 48, "label": "label", "input": "unit_gray"},
         "optimiser": {"name": "adam", "lr": 1e-3}, "schedule": {"name": "constant"},
@@ -86,9 +98,9 @@ def hgru_recipe(args: argparse.Namespace, fast: bool) -> Recipe:
     })
 
 
-def hgru_comparison(args: argparse.Namespace) -> None:
-    """The trainer on the hGRU: plain computation and fast path, on one thread and on all, alternating."""
-    recipes = {"plain": hgru_recipe(args, fast=False), "fast": hgru_recipe(args, fast=True)}
+def fast_path_comparison(args: argparse.Namespace) -> None:
+    """The trainer on the hGRU or its control: plain computation and fast path, on one thread and on all."""
+    recipes = {"plain": fast_path_recipe(args, fast=False), "fast": fast_path_recipe(args, fast=True)}
     thread_counts = sorted({1, args.all_threads})
     configurations = [(name, threads) for threads in thread_counts for name in recipes]
     speeds: dict[str, list[tuple[float, float]]] = {f"{name} x{threads}": [] for name, threads in configurations}
@@ -97,14 +109,14 @@ def hgru_comparison(args: argparse.Namespace) -> None:
             torch.set_num_threads(threads)
             speeds[f"{name} x{threads}"].append(trainer_speed(recipes[name]))
     channels = 2 * args.orientations + 1
-    print(f"hgru ({channels} channels, {args.kernel_size}x{args.kernel_size} kernels, 8 steps, 48 px), "
+    print(f"{args.model} ({channels} channels, {args.kernel_size}x{args.kernel_size} kernels, 48 px), "
           f"batch {args.batch}, {args.steps} steps, {args.repeats} runs each; 'x N' = N CPU threads")
     print_speeds(speeds)
     today, fast_all = "plain x1", f"fast x{args.all_threads}"
     ratios = print_ratios(speeds, fast_all, today)
     same_threads = {threads: print_ratios(speeds, f"fast x{threads}", f"plain x{threads}")["median"]
                     for threads in thread_counts}
-    print(json.dumps({"model": "hgru", "channels": channels, "kernel_size": args.kernel_size, "image_size": 48,
+    print(json.dumps({"model": args.model, "channels": channels, "kernel_size": args.kernel_size, "image_size": 48,
                       "batch_size": args.batch, "steps": args.steps, "threads": args.all_threads,
                       "steps_per_s": round(speed_statistic(speeds[fast_all], "median"), 4),
                       "reference_steps_per_s": round(speed_statistic(speeds[today], "median"), 4),
@@ -174,8 +186,8 @@ def hand_written_speed(recipe: Recipe, images: torch.Tensor, labels: torch.Tenso
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    if args.model == "hgru":
-        hgru_comparison(args)
+    if args.model in _CLAIM_KERNEL_SIZES:
+        fast_path_comparison(args)
         return
     recipe = bench_recipe(args)
     images, labels = generated_data(recipe.data).train.tensors

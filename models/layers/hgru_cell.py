@@ -51,7 +51,7 @@ Options (the variants of the paper and of C-RBP):
 ``fast``
     The same computation in fewer, faster operations (the default): 1×1 gates as
     matrix products over channels, horizontal convolutions through the FFT for kernels
-    of 7×7 and more (direct otherwise; see :mod:`chronoscore.models.layers.fast_conv`),
+    of 7×7 and more (direct otherwise; see :mod:`chronoscore.models.layers.checked_fft_conv`),
     the products with per-channel parameters grouped into ``addcmul`` (fewer passes
     over the maps), the gated update as one ``lerp``. Give it channels-last tensors (the hGRU model
     does). Results agree with ``fast=False`` to float rounding. The FFT convolution is
@@ -73,7 +73,6 @@ Options (the variants of the paper and of C-RBP):
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Collection
 from typing import Literal
 
@@ -82,7 +81,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from chronoscore.errors import ConfigError
-from chronoscore.models.layers.fast_conv import fft_same_conv, pointwise_conv
+from chronoscore.models.layers.checked_fft_conv import CheckedFFTConvolution, FastPathWarning
+from chronoscore.models.layers.fast_conv import pointwise_conv
 from chronoscore.models.layers.symmetric_kernel import symmetrise_channels, with_symmetric_gradient
 
 __all__ = ["Excitation", "FastPathWarning", "HGRUCell", "Initialisation", "Lesion", "Nonlinearity", "NormStatistics",
@@ -100,13 +100,6 @@ _NORMALIZATIONS = ("none", "horizontal", "all")
 _PORT_VALUES = {"alpha": 0.1, "mu": 1.0, "kappa": 0.5, "omega": 0.5, "gamma": 1.0}
 _LESIONABLE = ("alpha", "mu", "kappa", "omega")
 _HORIZONTAL_NORM_SCALE = 0.1
-_FFT_FROM_KERNEL_SIZE = 7  # 48 px, 9 channels, batch 32, forward + backward: FFT 1.16x faster at 7x7, direct at 5x5
-_FFT_TOLERANCE = {torch.float32: 1e-4, torch.float64: 1e-4}
-_FFT_TOLERANCE_LOW_PRECISION = 2e-2
-
-
-class FastPathWarning(UserWarning):
-    """The FFT convolution did not compute the direct one; the cell convolves directly."""
 _NORM_EPS = 1e-3
 
 
@@ -165,7 +158,7 @@ class HGRUCell(nn.Module):
         self.excitation, self.initialisation = excitation, initialisation
         self.softplus_state, self.running_statistics = bool(softplus_state), norm_statistics == "running"
         self.fast = bool(fast)
-        self._fft_checks: dict[tuple, bool] = {}
+        self._checked_convolution = CheckedFFTConvolution("hGRU cell")
         self.channels, self.kernel_size, self.n_steps = channels, kernel_size, n_steps
         self.nonlinearity = nonlinearity
         self.normalization = normalization
@@ -289,29 +282,9 @@ class HGRUCell(nn.Module):
 
     def _horizontal(self, maps: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
         """Same-padded horizontal convolution of maps (B, C, H, W) with kernel (C, C, k, k)."""
-        if self.fast and self.kernel_size >= _FFT_FROM_KERNEL_SIZE and self._fft_agrees(maps, kernel):
-            return fft_same_conv(maps, kernel)
+        if self.fast:
+            return self._checked_convolution(maps, kernel)
         return F.conv2d(maps, kernel, padding=self.kernel_size // 2)
-
-    def _fft_agrees(self, maps: torch.Tensor, kernel: torch.Tensor) -> bool:
-        """Whether the FFT convolution computes the direct one on maps like these (checked once, on non-zero maps)."""
-        key = (tuple(maps.shape), maps.dtype, maps.device.type)
-        if key in self._fft_checks:
-            return self._fft_checks[key]
-        with torch.no_grad():
-            direct = F.conv2d(maps, kernel, padding=self.kernel_size // 2)
-            scale = float(direct.abs().max())
-            if scale == 0.0:  # all-zero maps (an initial state) check nothing: decide on the next call
-                return True
-            error = float((fft_same_conv(maps, kernel) - direct).abs().max())
-        tolerance = _FFT_TOLERANCE.get(direct.dtype, _FFT_TOLERANCE_LOW_PRECISION)
-        agrees = math.isfinite(error) and error <= tolerance * scale
-        if not agrees:
-            warnings.warn(f"the hGRU's FFT convolution differs from the direct one by {error / scale:.2g} of the "
-                          f"largest value on {tuple(maps.shape)} {maps.dtype} maps; the cell convolves directly "
-                          "from now on.", FastPathWarning, stacklevel=3)
-        self._fft_checks[key] = agrees
-        return agrees
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
