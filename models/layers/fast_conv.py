@@ -1,38 +1,33 @@
-"""Faster equivalents of the hGRU's convolutions on the CPU: FFT convolution and 1×1 convolution as a matmul.
+"""The same-padded convolution of large kernels through the FFT, forward and backward.
 
 :func:`fft_same_conv` computes the same-padded cross-correlation of ``F.conv2d`` through
-the FFT (a k×k kernel sees (k − 1) // 2 zeros before and k // 2 after each side of
-the maps: ``padding=k // 2`` for odd k, the feedforward control's padding for even k). The maps are zero-padded at the end to a circular length N ≥ H + k // 2 per
-axis, which is long enough that nothing the output keeps wraps around. N is the
-smallest such even number whose prime factors are 2, 3, 5 and 7: on this CPU's FFT
-(MKL, one thread) odd lengths cost 1.4–2× more per point than their even
-neighbours (45, 63, 75, 125, 135), and 56 costs less than 60; at 48 px with 15×15
-kernels (N = 56 instead of 60) an hGRU training step is about 9 % faster. Maps and
-kernel are transformed with
-``rfft2``, multiplied frequency by frequency as one batched matrix product over
-channels, transformed back and cropped. Its backward pass is written out in the same
-domain rather than left to autograd (which would differentiate the transforms one by
-one): with Ĝ the spectrum of the output's gradient, the input's gradient is the
+the FFT (a k×k kernel sees (k − 1) // 2 zeros before and k // 2 after each side of the
+maps: ``padding=k // 2`` for odd k, the feedforward control's padding for even k). The
+maps are zero-padded at the end to a circular length N ≥ H + k // 2 per axis, which is
+long enough that nothing the output keeps wraps around. N is the smallest such even
+number whose prime factors are 2, 3, 5 and 7: on this CPU's FFT (MKL, one thread) odd
+lengths cost 1.4–2× more per point than their even neighbours (45, 63, 75, 125, 135),
+and 56 costs less than 60; at 48 px with 15×15 kernels (N = 56 instead of 60) an hGRU
+training step is 1.07× faster (benchmarks/bench_hgru_parts.py). Maps and kernel are
+transformed with ``rfft2``, multiplied frequency by frequency as one batched matrix
+product over channels, transformed back and cropped. Its backward pass is written out in
+the same domain rather than left to autograd (which would differentiate the transforms
+one by one): with Ĝ the spectrum of the output's gradient, the input's gradient is the
 cropped inverse transform of Ĝ·Ŵ summed over output channels (a convolution with the
 unflipped kernel), and the kernel's is the inverse transform of conj(Ĝ)·X̂ summed over
-the batch (a circular correlation of input and gradient), read at lags
-−(k − 1) // 2 … k // 2.
+the batch (a circular correlation of input and gradient), read at lags −(k − 1) // 2 … k
+// 2.
 Direct convolution costs C² k² per output pixel; this costs about C² per frequency plus
 the transforms. Measured on one CPU thread at 48 px, 9 channels, batch 32, forward and
 backward: 7×7 ~1.5× faster than direct channels-last convolution, 15×15 ~3.4×.
 Results agree with ``F.conv2d`` to rounding (about 1e-6 relative in float32).
-
-:func:`pointwise_conv` is a 1×1 convolution written as ``F.linear`` over the channel
-axis of a channels-last tensor, which skips the convolution machinery (about 2×
-faster for 9–25 channels).
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
-__all__ = ["fft_same_conv", "pointwise_conv"]
+__all__ = ["fft_same_conv"]
 
 
 def _fast_length(minimum: int) -> int:
@@ -106,10 +101,3 @@ def fft_same_conv(maps: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """
     return _SpectralCorrelation.apply(maps, kernel)
 
-
-def pointwise_conv(maps: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    """``F.conv2d(maps, weight, bias)`` for a 1×1 ``weight`` (O, C, 1, 1); maps (B, C, H, W) -> (B, O, H, W).
-
-    The result is channels-last in memory (a permuted view of the matmul's output).
-    """
-    return F.linear(maps.permute(0, 2, 3, 1), weight[:, :, 0, 0], bias).permute(0, 3, 1, 2)

@@ -82,7 +82,7 @@ from torch import nn
 
 from chronoscore.errors import ConfigError
 from chronoscore.models.layers.checked_fft_conv import CheckedFFTConvolution, FastPathWarning
-from chronoscore.models.layers.fast_conv import pointwise_conv
+from chronoscore.models.layers.pointwise_conv import pointwise_conv
 from chronoscore.models.layers.symmetric_kernel import symmetrise_channels, with_symmetric_gradient
 
 __all__ = ["Excitation", "FastPathWarning", "HGRUCell", "Initialisation", "Lesion", "Nonlinearity", "NormStatistics",

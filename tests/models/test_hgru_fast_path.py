@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from chronoscore.models.hgru import hgru_seg
-from chronoscore.models.layers.fast_conv import _fast_length, fft_same_conv, pointwise_conv
+from chronoscore.models.layers.fast_conv import _fast_length, fft_same_conv
+from chronoscore.models.layers.pointwise_conv import pointwise_conv
 from chronoscore.models.registry import create_model
 
 
