@@ -5,7 +5,7 @@ the FFT (a k×k kernel sees (k − 1) // 2 zeros before and k // 2 after each si
 maps: ``padding=k // 2`` for odd k, the feedforward control's padding for even k). The
 maps are zero-padded at the end to a circular length N ≥ H + k // 2 per axis, which is
 long enough that nothing the output keeps wraps around. N is the smallest such even
-number whose prime factors are 2, 3, 5 and 7: on this CPU's FFT (MKL, one thread) odd
+number whose prime factors are 2, 3, 5 and 7: with MKL's FFT on one CPU thread, odd
 lengths cost 1.4–2× more per point than their even neighbours (45, 63, 75, 125, 135),
 and 56 costs less than 60; at 48 px with 15×15 kernels (N = 56 instead of 60) an hGRU
 training step is 1.07× faster (benchmarks/bench_hgru_parts.py). Maps and kernel are
