@@ -81,7 +81,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chronoscore.errors import ConfigError
-from chronoscore.models.layers.checked_fft_conv import CheckedFFTConvolution, FastPathWarning
+from chronoscore.models.layers.checked_fft_conv import CheckedFFTConvolution, FastPathWarning, direct_same_conv
 from chronoscore.models.layers.pointwise_conv import pointwise_conv
 from chronoscore.models.layers.symmetric_kernel import symmetrise_channels, with_symmetric_gradient
 
@@ -284,7 +284,7 @@ class HGRUCell(nn.Module):
         """Same-padded horizontal convolution of maps (B, C, H, W) with kernel (C, C, k, k)."""
         if self.fast:
             return self._checked_convolution(maps, kernel)
-        return F.conv2d(maps, kernel, padding=self.kernel_size // 2)
+        return direct_same_conv(maps, kernel)
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -142,7 +142,8 @@ class _Run:
         within = self.algorithm.updates_within_batch
         self.context = StepContext(scale=self.scaler.scale, autocast=partial(autocast, runtime.device, self.dtype),
                                    apply_update=self._apply_update if within else None)
-        self.step, self.resumed_from, self.last_lr, self.started = 0, None, recipe.optimiser.lr, 0.0
+        self.step, self.resumed_from, self.last_lr = 0, None, recipe.optimiser.lr
+        self.started = self.cpu_started = 0.0   # this session's start: perf_counter, process_time
         self.seconds_before = self.cpu_seconds_before = 0.0   # training time of earlier sessions (resumed)
         self.last_metrics: dict[str, dict[str, float] | None] = {"train": None, "val": None}
         if resume:
@@ -321,7 +322,7 @@ class _Run:
             "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(), "rng": rng_states,
             "step": self.step, "metrics": self.last_metrics, "recipe": self.recipe.to_dict(),
             "training_seconds": self._elapsed(),
-            "training_cpu_seconds": self.cpu_seconds_before + time.process_time() - self.cpu_started,
+            "training_cpu_seconds": self._cpu_elapsed(),
             "classes": list(self.data.classes), "world_size": self.runtime.world_size,
             "chronoscore_version": chronoscore.__version__, "torch_version": str(torch.__version__),
         }
@@ -332,6 +333,10 @@ class _Run:
     def _elapsed(self) -> float:
         """Seconds of training so far, earlier sessions of a resumed run included."""
         return self.seconds_before + time.perf_counter() - self.started
+
+    def _cpu_elapsed(self) -> float:
+        """CPU seconds of this process's training so far, earlier sessions included."""
+        return self.cpu_seconds_before + time.process_time() - self.cpu_started
 
     def _evaluate(self) -> tuple[float, float]:
         """Validation loss and accuracy over all processes (each evaluates its own share)."""
